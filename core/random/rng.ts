@@ -1,0 +1,86 @@
+// Seeded pseudo-random numbers for everything in fairshrink that must be reproducible
+// (splits, shuffles, bootstrap resamples, random pruning, calibration subsets).
+// Pure: no imports, so workflow code and core/ alike may use it.
+//
+// Generator: xoshiro128** (Blackman & Vigna 2018, https://prng.di.unimi.it/), state seeded
+// by splitmix32 so that nearby seeds give unrelated streams.
+
+export interface Rng {
+  /** Uniform 32-bit unsigned integer. */
+  nextUint32(): number;
+  /** Uniform float in [0, 1) with 32 bits of randomness. */
+  next(): number;
+  /** Uniform integer in [0, n). Unbiased (rejection sampling). */
+  nextInt(n: number): number;
+  /** Standard normal deviate (Box–Muller). */
+  normal(): number;
+}
+
+function splitmix32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+export function createRng(seed: number): Rng {
+  if (!Number.isInteger(seed)) throw new Error(`createRng: seed must be an integer, got ${seed}`);
+  const init = splitmix32(seed);
+  let s0 = init();
+  let s1 = init();
+  let s2 = init();
+  let s3 = init();
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+
+  const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
+  const nextUint32 = (): number => {
+    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (s1 << 9) >>> 0;
+    s2 = (s2 ^ s0) >>> 0;
+    s3 = (s3 ^ s1) >>> 0;
+    s1 = (s1 ^ s2) >>> 0;
+    s0 = (s0 ^ s3) >>> 0;
+    s2 = (s2 ^ t) >>> 0;
+    s3 = rotl(s3, 11);
+    return result;
+  };
+  const next = (): number => nextUint32() / 4294967296;
+  const nextInt = (n: number): number => {
+    if (!Number.isInteger(n) || n <= 0 || n > 4294967296) throw new Error(`nextInt: n must be an integer in [1, 2^32], got ${n}`);
+    const limit = 4294967296 - (4294967296 % n);
+    for (;;) {
+      const x = nextUint32();
+      if (x < limit) return x % n;
+    }
+  };
+  let spareNormal: number | undefined;
+  const normal = (): number => {
+    if (spareNormal !== undefined) {
+      const v = spareNormal;
+      spareNormal = undefined;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = next();
+    const v = next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+  return { nextUint32, next, nextInt, normal };
+}
+
+/** Fisher–Yates shuffle in place; returns the same array. */
+export function shuffleInPlace<T>(items: T[] | Int32Array | Uint32Array | Float32Array, rng: Rng): typeof items {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    const tmp = items[i]!;
+    items[i] = items[j]!;
+    items[j] = tmp;
+  }
+  return items;
+}
