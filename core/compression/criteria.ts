@@ -2,9 +2,13 @@
 // routine (masksFromScores) then prunes the lowest-scoring weights to EXACTLY round(s · n) pruned entries,
 // per layer or globally, breaking ties by a stable order (tensor order as given, then element index).
 // Biases are never pruned (weights.ts, isPrunable): they are a tiny share of the parameters.
+import * as tf from '@tensorflow/tfjs';
+import { selectRows, type FeatureMatrix } from '../data/matrix.ts';
+import { forward } from '../model/forward.ts';
+import { binaryCrossEntropy } from '../model/train.ts';
 import { createRng } from '../random/rng.ts';
 import type { MaskSet } from './masks.ts';
-import { isPrunable, type WeightTensor } from './weights.ts';
+import { isPrunable, type NamedWeight } from './weights.ts';
 
 export type PruneScope = 'global' | 'layer';
 /** Scores per prunable tensor, in the model's weight order (a Map keeps insertion order). */
@@ -85,20 +89,20 @@ export function masksFromScores(
 }
 
 /** |w| for every prunable tensor (Han et al. 2015, magnitude pruning). */
-export function magnitudeScores(weights: readonly WeightTensor[]): ScoreSet {
+export function magnitudeScores(weights: readonly NamedWeight[]): ScoreSet {
   const scores: ScoreSet = new Map();
   for (const w of weights) if (isPrunable(w)) scores.set(w.name, Float64Array.from(w.values, Math.abs));
   return scores;
 }
 
 /** Global magnitude pruning: the smallest |w| across all layers go first. */
-export function globalMagnitudeMasks(weights: readonly WeightTensor[], sparsity: number, existing?: MaskSet): MaskSet {
+export function globalMagnitudeMasks(weights: readonly NamedWeight[], sparsity: number, existing?: MaskSet): MaskSet {
   return masksFromScores(magnitudeScores(weights), sparsity, { scope: 'global', existing });
 }
 
 /** Layer-wise magnitude pruning: every layer reaches the same sparsity (or its own, by name). */
 export function layerwiseMagnitudeMasks(
-  weights: readonly WeightTensor[],
+  weights: readonly NamedWeight[],
   sparsity: number | Readonly<Record<string, number>>,
   existing?: MaskSet,
 ): MaskSet {
@@ -106,7 +110,7 @@ export function layerwiseMagnitudeMasks(
 }
 
 /** Random control: uniform scores from a seeded stream, drawn in weight order (seed via deriveSeed). */
-export function randomScores(weights: readonly WeightTensor[], seed: number): ScoreSet {
+export function randomScores(weights: readonly NamedWeight[], seed: number): ScoreSet {
   const rng = createRng(seed);
   const scores: ScoreSet = new Map();
   for (const w of weights) {
@@ -119,7 +123,7 @@ export function randomScores(weights: readonly WeightTensor[], seed: number): Sc
 }
 
 export function randomMasks(
-  weights: readonly WeightTensor[],
+  weights: readonly NamedWeight[],
   sparsity: number,
   seed: number,
   scope: PruneScope,
@@ -146,7 +150,7 @@ export interface GroupSaliency {
  * (Lin et al. 2022, per-group importance kept in balance) and FairPrune (Wu et al. 2022, saliency per group).
  * Normalisation is by each group's global sum, so a small group's scores are on the same scale as a large one's.
  */
-export function groupSaliency(weights: readonly WeightTensor[], gradients: GroupGradients): GroupSaliency {
+export function groupSaliency(weights: readonly NamedWeight[], gradients: GroupGradients): GroupSaliency {
   const prunable = weights.filter(isPrunable);
   const perGroup = new Map<string, ScoreSet>();
   const skipped: { group: string; reason: string }[] = [];
@@ -183,7 +187,7 @@ export function groupSaliency(weights: readonly WeightTensor[], gradients: Group
 }
 
 export function groupSaliencyMasks(
-  weights: readonly WeightTensor[],
+  weights: readonly NamedWeight[],
   gradients: GroupGradients,
   sparsity: number,
   scope: PruneScope,
@@ -198,9 +202,9 @@ export function groupSaliencyMasks(
  * them it is the gradient magnitude |∂L_g/∂w| (as RigL, Evci et al. 2020), normalised per group, max over groups.
  */
 export function regrowthScores(
-  current: readonly WeightTensor[],
+  current: readonly NamedWeight[],
   gradients: GroupGradients,
-  prePrune?: readonly WeightTensor[],
+  prePrune?: readonly NamedWeight[],
 ): ScoreSet {
   const byName = new Map((prePrune ?? []).map((w) => [w.name, w]));
   const basis = current.map((w) => {
@@ -218,7 +222,7 @@ export function regrowthScores(
 export interface RegrowthResult {
   masks: MaskSet;
   /** Weights with regrown entries re-initialised (see `reinit`). */
-  weights: WeightTensor[];
+  weights: NamedWeight[];
   regrown: number;
 }
 
@@ -228,11 +232,11 @@ export interface RegrowthResult {
  * prePrune is given), `'zero'` restarts them at 0 so fine-tuning grows them from scratch (as RigL).
  */
 export function regrow(
-  current: readonly WeightTensor[],
+  current: readonly NamedWeight[],
   masks: MaskSet,
   scores: ScoreSet,
   count: number,
-  options: { reinit: 'zero' | 'pre-prune'; prePrune?: readonly WeightTensor[] },
+  options: { reinit: 'zero' | 'pre-prune'; prePrune?: readonly NamedWeight[] },
 ): RegrowthResult {
   if (options.reinit === 'pre-prune' && options.prePrune === undefined)
     throw new Error("regrow: reinit 'pre-prune' needs the pre-prune weights");
@@ -257,4 +261,68 @@ export function regrow(
     w.values[c.index] = options.reinit === 'zero' ? 0 : pre.get(c.name)!.values[c.index]!;
   }
   return { masks: newMasks, weights, regrown: chosen.length };
+}
+
+/** Rows, 0/1 labels and one group label per row (one sensitive attribute or an intersection). */
+export interface GroupedData {
+  x: FeatureMatrix;
+  y: Uint8Array;
+  groups: ArrayLike<string>;
+}
+
+/** Row indices per group, groups in sorted order (so every result keyed by group is in a deterministic order). */
+export function rowsByGroup(groups: ArrayLike<string>): Map<string, Int32Array> {
+  const lists = new Map<string, number[]>();
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
+    let list = lists.get(g);
+    if (list === undefined) lists.set(g, (list = []));
+    list.push(i);
+  }
+  return new Map([...lists.keys()].sort().map((g) => [g, Int32Array.from(lists.get(g)!)]));
+}
+
+/**
+ * ∂L_g/∂w for every prunable weight and every group g, where L_g is the mean binary cross-entropy over g's rows
+ * (inference mode, no dropout), computed with tfjs gradients in batches of `batchSize` rows.
+ */
+export function groupLossGradients(
+  model: tf.LayersModel,
+  data: GroupedData,
+  options: { batchSize?: number } = {},
+): GroupGradients {
+  const batchSize = options.batchSize ?? 4096;
+  const layerVars = model.trainableWeights.filter((w) => w.shape.length >= 2);
+  const variables = layerVars.map((w) => w.read() as tf.Variable);
+  const out: GroupGradients = new Map();
+  for (const [group, rows] of rowsByGroup(data.groups)) {
+    const sums = layerVars.map((w) => new Float64Array(w.shape.reduce((a: number, b) => a * (b ?? 1), 1)));
+    for (let start = 0; start < rows.length; start += batchSize) {
+      const batch = rows.subarray(start, Math.min(rows.length, start + batchSize));
+      const sub = selectRows(data.x, batch);
+      const grads = tf.tidy(() => {
+        const xb = tf.tensor2d(sub.values, [sub.rows, sub.cols], 'float32');
+        const yb = tf.tensor2d(
+          Float32Array.from(batch, (r) => data.y[r]!),
+          [batch.length, 1],
+          'float32',
+        );
+        // Sum of per-row losses in this batch (mean × batch rows), so batches add up to the group's total.
+        const { grads } = tf.variableGrads(
+          () => tf.mul(binaryCrossEntropy(yb, forward(model, xb)), batch.length) as tf.Scalar,
+          variables,
+        );
+        return variables.map((v) => grads[v.name]!.dataSync() as Float32Array);
+      });
+      grads.forEach((g, k) => {
+        const s = sums[k]!;
+        for (let i = 0; i < s.length; i++) s[i]! += g[i]!;
+      });
+    }
+    out.set(
+      group,
+      new Map(layerVars.map((w, k) => [w.originalName, Float32Array.from(sums[k]!, (v) => v / rows.length)])),
+    );
+  }
+  return out;
 }

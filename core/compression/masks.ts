@@ -1,19 +1,20 @@
 // Pruning masks: one Uint8Array per prunable weight tensor (1 = keep, 0 = pruned), keyed by weight name.
 // tfjs has no pruning API (see REFERENCES.md), so a mask is kept beside the model and re-applied after every
 // optimizer step. Biases are never masked (weights.ts, isPrunable).
-import { isPrunable, tensorSize, type WeightTensor } from './weights.ts';
+import * as tf from '@tensorflow/tfjs';
+import { isPrunable, tensorSize, type NamedWeight } from './weights.ts';
 
 export type MaskSet = Map<string, Uint8Array>;
 
 /** All-ones masks for every prunable tensor. */
-export function denseMasks(weights: readonly WeightTensor[]): MaskSet {
+export function denseMasks(weights: readonly NamedWeight[]): MaskSet {
   const masks: MaskSet = new Map();
   for (const w of weights) if (isPrunable(w)) masks.set(w.name, new Uint8Array(w.values.length).fill(1));
   return masks;
 }
 
 /** Copies of the weights with pruned entries set to exactly +0. Tensors without a mask are copied unchanged. */
-export function applyMasksToWeights(weights: readonly WeightTensor[], masks: MaskSet): WeightTensor[] {
+export function applyMasksToWeights(weights: readonly NamedWeight[], masks: MaskSet): NamedWeight[] {
   return weights.map((w) => {
     const values = new Float32Array(w.values);
     const mask = masks.get(w.name);
@@ -27,7 +28,7 @@ export function applyMasksToWeights(weights: readonly WeightTensor[], masks: Mas
 }
 
 /** Checks every mask matches a tensor of the same size; throws naming the offender. */
-export function validateMasks(weights: readonly WeightTensor[], masks: MaskSet): void {
+export function validateMasks(weights: readonly NamedWeight[], masks: MaskSet): void {
   const byName = new Map(weights.map((w) => [w.name, w]));
   for (const [name, mask] of masks) {
     const w = byName.get(name);
@@ -52,7 +53,7 @@ export interface SparsityStats {
 }
 
 /** Sparsity measured on the values themselves (counts exact zeros), per prunable tensor and globally. */
-export function sparsityStats(weights: readonly WeightTensor[]): SparsityStats {
+export function sparsityStats(weights: readonly NamedWeight[]): SparsityStats {
   const layers: TensorSparsity[] = [];
   let total = 0;
   let nonzeros = 0;
@@ -156,4 +157,39 @@ export function deserializeMasks(bytes: Uint8Array): MaskSet {
   }
   if (offset !== bytes.length) throw new Error(`deserializeMasks: ${bytes.length - offset} trailing bytes`);
   return masks;
+}
+
+/** Re-applies masks to a model's live variables (pruned entries ← +0); mask tensors are built once. */
+export interface ModelMasker {
+  apply(): void;
+  dispose(): void;
+}
+
+/** Binds masks (keyed by weight name as in model.json, e.g. `dense_0/kernel`) to a model's variables. */
+export function createModelMasker(model: tf.LayersModel, masks: MaskSet): ModelMasker {
+  const bound: { variable: tf.Variable; keep: tf.Tensor; zeros: tf.Tensor }[] = [];
+  const names = new Set(masks.keys());
+  for (const w of model.weights) {
+    const mask = masks.get(w.originalName);
+    if (mask === undefined) continue;
+    names.delete(w.originalName);
+    const variable = w.read() as tf.Variable;
+    if (variable.size !== mask.length)
+      throw new Error(`createModelMasker: mask ${w.originalName} has ${mask.length} entries, weight ${variable.size}`);
+    bound.push({ variable, keep: tf.tensor(mask, variable.shape, 'bool'), zeros: tf.zeros(variable.shape, 'float32') });
+  }
+  if (names.size > 0) throw new Error(`createModelMasker: no model weight named ${[...names].join(', ')}`);
+  return {
+    // where() rather than multiply: w · 0 is −0 for negative w, and the exported bytes should hold +0.
+    apply: () =>
+      tf.tidy(() => bound.forEach(({ variable, keep, zeros }) => variable.assign(tf.where(keep, variable, zeros)))),
+    dispose: () => bound.forEach(({ keep, zeros }) => (keep.dispose(), zeros.dispose())),
+  };
+}
+
+/** Zeroes the pruned weights of `model` in place. */
+export function applyMasksToModel(model: tf.LayersModel, masks: MaskSet): void {
+  const masker = createModelMasker(model, masks);
+  masker.apply();
+  masker.dispose();
 }

@@ -3,7 +3,7 @@
 // dequantized weights (and, optionally, fake-quantized activations) into a float model.
 import { createRng, shuffleInPlace } from '../random/rng.ts';
 import { columnMeans, forwardDense } from './forward.ts';
-import { type DenseLayerWeights, type WeightTensor, isPrunable, tensorSize } from './weights.ts';
+import { type DenseLayerWeights, type NamedWeight, isPrunable, tensorSize } from './weights.ts';
 
 export interface PerChannelInt8 {
   /** Same layout as the float kernel [inputs, units]; channel = output unit = last axis. */
@@ -72,13 +72,13 @@ export type WeightPrecision = 'int8' | 'float16';
 
 export interface QuantizedModel {
   /** Weights to put in the float model for fake-quant evaluation (dequantized kernels; biases as given). */
-  weights: WeightTensor[];
+  weights: NamedWeight[];
   /** int8 kernels by name (only for precision 'int8'). */
   int8: Map<string, PerChannelInt8>;
 }
 
 /** Quantizes every kernel (rank ≥ 2) to int8 per channel or to float16; biases stay float32 (as TFLite int8 keeps int32/float bias). */
-export function quantizeWeights(weights: readonly WeightTensor[], precision: WeightPrecision = 'int8'): QuantizedModel {
+export function quantizeWeights(weights: readonly NamedWeight[], precision: WeightPrecision = 'int8'): QuantizedModel {
   const int8 = new Map<string, PerChannelInt8>();
   const out = weights.map((w) => {
     if (!isPrunable(w)) return { name: w.name, shape: [...w.shape], values: new Float32Array(w.values) };
@@ -215,7 +215,7 @@ export function forwardFakeQuant(
 // Dequantized value of entry k = q[k] · scales[k mod lastDim].
 const Q8_MAGIC = [0x46, 0x53, 0x51, 0x38];
 
-export function exportInt8(weights: readonly WeightTensor[], int8: ReadonlyMap<string, PerChannelInt8>): Uint8Array {
+export function exportInt8(weights: readonly NamedWeight[], int8: ReadonlyMap<string, PerChannelInt8>): Uint8Array {
   const encoder = new TextEncoder();
   const chunks: Uint8Array[] = [];
   const header = new Uint8Array(9);
@@ -265,7 +265,7 @@ export function importInt8(bytes: Uint8Array): QuantizedModel {
   if (bytes[4] !== 1) throw new Error(`importInt8: unsupported version ${bytes[4]}`);
   const count = view.getUint32(5, true);
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const weights: WeightTensor[] = [];
+  const weights: NamedWeight[] = [];
   const int8 = new Map<string, PerChannelInt8>();
   let offset = 9;
   for (let t = 0; t < count; t++) {

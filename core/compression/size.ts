@@ -1,5 +1,5 @@
 // Size and speed of a (pruned, quantized) dense model: what a milestone costs to store and to run.
-import { isPrunable, type WeightTensor } from './weights.ts';
+import { isPrunable, type NamedWeight } from './weights.ts';
 
 export interface LayerSize {
   name: string;
@@ -26,7 +26,7 @@ export interface ModelSize {
 }
 
 /** Per-layer and total size of every rank-2 kernel in `weights`, each with the rank-1 bias that follows it, if any. */
-export function modelSize(weights: readonly WeightTensor[]): ModelSize {
+export function modelSize(weights: readonly NamedWeight[]): ModelSize {
   const layers: LayerSize[] = [];
   for (let i = 0; i < weights.length; i++) {
     const kernel = weights[i]!;

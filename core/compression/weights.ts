@@ -1,12 +1,9 @@
 // Plain-array view of a dense MLP's weights: what every compression step computes on.
-// Pure (no tfjs): the model adapter that reads and writes these lives in tf-adapter.ts.
+// Weight tensors are core/model's NamedWeight ({ name as in model.json, shape, row-major Float32Array values });
+// a Dense kernel has shape [inputs, units]. The model-facing adapter is model-adapter.ts.
+import type { NamedWeight } from '../model/weights.ts';
 
-/** One weight tensor as stored by tfjs, row-major. A Dense kernel has shape [inputs, units]. */
-export interface WeightTensor {
-  name: string;
-  shape: readonly number[];
-  values: Float32Array;
-}
+export type { NamedWeight };
 
 /** One Dense layer: kernel [inputs, units] (element (i, j) at i * units + j) and bias [units]. */
 export interface DenseLayerWeights {
@@ -22,7 +19,7 @@ export interface DenseLayerWeights {
 export type DenseActivation = 'relu' | 'sigmoid' | 'tanh' | 'linear' | 'softmax' | 'elu' | 'selu';
 
 /** Biases and other rank-1 tensors are never pruned: they are few and removing them saves nothing. */
-export function isPrunable(weight: WeightTensor): boolean {
+export function isPrunable(weight: NamedWeight): boolean {
   return weight.shape.length >= 2;
 }
 
@@ -30,13 +27,13 @@ export function tensorSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-export function cloneWeights(weights: readonly WeightTensor[]): WeightTensor[] {
+export function cloneWeights(weights: readonly NamedWeight[]): NamedWeight[] {
   return weights.map((w) => ({ name: w.name, shape: [...w.shape], values: new Float32Array(w.values) }));
 }
 
 /** Kernels paired with their biases, in order, from a flat list ([kernel, bias, kernel, bias, ...]). */
 export function denseLayersFromWeights(
-  weights: readonly WeightTensor[],
+  weights: readonly NamedWeight[],
   activations: readonly DenseActivation[],
 ): DenseLayerWeights[] {
   const layers: DenseLayerWeights[] = [];
@@ -63,8 +60,8 @@ export function denseLayersFromWeights(
 }
 
 /** The flat weight list for a list of Dense layers (inverse of denseLayersFromWeights). */
-export function weightsFromDenseLayers(layers: readonly DenseLayerWeights[]): WeightTensor[] {
-  const out: WeightTensor[] = [];
+export function weightsFromDenseLayers(layers: readonly DenseLayerWeights[]): NamedWeight[] {
+  const out: NamedWeight[] = [];
   for (const layer of layers) {
     out.push({ name: layer.kernelName, shape: [layer.inputs, layer.units], values: layer.kernel });
     if (layer.bias !== undefined && layer.biasName !== undefined)

@@ -1,0 +1,37 @@
+// The model-facing edge of core/compression: reads a tfjs Dense MLP (built or imported by core/model) into the
+// plain arrays the criteria and quantizers work on, and writes results back. Everything else here is pure.
+import type * as tf from '@tensorflow/tfjs';
+import { getDenseWeights, getWeightValues, setWeightValues } from '../model/weights.ts';
+import type { DenseActivation, DenseLayerWeights, NamedWeight } from './weights.ts';
+
+const ACTIVATIONS: readonly string[] = ['relu', 'sigmoid', 'tanh', 'linear', 'softmax', 'elu', 'selu'];
+
+/** Every weight of the model, named as in model.json (e.g. `dense_0/kernel`), in model order. */
+export function readWeights(model: tf.LayersModel): NamedWeight[] {
+  return getWeightValues(model);
+}
+
+/** Writes weights captured by readWeights (possibly pruned or quantized) back into the model. */
+export function writeWeights(model: tf.LayersModel, weights: readonly NamedWeight[]): void {
+  setWeightValues(model, weights);
+}
+
+/** The Dense layers of the model with their activations, for the plain-array forward pass and structured pruning. */
+export function readDenseLayers(model: tf.LayersModel): DenseLayerWeights[] {
+  const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense');
+  return getDenseWeights(model).map((entry, l) => {
+    const config = dense[l]!.getConfig() as { activation?: unknown; useBias?: boolean };
+    const activation = typeof config.activation === 'string' ? config.activation : 'linear';
+    if (!ACTIVATIONS.includes(activation))
+      throw new Error(`readDenseLayers: unsupported activation '${activation}' in ${entry.name}`);
+    return {
+      kernelName: `${entry.name}/kernel`,
+      biasName: entry.bias === undefined ? undefined : `${entry.name}/bias`,
+      inputs: entry.kernel.shape[0]!,
+      units: entry.kernel.shape[1]!,
+      kernel: entry.kernel.values,
+      bias: entry.bias?.values,
+      activation: activation as DenseActivation,
+    };
+  });
+}
