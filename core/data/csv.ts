@@ -1,0 +1,126 @@
+// A small CSV reader for the dialects public tabular data sets use: any one-character delimiter
+// (',' for Adult and Communities, ' ' for German credit), optional RFC 4180 quoting, CRLF or LF,
+// banner lines to skip, blank lines ignored, fields trimmed. Every row keeps its physical line
+// number so later errors can point at it.
+import { gunzipSync } from 'node:zlib';
+import { DataError } from './errors.ts';
+
+export interface CsvDialect {
+  delimiter: string;
+  quote: string;
+  trim: boolean;
+  /** Lines to skip before anything else (e.g. adult.test's `|1x3 Cross validator` banner). */
+  skipLines: number;
+  /** First (non-skipped) line holds the column names. */
+  header: boolean;
+  /** Column names; required without a header, overrides the header names when given with one. */
+  columns?: readonly string[];
+}
+
+export interface CsvTable {
+  file: string;
+  columns: string[];
+  rows: string[][];
+  /** 1-based physical line of each row. */
+  lines: number[];
+}
+
+/** Decompresses gzip input (detected by its magic bytes 1f 8b, RFC 1952) and leaves other bytes alone. */
+export function maybeGunzip(bytes: Uint8Array): Uint8Array {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(gunzipSync(bytes)) : bytes;
+}
+
+/** Splits text into records (arrays of fields) with the physical line each record starts on. */
+function* records(text: string, dialect: CsvDialect, file: string): Generator<{ fields: string[]; line: number }> {
+  const { delimiter, quote } = dialect;
+  let line = 1;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const startLine = line;
+    const fields: string[] = [];
+    let field = '';
+    let inQuotes = false;
+    let quoted = false;
+    for (;;) {
+      if (i >= n) {
+        if (inQuotes) throw new DataError(`a quoted field opened on line ${startLine} is never closed.`, { file, line: startLine }, `close the ${quote} or set the dialect's quote character.`);
+        fields.push(field);
+        break;
+      }
+      const ch = text[i]!;
+      if (inQuotes) {
+        if (ch === quote) {
+          if (text[i + 1] === quote) {
+            field += quote;
+            i += 2;
+          } else {
+            inQuotes = false;
+            i++;
+          }
+        } else {
+          if (ch === '\n') line++;
+          field += ch;
+          i++;
+        }
+        continue;
+      }
+      if (ch === quote && field.trim() === '' && !quoted) {
+        inQuotes = true;
+        quoted = true;
+        field = '';
+        i++;
+      } else if (ch === delimiter) {
+        fields.push(field);
+        field = '';
+        quoted = false;
+        i++;
+      } else if (ch === '\n' || ch === '\r') {
+        fields.push(field);
+        i += ch === '\r' && text[i + 1] === '\n' ? 2 : 1;
+        line++;
+        break;
+      } else {
+        field += ch;
+        i++;
+      }
+    }
+    yield { fields, line: startLine };
+  }
+}
+
+/** Parses CSV bytes (gzip allowed) into a table. `file` names the source in errors. */
+export function parseCsv(bytes: Uint8Array, dialect: CsvDialect, file: string): CsvTable {
+  if (dialect.delimiter.length !== 1) throw new DataError(`the delimiter must be one character, got '${dialect.delimiter}'.`, { file });
+  const text = new TextDecoder('utf-8').decode(maybeGunzip(bytes)).replace(/^\uFEFF/, '');
+  let columns = dialect.columns ? [...dialect.columns] : undefined;
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  let headerSeen = !dialect.header;
+  for (const { fields, line } of records(text, dialect, file)) {
+    if (line <= dialect.skipLines) continue;
+    const values = dialect.trim ? fields.map((f) => f.trim()) : fields;
+    if (values.length === 1 && values[0] === '') continue; // blank line
+    if (!headerSeen) {
+      headerSeen = true;
+      if (columns === undefined) columns = values;
+      else if (columns.length !== values.length) {
+        throw new DataError(`the header has ${values.length} fields but the spec lists ${columns.length} columns.`, { file, line }, 'make dialect.columns match the file or drop it to use the header names.');
+      }
+      continue;
+    }
+    if (columns === undefined) throw new DataError('the file has no header and the spec gives no column names.', { file }, 'set dialect.columns or dialect.header: true.');
+    if (values.length !== columns.length) {
+      throw new DataError(`expected ${columns.length} fields, found ${values.length}.`, { file, line }, `check the delimiter ('${dialect.delimiter}') and quoting, or fix the row.`);
+    }
+    rows.push(values);
+    lines.push(line);
+  }
+  if (columns === undefined) throw new DataError('the file is empty.', { file });
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c)) throw new DataError(`column name '${c}' appears twice.`, { file }, 'give every column a unique name in dialect.columns.');
+    seen.add(c);
+  }
+  return { file, columns, rows, lines };
+}

@@ -1,0 +1,175 @@
+// From spec to EncodedDataset: read and hash the sources, parse, drop, derive labels and groups,
+// split (seeded, stratified by group × label), fit the encoder on the training split and encode.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseCsv, maybeGunzip } from './csv.ts';
+import { SPLIT_NAMES, type EncodedDataset, type EncodedSplit, type SourceDigest, type SplitName } from './dataset.ts';
+import { checkDerivation, declaredGroups, groupOf, labelOf } from './derive.ts';
+import { encodeRows, fitEncoder, type FeatureColumns } from './encode.ts';
+import { DataError } from './errors.ts';
+import { datasetIdOf, rawSha256, sha256Hex, specSha256 } from './hash.ts';
+import { stratifiedAssign } from './split.ts';
+import { loadDatasetSpec, parseDatasetSpec, type DatasetSpec, type LoadedDatasetSpec } from './spec.ts';
+import { columnIndex, locate, poolTables, type PooledTable } from './table.ts';
+
+/** Raw source bytes by spec path, for loading without a filesystem (tests, S3). */
+export type SourceBytes = Record<string, Uint8Array>;
+
+export interface LoadDatasetOptions {
+  /** Use these bytes instead of reading `sources[].path` from disk. */
+  sourceBytes?: SourceBytes;
+}
+
+function resolveFeatureColumns(spec: DatasetSpec, table: PooledTable): FeatureColumns {
+  const { categorical, numeric, exclude } = spec.features;
+  const where = { file: table.files.join(', ') };
+  for (const c of [...categorical, ...exclude, ...(numeric === 'rest' ? [] : numeric)]) columnIndex(table, c, 'feature');
+  const numericColumns =
+    numeric === 'rest' ? table.columns.filter((c) => c !== spec.label.column && !categorical.includes(c) && !exclude.includes(c)) : numeric.filter((c) => !exclude.includes(c));
+  const categoricalColumns = categorical.filter((c) => !exclude.includes(c));
+  for (const c of categoricalColumns) {
+    if (numericColumns.includes(c)) throw new DataError('the column is listed as both categorical and numeric.', { ...where, column: c }, 'list it once.');
+  }
+  if (categoricalColumns.includes(spec.label.column) || numericColumns.includes(spec.label.column)) {
+    throw new DataError('the label column is also a feature (the model would see the answer).', { ...where, column: spec.label.column }, 'remove it from features or add it to features.exclude.');
+  }
+  if (categoricalColumns.length + numericColumns.length === 0) throw new DataError('the spec selects no feature columns.', where, 'list features.categorical and/or features.numeric.');
+  return { categorical: categoricalColumns, numeric: numericColumns };
+}
+
+/** Reads, hashes, parses and encodes a data set described by a spec file, a loaded spec, or a spec object (with `baseDir`). */
+export async function loadDataset(input: string | LoadedDatasetSpec, options: LoadDatasetOptions = {}): Promise<EncodedDataset> {
+  const loaded = typeof input === 'string' ? await loadDatasetSpec(input) : { ...input, spec: parseDatasetSpec(input.spec, input.file) };
+  const { spec, baseDir } = loaded;
+
+  // 1. Sources: bytes, hashes, parsed rows.
+  const digests: SourceDigest[] = [];
+  const tables = [];
+  for (const source of spec.sources) {
+    let bytes = options.sourceBytes?.[source.path];
+    if (bytes === undefined) {
+      const file = resolve(baseDir, source.path);
+      try {
+        bytes = new Uint8Array(await readFile(file));
+      } catch (err) {
+        throw new DataError(`cannot read the source (${file}): ${err instanceof Error ? err.message : String(err)}.`, { file: source.path }, 'source paths are relative to the spec file.');
+      }
+    }
+    const content = maybeGunzip(bytes);
+    const table = parseCsv(content, { ...spec.dialect, skipLines: source.skipLines }, source.path);
+    tables.push(table);
+    digests.push({ role: source.role, path: source.path, bytes: bytes.byteLength, sha256: sha256Hex(bytes), contentSha256: sha256Hex(content), rows: table.rows.length });
+  }
+  const table = poolTables(tables);
+  const specHash = specSha256(spec);
+  const rawHash = rawSha256(digests);
+
+  // 2. Columns the spec names must exist.
+  const labelCol = columnIndex(table, spec.label.column, 'label');
+  const sensitiveCols = spec.sensitive.map((s) => {
+    checkDerivation(s.derive, { file: loaded.file ?? 'dataset spec', column: s.column });
+    return columnIndex(table, s.column, `sensitive attribute '${s.name}'`);
+  });
+  const featureColumns = resolveFeatureColumns(spec, table);
+  const missing = new Set(spec.dialect.missing);
+
+  // 3. Rows to drop.
+  const dropCols = spec.drop.missingIn === 'any' ? table.columns.map((_, i) => i) : spec.drop.missingIn.map((c) => columnIndex(table, c, 'drop.missingIn'));
+  const kept: number[] = [];
+  for (let r = 0; r < table.rows.length; r++) {
+    const row = table.rows[r]!;
+    if (!dropCols.some((c) => missing.has(row[c]!))) kept.push(r);
+  }
+
+  // 4. Labels and groups per kept row.
+  const labels = new Uint8Array(kept.length);
+  const groupNames: string[][] = spec.sensitive.map(() => new Array<string>(kept.length));
+  kept.forEach((r, i) => {
+    const row = table.rows[r]!;
+    const rawLabel = row[labelCol]!;
+    if (missing.has(rawLabel)) throw new DataError('the label is missing.', locate(table, r, spec.label.column), 'add the label column to drop.missingIn.');
+    labels[i] = labelOf(spec.label, rawLabel, locate(table, r, spec.label.column));
+    spec.sensitive.forEach((s, k) => {
+      const raw = row[sensitiveCols[k]!]!;
+      if (missing.has(raw)) throw new DataError(`the sensitive attribute '${s.name}' is missing.`, locate(table, r, s.column), `add '${s.column}' to drop.missingIn.`);
+      groupNames[k]![i] = groupOf(s.derive, raw, locate(table, r, s.column));
+    });
+  });
+  const sensitive = spec.sensitive.map((s, k) => {
+    const observed = new Set(groupNames[k]);
+    const declared = declaredGroups(s.derive);
+    const groups = declared ? declared.filter((g) => observed.has(g)) : [...observed].sort();
+    return { name: s.name, column: s.column, groups };
+  });
+  const codes = sensitive.map((attr, k) => {
+    const index = new Map(attr.groups.map((g, i) => [g, i]));
+    return Uint16Array.from(groupNames[k]!, (g) => index.get(g)!);
+  });
+
+  // 5. Split.
+  const stratifyBy = (spec.split.stratifyBy ?? spec.sensitive.map((s) => s.name)).map((name) => spec.sensitive.findIndex((s) => s.name === name));
+  const stratumOf = (i: number) => [...stratifyBy.map((k) => sensitive[k]!.groups[codes[k]![i]!]!), `y=${labels[i]}`].join('\u0000');
+  const part = new Uint8Array(kept.length); // 0 train, 1 validation, 2 test
+  if (spec.split.kind === 'given') {
+    const trainPositions: number[] = [];
+    kept.forEach((r, i) => {
+      const role = spec.sources[table.fileIndex[r]!]!.role;
+      if (role === 'train') trainPositions.push(i);
+      else if (role === 'test') part[i] = 2;
+      else throw new DataError(`split.kind 'given' needs every source to have role 'train' or 'test', not '${role}'.`, { file: table.files[table.fileIndex[r]!] });
+    });
+    const vf = spec.split.validationFraction;
+    const assigned = stratifiedAssign(trainPositions, trainPositions.map(stratumOf), [1 - vf, vf], spec.split.seed);
+    trainPositions.forEach((i, j) => (part[i] = assigned[j]!));
+  } else {
+    const f = spec.split.fractions;
+    const all = Uint32Array.from(kept.keys());
+    part.set(stratifiedAssign(all, Array.from(all, stratumOf), [f.train, f.validation, f.test], spec.split.seed));
+  }
+  const positions: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
+  part.forEach((p, i) => positions[SPLIT_NAMES[p]!].push(i));
+
+  // 6. Every group must appear in every split, or its metrics could not be computed.
+  sensitive.forEach((attr, k) => {
+    for (const split of SPLIT_NAMES) {
+      const counts = new Array<number>(attr.groups.length).fill(0);
+      for (const i of positions[split]) counts[codes[k]![i]!]!++;
+      counts.forEach((n, g) => {
+        if (n === 0) {
+          const total = codes[k]!.filter((c) => c === g).length;
+          throw new DataError(
+            `group '${attr.groups[g]}' of sensitive attribute '${attr.name}' has no rows in the ${split} split (${total} rows in all after dropping).`,
+            { file: table.files.join(', '), column: attr.column },
+            'merge small groups with a map derivation, change split fractions or seed, or supply more data.',
+          );
+        }
+      });
+    }
+  });
+
+  // 7. Fit on train, encode every split.
+  const keptRows = (list: number[]) => Uint32Array.from(list, (i) => kept[i]!);
+  const encoder = fitEncoder(table, keptRows(positions.train), featureColumns, spec.dialect.missing, spec.features.numericMissing);
+  const makeSplit = (split: SplitName): EncodedSplit => {
+    const list = positions[split];
+    const rowIds = keptRows(list);
+    const groups: Record<string, Uint16Array> = {};
+    sensitive.forEach((attr, k) => (groups[attr.name] = Uint16Array.from(list, (i) => codes[k]![i]!)));
+    return { x: encodeRows(encoder, table, rowIds), y: Uint8Array.from(list, (i) => labels[i]!), groups, rowIds };
+  };
+
+  return {
+    formatVersion: 1,
+    name: spec.name,
+    datasetId: datasetIdOf(rawHash, specHash),
+    rawSha256: rawHash,
+    specSha256: specHash,
+    spec,
+    sources: digests,
+    featureNames: encoder.featureNames,
+    sensitive,
+    encoder,
+    splits: { train: makeSplit('train'), validation: makeSplit('validation'), test: makeSplit('test') },
+    stats: { parsedRows: table.rows.length, droppedRows: table.rows.length - kept.length },
+  };
+}

@@ -1,0 +1,189 @@
+// The data set spec: everything needed to turn CSV files into an EncodedDataset, so a new CSV data
+// set needs only a new spec (YAML or JSON), no code. Types are inferred from the schemas; parse
+// errors name the path of the bad field and the spec file.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DataError } from './errors.ts';
+
+export const SourceRole = z.enum(['train', 'test', 'data']);
+export type SourceRole = z.infer<typeof SourceRole>;
+
+export const SourceSpec = z.strictObject({
+  /** Path to the CSV file, relative to the spec file. Gzip input is detected by its magic bytes. */
+  path: z.string().min(1),
+  /** 'train' / 'test' for given splits; 'data' for files that a stratified split divides. */
+  role: SourceRole.default('data'),
+  /** Lines to skip at the top of this file (e.g. 1 for adult.test's `|1x3 Cross validator` banner). */
+  skipLines: z.int().min(0).default(0),
+});
+export type SourceSpec = z.infer<typeof SourceSpec>;
+
+export const DialectSpec = z.strictObject({
+  delimiter: z.string().length(1).default(','),
+  quote: z.string().length(1).default('"'),
+  header: z.boolean().default(true),
+  /** Column names in file order; required when header is false. */
+  columns: z.array(z.string().min(1)).optional(),
+  /** Tokens (after trimming) that mean "missing", e.g. ['?'] for the UCI files. */
+  missing: z.array(z.string()).default(['']),
+  trim: z.boolean().default(true),
+});
+export type DialectSpec = z.infer<typeof DialectSpec>;
+
+export const LabelSpec = z
+  .strictObject({
+    column: z.string().min(1),
+    /** Values that mean the positive (favourable) class, e.g. ['>50K'] or ['1']. */
+    positive: z.array(z.string()).min(1).optional(),
+    /** Values that mean the negative class; with `positive`, any other value is an error. Omit to treat every other value as negative. */
+    negative: z.array(z.string()).min(1).optional(),
+    /** Numeric label: positive when the value is above `threshold` (or at/above, see `positiveWhen`). */
+    threshold: z.number().optional(),
+    positiveWhen: z.enum(['above', 'atOrAbove']).default('above'),
+    /** Strip one trailing '.' from label values (adult.test writes `>50K.`). */
+    stripTrailingPeriod: z.boolean().default(false),
+  })
+  .refine((l) => (l.positive === undefined) !== (l.threshold === undefined), {
+    message: 'give exactly one of `positive` (categorical label) or `threshold` (numeric label)',
+  });
+export type LabelSpec = z.infer<typeof LabelSpec>;
+
+export const GroupDerivation = z.discriminatedUnion('kind', [
+  /** The column's value is the group. */
+  z.strictObject({ kind: z.literal('identity') }),
+  /** Map raw values to group names (e.g. A92 → female); unmapped values take `default` or are an error. */
+  z.strictObject({ kind: z.literal('map'), map: z.record(z.string(), z.string()), default: z.string().optional() }),
+  /** Numeric buckets: bucket i holds edges[i-1] <= v < edges[i]. `labels` has edges.length + 1 names. */
+  z.strictObject({ kind: z.literal('buckets'), edges: z.array(z.number()).min(1), labels: z.array(z.string()).optional() }),
+  /** Numeric threshold: v > threshold → `above`, else `atOrBelow`. */
+  z.strictObject({ kind: z.literal('threshold'), threshold: z.number(), above: z.string(), atOrBelow: z.string() }),
+]);
+export type GroupDerivation = z.infer<typeof GroupDerivation>;
+
+export const SensitiveSpec = z.strictObject({
+  name: z.string().min(1),
+  column: z.string().min(1),
+  derive: GroupDerivation.default({ kind: 'identity' }),
+});
+export type SensitiveSpec = z.infer<typeof SensitiveSpec>;
+
+export const FeaturesSpec = z.strictObject({
+  /** One-hot encoded (categories from the training split, sorted, plus one unseen-category column). */
+  categorical: z.array(z.string()).default([]),
+  /** Standardised with training mean and standard deviation. 'rest' = every column not categorical, excluded or the label. */
+  numeric: z.union([z.array(z.string()), z.literal('rest')]).default([]),
+  exclude: z.array(z.string()).default([]),
+  /** What a missing numeric value becomes: an error (default) or the training mean (0 after standardising). */
+  numericMissing: z.enum(['error', 'mean']).default('error'),
+});
+export type FeaturesSpec = z.infer<typeof FeaturesSpec>;
+
+export const DropSpec = z.strictObject({
+  /** Drop rows with a missing value in these columns ('any' = in any column). */
+  missingIn: z.union([z.array(z.string()), z.literal('any')]).default([]),
+});
+export type DropSpec = z.infer<typeof DropSpec>;
+
+const fraction = z.number().gt(0).lt(1);
+
+export const SplitSpec = z.discriminatedUnion('kind', [
+  /** Use the 'train' and 'test' sources as given, and carve a seeded, stratified validation set out of train. */
+  z.strictObject({
+    kind: z.literal('given'),
+    validationFraction: fraction.default(0.1),
+    seed: z.int().default(0),
+    /** Sensitive attributes to stratify by (with the label); default all. */
+    stratifyBy: z.array(z.string()).optional(),
+  }),
+  /** Pool all sources and split them seeded and stratified by group × label. */
+  z.strictObject({
+    kind: z.literal('stratified'),
+    fractions: z.strictObject({ train: fraction, validation: fraction, test: fraction }),
+    seed: z.int().default(0),
+    stratifyBy: z.array(z.string()).optional(),
+  }),
+]);
+export type SplitSpec = z.infer<typeof SplitSpec>;
+
+export const DatasetSpec = z
+  .strictObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    sources: z.array(SourceSpec).min(1),
+    dialect: DialectSpec.default({ delimiter: ',', quote: '"', header: true, missing: [''], trim: true }),
+    label: LabelSpec,
+    sensitive: z.array(SensitiveSpec).min(1),
+    features: FeaturesSpec,
+    drop: DropSpec.default({ missingIn: [] }),
+    split: SplitSpec,
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.split.kind === 'given') {
+      for (const role of ['train', 'test'] as const) {
+        if (!spec.sources.some((s) => s.role === role)) {
+          ctx.addIssue({ code: 'custom', path: ['sources'], message: `split.kind 'given' needs a source with role '${role}'` });
+        }
+      }
+    } else {
+      const f = spec.split.fractions;
+      if (Math.abs(f.train + f.validation + f.test - 1) > 1e-9) {
+        ctx.addIssue({ code: 'custom', path: ['split', 'fractions'], message: `fractions must sum to 1, got ${f.train + f.validation + f.test}` });
+      }
+    }
+    const names = new Set<string>();
+    spec.sensitive.forEach((s, i) => {
+      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sensitive', i, 'name'], message: `duplicate sensitive attribute '${s.name}'` });
+      names.add(s.name);
+    });
+    for (const name of spec.split.stratifyBy ?? []) {
+      if (!names.has(name)) ctx.addIssue({ code: 'custom', path: ['split', 'stratifyBy'], message: `'${name}' is not a sensitive attribute name` });
+    }
+    if (!spec.dialect.header && spec.dialect.columns === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dialect', 'columns'], message: 'without a header row, list the column names' });
+    }
+  });
+export type DatasetSpec = z.infer<typeof DatasetSpec>;
+export type DatasetSpecInput = z.input<typeof DatasetSpec>;
+
+/** A parsed spec with the directory its relative source paths resolve against. */
+export interface LoadedDatasetSpec {
+  spec: DatasetSpec;
+  baseDir: string;
+  /** The spec file, when it came from one. */
+  file?: string;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+}
+
+/** Validates a spec object; `where` names it in errors. */
+export function parseDatasetSpec(input: unknown, where = 'dataset spec'): DatasetSpec {
+  const result = DatasetSpec.safeParse(input);
+  if (!result.success) throw new DataError(`invalid dataset spec: ${formatIssues(result.error)}.`, { file: where });
+  return result.data;
+}
+
+/** Reads a YAML or JSON spec file; source paths resolve relative to the file's directory. */
+export async function loadDatasetSpec(file: string): Promise<LoadedDatasetSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read the spec: ${err instanceof Error ? err.message : String(err)}.`, { file });
+  }
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new DataError(`the spec is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message : String(err)}.`, { file });
+  }
+  return { spec: parseDatasetSpec(raw, file), baseDir: dirname(resolve(file)), file };
+}
+
+/** JSON Schema of the spec file format (input side: defaults are optional), for editors. */
+export function datasetSpecJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(DatasetSpec, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
