@@ -5,12 +5,20 @@
 import { deriveSeed } from '../lineage/seeds.ts';
 import { createRng, shuffleInPlace } from '../random/rng.ts';
 
-/** Row counts per part for `n` rows and the given fractions (summing to 1), by largest remainder; ties go to the earlier part. */
-export function allocate(n: number, fractions: readonly number[]): number[] {
+/**
+ * Row counts per part for `n` rows and the given fractions (summing to 1), by largest remainder.
+ * Remainders equal to 1e-9 count as ties; ties go to the part with the lower `tieOrder` value
+ * (default: the earlier part). stratifiedAssign passes a seeded order so that, summed over many
+ * small strata, no split is systematically favoured.
+ */
+export function allocate(n: number, fractions: readonly number[], tieOrder?: readonly number[]): number[] {
   const exact = fractions.map((f) => n * f);
-  const counts = exact.map((e) => Math.floor(e));
+  const counts = exact.map((e) => Math.floor(e + 1e-9));
   let left = n - counts.reduce((a, b) => a + b, 0);
-  const order = exact.map((e, i) => ({ i, rem: e - Math.floor(e) })).sort((a, b) => b.rem - a.rem || a.i - b.i);
+  const rank = (i: number) => tieOrder?.[i] ?? i;
+  const order = exact
+    .map((e, i) => ({ i, rem: Math.round((e - counts[i]!) * 1e9) }))
+    .sort((a, b) => b.rem - a.rem || rank(a.i) - rank(b.i));
   for (let k = 0; left > 0; k = (k + 1) % order.length, left--) counts[order[k]!.i]!++;
   return counts;
 }
@@ -30,8 +38,10 @@ export function stratifiedAssign(rows: ArrayLike<number>, strata: readonly strin
   const part = new Uint8Array(rows.length);
   for (const key of [...byStratum.keys()].sort()) {
     const members = byStratum.get(key)!;
-    shuffleInPlace(members, createRng(deriveSeed(seed, 'split', key)));
-    const counts = allocate(members.length, fractions);
+    const rng = createRng(deriveSeed(seed, 'split', key));
+    shuffleInPlace(members, rng);
+    const tieOrder = shuffleInPlace(fractions.map((_, i) => i), rng) as number[];
+    const counts = allocate(members.length, fractions, tieOrder);
     let k = 0;
     counts.forEach((count, p) => {
       for (let j = 0; j < count; j++) part[members[k++]!] = p;
