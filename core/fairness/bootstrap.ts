@@ -1,0 +1,51 @@
+// Stratified bootstrap: every resample draws, within each cell (combination of all sensitive
+// attributes), as many rows as the cell has, with replacement. Small groups therefore stay present in
+// every resample (Fairlearn's MetricFrame resamples all rows together; fairshrink does not, on purpose).
+// Both models are evaluated on the same multiplicities, so deltas are paired.
+import type { Rng } from '../random/rng.ts';
+
+export const DEFAULT_BOOTSTRAP_RESAMPLES = 1000;
+export const DEFAULT_CI_LEVEL = 0.95;
+/** A CI is withheld when its metric is undefined in more than this share of resamples. */
+export const MAX_UNDEFINED_RESAMPLE_SHARE = 0.1;
+
+/** Fills `out` (length = rows) with how often each row is drawn; cells keep their sizes. */
+export function drawStratifiedMultiplicities(cellRows: readonly Int32Array[], rng: Rng, out: Float64Array): void {
+  out.fill(0);
+  for (const rows of cellRows) {
+    const n = rows.length;
+    for (let k = 0; k < n; k++) out[rows[rng.nextInt(n)]!]!++;
+  }
+}
+
+/** Quantile of sorted values with linear interpolation (numpy's default "linear" method, Hyndman & Fan type 7). */
+export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) throw new Error('quantile of no values');
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+export interface PercentileInterval {
+  ci: [number, number] | null;
+  /** Set when some resamples had the metric undefined, or the CI was withheld. */
+  note?: string;
+}
+
+/** Percentile bootstrap interval at `level` from resampled values (NaN = undefined in that resample). */
+export function percentileInterval(samples: Float64Array, level: number): PercentileInterval {
+  const finite = samples.filter((v) => !Number.isNaN(v)).sort();
+  const total = samples.length;
+  const missing = total - finite.length;
+  if (total === 0) return { ci: null };
+  if (finite.length === 0 || missing / total > MAX_UNDEFINED_RESAMPLE_SHARE) {
+    return { ci: null, note: `no CI: undefined in ${missing} of ${total} bootstrap resamples` };
+  }
+  const tail = (1 - level) / 2;
+  const ci: [number, number] = [quantileOfSorted(finite, tail), quantileOfSorted(finite, 1 - tail)];
+  return missing > 0
+    ? { ci, note: `CI from ${finite.length} of ${total} resamples (undefined in ${missing})` }
+    : { ci };
+}

@@ -1,0 +1,156 @@
+// Disparities of a metric across the groups of one attribute (or intersection), naming the groups
+// that set each value. Definitions follow Fairlearn's MetricFrame.difference / ratio and the
+// fairlearn.metrics fairness functions; the AIF360 ones are in aif360.ts.
+import { defined, undefinedBecause, type Estimate } from './estimate.ts';
+
+/** A disparity value, the groups that set it, and groups left out because their value is undefined. */
+export type Disparity = Estimate & {
+  /** Groups that set the value: [max, min] for a difference, [min, max] for a ratio, [group, 'overall'] to overall. */
+  pair?: string[];
+  /** For equalized odds (worst case): which rate set the value. */
+  component?: string;
+  /** Groups whose metric is undefined and so drop out of the max and min (as NaN groups do in Fairlearn). */
+  excluded?: string[];
+};
+
+export const OVERALL_LABEL = 'overall';
+
+interface Defined {
+  name: string;
+  value: number;
+}
+
+function split(
+  names: readonly string[],
+  values: readonly Estimate[],
+): { ok: Defined[]; excluded: string[]; reasons: string[] } {
+  const ok: Defined[] = [];
+  const excluded: string[] = [];
+  const reasons: string[] = [];
+  values.forEach((v, i) => {
+    if (v.value === undefined) {
+      excluded.push(names[i]!);
+      reasons.push(`${names[i]}: ${v.reason}`);
+    } else ok.push({ name: names[i]!, value: v.value });
+  });
+  return { ok, excluded, reasons };
+}
+
+const withExcluded = (d: Disparity, excluded: string[]): Disparity => (excluded.length > 0 ? { ...d, excluded } : d);
+
+function tooFew(reasons: string[], needed: string): Disparity {
+  const why = reasons.length > 0 ? ` (${reasons.join('; ')})` : '';
+  return undefinedBecause(`needs ${needed}${why}`);
+}
+
+function extremes(ok: Defined[]): { max: Defined; min: Defined } {
+  let max = ok[0]!;
+  let min = ok[0]!;
+  for (const d of ok) {
+    if (d.value > max.value) max = d;
+    if (d.value < min.value) min = d;
+  }
+  return { max, min };
+}
+
+/** Fairlearn MetricFrame.difference(method="between_groups"): max_g m_g − min_g m_g. */
+export function differenceBetweenGroups(names: readonly string[], values: readonly Estimate[]): Disparity {
+  const { ok, excluded, reasons } = split(names, values);
+  if (ok.length < 2) return tooFew(reasons, 'at least 2 groups with a defined value');
+  const { max, min } = extremes(ok);
+  return withExcluded({ ...defined(max.value - min.value), pair: [max.name, min.name] }, excluded);
+}
+
+/** Fairlearn MetricFrame.difference(method="to_overall"): max_g |m_g − m_overall|. */
+export function differenceToOverall(
+  names: readonly string[],
+  values: readonly Estimate[],
+  overall: Estimate,
+): Disparity {
+  if (overall.value === undefined) return undefinedBecause(`overall value undefined: ${overall.reason}`);
+  const { ok, excluded, reasons } = split(names, values);
+  if (ok.length < 1) return tooFew(reasons, 'a group with a defined value');
+  let best = ok[0]!;
+  for (const d of ok) if (Math.abs(d.value - overall.value) > Math.abs(best.value - overall.value)) best = d;
+  return withExcluded({ ...defined(Math.abs(best.value - overall.value)), pair: [best.name, OVERALL_LABEL] }, excluded);
+}
+
+/** Fairlearn MetricFrame.ratio(method="between_groups"): min_g m_g / max_g m_g. */
+export function ratioBetweenGroups(names: readonly string[], values: readonly Estimate[]): Disparity {
+  const { ok, excluded, reasons } = split(names, values);
+  if (ok.length < 2) return tooFew(reasons, 'at least 2 groups with a defined value');
+  const { max, min } = extremes(ok);
+  if (min.value < 0) return undefinedBecause(`ratio of a metric with negative values (${min.name}: ${min.value})`);
+  if (max.value === 0) return undefinedBecause('every group has value 0: the ratio is 0/0');
+  return withExcluded({ ...defined(min.value / max.value), pair: [min.name, max.name] }, excluded);
+}
+
+/** Fairlearn MetricFrame.ratio(method="to_overall"): min_g r_g, r_g = m_g / m_overall folded to 1/r_g when > 1. */
+export function ratioToOverall(names: readonly string[], values: readonly Estimate[], overall: Estimate): Disparity {
+  if (overall.value === undefined) return undefinedBecause(`overall value undefined: ${overall.reason}`);
+  if (overall.value <= 0)
+    return undefinedBecause(`overall value is ${overall.value}: the ratio to overall is undefined`);
+  const { ok, excluded, reasons } = split(names, values);
+  if (ok.length < 1) return tooFew(reasons, 'a group with a defined value');
+  let best: Defined | undefined;
+  let bestRatio = Infinity;
+  for (const d of ok) {
+    if (d.value < 0) return undefinedBecause(`ratio of a metric with negative values (${d.name}: ${d.value})`);
+    const r = d.value / overall.value;
+    const folded = r > 1 ? 1 / r : r;
+    if (folded < bestRatio) {
+      bestRatio = folded;
+      best = d;
+    }
+  }
+  return withExcluded({ ...defined(bestRatio), pair: [best!.name, OVERALL_LABEL] }, excluded);
+}
+
+/** Smallest value and its group (e.g. worst-group accuracy). */
+export function minimumOverGroups(names: readonly string[], values: readonly Estimate[]): Disparity {
+  const { ok, excluded, reasons } = split(names, values);
+  if (ok.length < 1) return tooFew(reasons, 'a group with a defined value');
+  const { min } = extremes(ok);
+  return withExcluded({ ...defined(min.value), pair: [min.name] }, excluded);
+}
+
+/** Largest value and its group (e.g. the largest accuracy drop). */
+export function maximumOverGroups(names: readonly string[], values: readonly Estimate[]): Disparity {
+  const { ok, excluded, reasons } = split(names, values);
+  if (ok.length < 1) return tooFew(reasons, 'a group with a defined value');
+  const { max } = extremes(ok);
+  return withExcluded({ ...defined(max.value), pair: [max.name] }, excluded);
+}
+
+const mergeExcluded = (a: Disparity, b: Disparity): string[] => [
+  ...new Set([...(a.excluded ?? []), ...(b.excluded ?? [])]),
+];
+
+/**
+ * Fairlearn equalized_odds_difference / _ratio: agg "worst_case" takes the worse of the TPR and FPR
+ * disparities (max of differences, min of ratios), agg "mean" their mean. Undefined if either is.
+ */
+export function equalizedOdds(
+  tpr: Disparity,
+  fpr: Disparity,
+  kind: 'difference' | 'ratio',
+  agg: 'worst_case' | 'mean',
+): Disparity {
+  if (tpr.value === undefined) return undefinedBecause(`true_positive_rate disparity undefined: ${tpr.reason}`);
+  if (fpr.value === undefined) return undefinedBecause(`false_positive_rate disparity undefined: ${fpr.reason}`);
+  const excluded = mergeExcluded(tpr, fpr);
+  if (agg === 'mean') {
+    const pair = [...new Set([...(tpr.pair ?? []), ...(fpr.pair ?? [])])];
+    return withExcluded({ ...defined((tpr.value + fpr.value) / 2), pair }, excluded);
+  }
+  const tprWorse = kind === 'difference' ? tpr.value >= fpr.value : tpr.value <= fpr.value;
+  const chosen = tprWorse ? tpr : fpr;
+  return withExcluded(
+    {
+      ...defined(chosen.value!),
+      pair: chosen.pair ?? [],
+      component: tprWorse ? 'true_positive_rate' : 'false_positive_rate',
+    },
+    excluded,
+  );
+}

@@ -1,0 +1,545 @@
+// Builds the whole fairness report (format in report-types.ts and docs/fairness.md) from plain arrays.
+// Pure computation: no I/O. The CLI (cli/commands/evaluate.ts) and activities call this.
+import { createRng } from '../random/rng.ts';
+import {
+  DEFAULT_BOOTSTRAP_RESAMPLES,
+  DEFAULT_CI_LEVEL,
+  drawStratifiedMultiplicities,
+  percentileInterval,
+  type PercentileInterval,
+} from './bootstrap.ts';
+import type { Disparity } from './disparities.ts';
+import type { Estimate } from './estimate.ts';
+import { allIntersections, buildCellIndex, type CellIndex } from './groups.ts';
+import { exactMcNemarPValue, holmAdjust } from './mcnemar.ts';
+import { pairedMinimumDetectableEffect } from './power.ts';
+import { metricRegistry, type CustomMetricRequest, type MetricRegistry } from './registry.ts';
+import {
+  REPORT_FORMAT,
+  REPORT_VERSION,
+  type AttributeReport,
+  type DisparityValue,
+  type FairnessReport,
+  type FlipSummary,
+  type GroupInfo,
+  type McNemarResult,
+  type MetricValue,
+  type MetricValues,
+  type ModelSection,
+  type PairedTests,
+} from './report-types.ts';
+import { shiftStress } from './shift.ts';
+import {
+  addReferenceComparisons,
+  modelSnapshot,
+  snapshotPaths,
+  visitSnapshot,
+  type Snapshot,
+  type SnapshotContext,
+} from './snapshot.ts';
+import { prepareModel, StatsEngine, type ModelArrays, type PartitionStats } from './stats.ts';
+import { DEFAULT_THRESHOLD_DELTA, DEFAULT_THRESHOLD_GRID, thresholdSensitivity } from './threshold.ts';
+
+export interface EvaluationInput {
+  /** 0/1 labels. */
+  label: ArrayLike<number>;
+  /** Probability of the positive class, in [0, 1]. */
+  score: ArrayLike<number>;
+  /** 0/1 predictions; default score ≥ threshold. */
+  prediction?: ArrayLike<number>;
+  /** The reference (dense baseline) model's scores on the same rows, for paired comparisons. */
+  referenceScore?: ArrayLike<number>;
+  referencePrediction?: ArrayLike<number>;
+  /** Non-negative sample weights. */
+  sampleWeight?: ArrayLike<number>;
+  /** Sensitive attribute name → group label per row. */
+  sensitive: Record<string, ArrayLike<string>>;
+}
+
+export interface EvaluationOptions {
+  /** Attributes to evaluate, in order (default: every key of input.sensitive). */
+  attributes?: string[];
+  /** true: every combination of 2+ attributes; or the list of intersections to evaluate. */
+  intersections?: boolean | string[][];
+  threshold?: number;
+  /** Bootstrap resamples (0: no CIs). Default 1000. */
+  bootstrap?: number;
+  seed?: number;
+  ciLevel?: number;
+  minGroupSize?: number;
+  calibrationBins?: number;
+  fairlearnCompat?: boolean;
+  generalizedEntropyAlpha?: number;
+  /** Privileged group per attribute or intersection key (AIF360 metrics); default the largest group. */
+  privileged?: Record<string, string>;
+  thresholdGrid?: number[];
+  thresholdDelta?: number;
+  /** Group weight multipliers for the distribution-shift stress. Default [0.5, 2]. */
+  shiftFactors?: number[];
+  /** Significance level and power for the minimum detectable effect. */
+  alpha?: number;
+  power?: number;
+  customMetrics?: CustomMetricRequest[];
+  registry?: MetricRegistry;
+  /** At most this many flipped row indices in the report. Default 10000. */
+  maxFlippedRows?: number;
+}
+
+/** Bad input: names the field and the first bad row (0-based data row), so callers can say what to fix. */
+export class FairnessInputError extends Error {
+  constructor(
+    readonly field: string,
+    readonly row: number | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FairnessInputError';
+  }
+}
+
+function checkColumn(
+  name: string,
+  values: ArrayLike<number>,
+  n: number,
+  ok: (v: number) => boolean,
+  expected: string,
+): void {
+  if (values.length !== n)
+    throw new FairnessInputError(name, undefined, `${name} has ${values.length} values for ${n} rows`);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!ok(v)) throw new FairnessInputError(name, i, `${name}: row ${i} is ${v}, expected ${expected}`);
+  }
+}
+
+const isBinary = (v: number): boolean => v === 0 || v === 1;
+const isProbability = (v: number): boolean => Number.isFinite(v) && v >= 0 && v <= 1;
+
+function validate(input: EvaluationInput, attributes: string[], options: EvaluationOptions): void {
+  const n = input.label.length;
+  if (n === 0) throw new FairnessInputError('label', undefined, 'no rows to evaluate');
+  checkColumn('label', input.label, n, isBinary, '0 or 1');
+  checkColumn('score', input.score, n, isProbability, 'a probability in [0, 1]');
+  if (input.prediction) checkColumn('prediction', input.prediction, n, isBinary, '0 or 1');
+  if (input.referenceScore)
+    checkColumn('referenceScore', input.referenceScore, n, isProbability, 'a probability in [0, 1]');
+  if (input.referencePrediction) {
+    if (!input.referenceScore) {
+      throw new FairnessInputError('referencePrediction', undefined, 'referencePrediction needs referenceScore');
+    }
+    checkColumn('referencePrediction', input.referencePrediction, n, isBinary, '0 or 1');
+  }
+  if (input.sampleWeight) {
+    checkColumn('sampleWeight', input.sampleWeight, n, (v) => Number.isFinite(v) && v >= 0, 'a finite weight ≥ 0');
+  }
+  if (attributes.length === 0)
+    throw new FairnessInputError('sensitive', undefined, 'at least one sensitive attribute is needed');
+  for (const a of attributes) {
+    const column = input.sensitive[a];
+    if (column === undefined) throw new FairnessInputError(a, undefined, `sensitive attribute "${a}" has no values`);
+    if (column.length !== n)
+      throw new FairnessInputError(
+        a,
+        undefined,
+        `sensitive attribute "${a}" has ${column.length} values for ${n} rows`,
+      );
+    for (let i = 0; i < n; i++) {
+      const v = column[i];
+      if (typeof v !== 'string' || v === '')
+        throw new FairnessInputError(a, i, `sensitive attribute "${a}": row ${i} has no group label`);
+    }
+  }
+  const t = options.threshold ?? 0.5;
+  if (!isProbability(t)) throw new FairnessInputError('threshold', undefined, `threshold must be in [0, 1], got ${t}`);
+  const b = options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES;
+  if (!Number.isInteger(b) || b < 0)
+    throw new FairnessInputError('bootstrap', undefined, `bootstrap must be an integer ≥ 0, got ${b}`);
+  const level = options.ciLevel ?? DEFAULT_CI_LEVEL;
+  if (!(level > 0 && level < 1))
+    throw new FairnessInputError('ciLevel', undefined, `ciLevel must be in (0, 1), got ${level}`);
+}
+
+/** Rows of each cell in a content order (label, scores, predictions, weight), so row order cannot change the resamples. */
+function canonicalCellOrder(
+  cells: CellIndex,
+  label: Uint8Array,
+  models: ModelArrays[],
+  weight: Float64Array | null,
+): Int32Array[] {
+  return cells.cellRows.map((rows) =>
+    Int32Array.from(rows).sort((a, b) => {
+      let d = label[a]! - label[b]!;
+      for (const m of models) {
+        if (d !== 0) return d;
+        d = m.score[a]! - m.score[b]! || m.pred[a]! - m.pred[b]!;
+      }
+      if (d === 0 && weight !== null) d = weight[a]! - weight[b]!;
+      return d !== 0 ? d : a - b; // identical rows are interchangeable: any tie order gives the same resample
+    }),
+  );
+}
+
+function toMetricValue(estimate: Estimate | Disparity, interval: PercentileInterval | undefined): MetricValue {
+  const out: DisparityValue = {
+    value: estimate.value ?? null,
+    ci: estimate.value === undefined ? null : (interval?.ci ?? null),
+  };
+  const reason = estimate.reason ?? interval?.note;
+  if (reason !== undefined) out.reason = reason;
+  const d = estimate as Disparity;
+  if (d.pair !== undefined) out.pair = d.pair;
+  if (d.component !== undefined) out.component = d.component;
+  if (d.excluded !== undefined) out.excluded = d.excluded;
+  return out;
+}
+
+/** Turns a snapshot (+ one interval per value, in visit order) into the report's nested records. */
+function toSection(
+  snapshot: Snapshot,
+  intervals: readonly PercentileInterval[] | null,
+  keys: readonly string[],
+  names: readonly string[][],
+): ModelSection {
+  let slot = 0;
+  const next = (e: Estimate): MetricValue => toMetricValue(e, intervals?.[slot++]);
+  const overall: MetricValues = {};
+  for (const k in snapshot.overall) overall[k] = next(snapshot.overall[k]!);
+  const attributes: ModelSection['attributes'] = {};
+  snapshot.partitions.forEach((part, p) => {
+    const groups: Record<string, MetricValues> = {};
+    part.groups.forEach((record, g) => {
+      const values: MetricValues = {};
+      for (const k in record) values[k] = next(record[k]!);
+      groups[names[p]![g]!] = values;
+    });
+    const disparities: Record<string, DisparityValue> = {};
+    for (const k in part.disparities) disparities[k] = next(part.disparities[k]!);
+    attributes[keys[p]!] = { groups, disparities };
+  });
+  return { overall, attributes };
+}
+
+function deltaSnapshot(candidate: Snapshot, reference: Snapshot): Snapshot {
+  const diff = (c: Estimate | undefined, r: Estimate): Estimate => {
+    if (c === undefined) return { value: undefined, reason: 'not computed for the candidate' };
+    if (c.value === undefined) return { value: undefined, reason: `candidate: ${c.reason}` };
+    if (r.value === undefined) return { value: undefined, reason: `reference: ${r.reason}` };
+    return { value: c.value - r.value };
+  };
+  const record = (c: Record<string, Estimate>, r: Record<string, Estimate>): Record<string, Estimate> => {
+    const out: Record<string, Estimate> = {};
+    for (const k in r) out[k] = diff(c[k], r[k]!);
+    return out;
+  };
+  return {
+    overall: record(candidate.overall, reference.overall),
+    partitions: reference.partitions.map((part, p) => ({
+      groups: part.groups.map((g, gi) => record(candidate.partitions[p]!.groups[gi]!, g)),
+      disparities: record(candidate.partitions[p]!.disparities, part.disparities),
+    })),
+  };
+}
+
+function collect(snapshot: Snapshot, matrix: Float64Array, resamples: number, column: number): number {
+  let slot = 0;
+  visitSnapshot(snapshot, (e) => {
+    matrix[slot * resamples + column] = e.value ?? NaN;
+    slot++;
+  });
+  return slot;
+}
+
+interface PairedCounts {
+  rows: Int32Array;
+  /** per group: 8 counters (see PAIRED_FIELDS) */
+  counts: Int32Array;
+  flips: Int32Array; // per group: flipped, to_positive, to_negative, newly_wrong, newly_right
+}
+
+function pairedCounts(cells: CellIndex, p: number, label: Uint8Array, cand: Uint8Array, ref: Uint8Array): PairedCounts {
+  const partition = cells.partitions[p]!;
+  const groups = partition.groupNames.length;
+  const rows = new Int32Array(groups);
+  const counts = new Int32Array(groups * 8);
+  const flips = new Int32Array(groups * 5);
+  for (let i = 0; i < label.length; i++) {
+    const g = partition.cellToGroup[cells.cellOf[i]!]!;
+    rows[g]!++;
+    const y = label[i]!;
+    const c = cand[i]!;
+    const r = ref[i]!;
+    const cRight = c === y;
+    const rRight = r === y;
+    const o = g * 8;
+    if (rRight && !cRight) counts[o]!++;
+    if (cRight && !rRight) counts[o + 1]!++;
+    if (r === 1 && c === 0) counts[o + 2]!++;
+    if (c === 1 && r === 0) counts[o + 3]!++;
+    if (y === 1 && r === 1 && c === 0) counts[o + 4]!++;
+    if (y === 1 && c === 1 && r === 0) counts[o + 5]!++;
+    if (y === 0 && r === 1 && c === 0) counts[o + 6]!++;
+    if (y === 0 && c === 1 && r === 0) counts[o + 7]!++;
+    if (c !== r) {
+      const f = g * 5;
+      flips[f]!++;
+      flips[f + (c === 1 ? 1 : 2)]!++;
+      flips[f + (cRight ? 4 : 3)]!++;
+    }
+  }
+  return { rows, counts, flips };
+}
+
+function pairedSections(
+  cells: CellIndex,
+  p: number,
+  label: Uint8Array,
+  cand: Uint8Array,
+  ref: Uint8Array,
+  alpha: number,
+  power: number,
+): { tests: Record<string, PairedTests>; flips: Record<string, FlipSummary> } {
+  const { rows, counts, flips } = pairedCounts(cells, p, label, cand, ref);
+  const names = cells.partitions[p]!.groupNames;
+  const metricNames = ['accuracy', 'selection_rate', 'true_positive_rate', 'false_positive_rate'] as const;
+  const raw: number[] = [];
+  names.forEach((_, g) => {
+    metricNames.forEach((_m, k) => raw.push(exactMcNemarPValue(counts[g * 8 + 2 * k]!, counts[g * 8 + 2 * k + 1]!)));
+  });
+  const holm = holmAdjust(raw); // family: every group × metric of this attribute
+  const totalRows = label.length;
+  let totalFlips = 0;
+  for (let g = 0; g < names.length; g++) totalFlips += flips[g * 5]!;
+  const tests: Record<string, PairedTests> = {};
+  const flipSummary: Record<string, FlipSummary> = {};
+  names.forEach((name, g) => {
+    const t = {} as PairedTests['tests'];
+    metricNames.forEach((m, k) => {
+      const result: McNemarResult = {
+        reference_only: counts[g * 8 + 2 * k]!,
+        candidate_only: counts[g * 8 + 2 * k + 1]!,
+        p_value: raw[g * 4 + k]!,
+        p_value_holm: holm[g * 4 + k]!,
+      };
+      t[m] = result;
+    });
+    const discordant = t.accuracy.reference_only + t.accuracy.candidate_only;
+    const mde = pairedMinimumDetectableEffect(rows[g]!, discordant, alpha, power);
+    tests[name] = {
+      rows: rows[g]!,
+      tests: t,
+      minimum_detectable_effect:
+        mde.value === undefined
+          ? { value: null, reason: mde.reason }
+          : { value: mde.value, ...(mde.discordance === undefined ? {} : { discordance: mde.discordance }) },
+    };
+    const f = g * 5;
+    const flipped = flips[f]!;
+    flipSummary[name] = {
+      rows: rows[g]!,
+      flipped,
+      flip_rate: rows[g]! > 0 ? flipped / rows[g]! : null,
+      to_positive: flips[f + 1]!,
+      to_negative: flips[f + 2]!,
+      newly_wrong: flips[f + 3]!,
+      newly_right: flips[f + 4]!,
+      over_representation: totalFlips > 0 && rows[g]! > 0 ? flipped / totalFlips / (rows[g]! / totalRows) : null,
+    };
+  });
+  return { tests, flips: flipSummary };
+}
+
+export function evaluateFairness(input: EvaluationInput, options: EvaluationOptions = {}): FairnessReport {
+  const attributes = options.attributes ?? Object.keys(input.sensitive);
+  validate(input, attributes, options);
+  const n = input.label.length;
+  const threshold = options.threshold ?? 0.5;
+  const resamples = options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES;
+  const seed = options.seed ?? 0;
+  const ciLevel = options.ciLevel ?? DEFAULT_CI_LEVEL;
+  const minGroupSize = options.minGroupSize ?? 30;
+  const bins = options.calibrationBins ?? 15;
+  const alpha = options.alpha ?? 0.05;
+  const power = options.power ?? 0.8;
+  const metricOptions = {
+    fairlearnCompat: options.fairlearnCompat ?? false,
+    generalizedEntropyAlpha: options.generalizedEntropyAlpha ?? 2,
+  };
+  const intersections =
+    options.intersections === true
+      ? allIntersections(attributes)
+      : options.intersections === false
+        ? []
+        : (options.intersections ?? []);
+
+  const label = Uint8Array.from(input.label);
+  const score = Float64Array.from(input.score);
+  const predict = (s: Float64Array, given: ArrayLike<number> | undefined): Uint8Array =>
+    given ? Uint8Array.from(given) : Uint8Array.from(s, (v) => (v >= threshold ? 1 : 0));
+  const weight = input.sampleWeight ? Float64Array.from(input.sampleWeight) : null;
+  const cells = buildCellIndex(input.sensitive, attributes, intersections, n);
+  const engine = new StatsEngine(cells, label, weight, bins);
+  const candidate = prepareModel(label, score, predict(score, input.prediction), bins);
+  const refScore = input.referenceScore ? Float64Array.from(input.referenceScore) : undefined;
+  const reference = refScore
+    ? prepareModel(label, refScore, predict(refScore, input.referencePrediction), bins)
+    : undefined;
+
+  const custom = (options.registry ?? metricRegistry).resolve(options.customMetrics ?? []);
+  const candStats = engine.run(candidate, null, reference?.pred);
+  const privilegedSource: AttributeReport['privileged_source'][] = [];
+  const privileged = cells.partitions.map((partition, p) => {
+    const configured = options.privileged?.[partition.key];
+    if (configured !== undefined) {
+      if (!partition.groupNames.includes(configured)) {
+        throw new FairnessInputError(
+          'privileged',
+          undefined,
+          `privileged group "${configured}" is not a group of ${partition.key} (groups: ${partition.groupNames.join(', ')})`,
+        );
+      }
+      privilegedSource.push('configured');
+      return configured;
+    }
+    privilegedSource.push('largest group');
+    let best = 0;
+    candStats.groups[p]!.forEach((s, g) => {
+      if (s.rows > candStats.groups[p]![best]!.rows) best = g;
+    });
+    return partition.groupNames[best];
+  });
+  const ctx: SnapshotContext = { partitions: cells.partitions, metricOptions, custom, privileged };
+
+  const evaluate = (cs: PartitionStats, rs: PartitionStats | undefined): { cand: Snapshot; ref?: Snapshot } => {
+    const cand = modelSnapshot(cs, ctx);
+    if (rs === undefined) return { cand };
+    addReferenceComparisons(cand, cs, rs, ctx);
+    return { cand, ref: modelSnapshot(rs, ctx) };
+  };
+  const refStats = reference ? engine.run(reference, null, candidate.pred) : undefined;
+  const point = evaluate(candStats, refStats);
+
+  // Bootstrap: the same multiplicities for both models (paired).
+  const candPaths = snapshotPaths(point.cand);
+  const refPaths = point.ref ? snapshotPaths(point.ref) : [];
+  let candIntervals: PercentileInterval[] | null = null;
+  let refIntervals: PercentileInterval[] | null = null;
+  let deltaIntervals: PercentileInterval[] | null = null;
+  if (resamples > 0) {
+    const candMatrix = new Float64Array(candPaths.length * resamples);
+    const refMatrix = new Float64Array(refPaths.length * resamples);
+    const cellRows = canonicalCellOrder(cells, label, reference ? [candidate, reference] : [candidate], weight);
+    const rng = createRng(seed);
+    const multiplicity = new Float64Array(n);
+    for (let b = 0; b < resamples; b++) {
+      drawStratifiedMultiplicities(cellRows, rng, multiplicity);
+      const cs = engine.run(candidate, multiplicity, reference?.pred);
+      const rs = reference ? engine.run(reference, multiplicity, candidate.pred) : undefined;
+      const snap = evaluate(cs, rs);
+      if (collect(snap.cand, candMatrix, resamples, b) !== candPaths.length)
+        throw new Error('snapshot shape changed between resamples');
+      if (snap.ref && collect(snap.ref, refMatrix, resamples, b) !== refPaths.length) {
+        throw new Error('snapshot shape changed between resamples');
+      }
+    }
+    const slice = (m: Float64Array, slot: number): Float64Array => m.subarray(slot * resamples, (slot + 1) * resamples);
+    candIntervals = candPaths.map((_, slot) => percentileInterval(slice(candMatrix, slot), ciLevel));
+    if (reference) {
+      refIntervals = refPaths.map((_, slot) => percentileInterval(slice(refMatrix, slot), ciLevel));
+      const candSlot = new Map(candPaths.map((path, slot) => [path, slot]));
+      deltaIntervals = refPaths.map((path, slot) => {
+        const c = candSlot.get(path)!;
+        const r = slice(refMatrix, slot);
+        const d = Float64Array.from(slice(candMatrix, c), (v, k) => v - r[k]!);
+        return percentileInterval(d, ciLevel);
+      });
+    }
+  }
+
+  const partitions = cells.partitions.slice(1);
+  const keys = partitions.map((p) => p.key);
+  const names = partitions.map((p) => p.groupNames);
+  const candSection = toSection(point.cand, candIntervals, keys, names);
+  const sensitivity = thresholdSensitivity(
+    engine,
+    label,
+    score,
+    ctx,
+    threshold,
+    options.thresholdGrid ?? DEFAULT_THRESHOLD_GRID,
+    options.thresholdDelta ?? DEFAULT_THRESHOLD_DELTA,
+  );
+
+  const attributeReports: Record<string, AttributeReport> = {};
+  partitions.forEach((partition, i) => {
+    const p = i + 1;
+    const groupInfo: Record<string, GroupInfo> = {};
+    const small: string[] = [];
+    partition.groupNames.forEach((g, gi) => {
+      const s = candStats.groups[p]![gi]!;
+      const below = s.rows < minGroupSize;
+      groupInfo[g] = { rows: s.rows, weight: s.weight, below_min_group_size: below };
+      if (below) small.push(g);
+    });
+    const section = candSection.attributes[partition.key]!;
+    const report: AttributeReport = {
+      kind: partition.kind === 'intersection' ? 'intersection' : 'attribute',
+      members: partition.members,
+      privileged_group: privileged[p] ?? null,
+      privileged_source: privilegedSource[p]!,
+      group_info: groupInfo,
+      small_groups: small,
+      groups: section.groups,
+      disparities: section.disparities,
+      threshold_sensitivity: sensitivity[i]!,
+      shift_stress: shiftStress(partition, candStats.groups[p]!, options.shiftFactors ?? [0.5, 2], metricOptions, bins),
+    };
+    if (reference) {
+      const paired = pairedSections(cells, p, label, candidate.pred, reference.pred, alpha, power);
+      report.paired_tests = paired.tests;
+      report.flips = paired.flips;
+    }
+    attributeReports[partition.key] = report;
+  });
+
+  const out: FairnessReport = {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    rows: n,
+    config: {
+      threshold,
+      predictions: input.prediction ? 'given' : 'score >= threshold',
+      bootstrap: resamples,
+      seed,
+      ci_level: ciLevel,
+      bootstrap_scheme: 'stratified by cell (all sensitive attributes), paired across models',
+      min_group_size: minGroupSize,
+      calibration_bins: bins,
+      calibration_bin_edges: '[lo, hi), last bin [lo, 1]',
+      fairlearn_compat: metricOptions.fairlearnCompat,
+      generalized_entropy_alpha: metricOptions.generalizedEntropyAlpha,
+      alpha,
+      power,
+      sample_weights: weight !== null,
+      sensitive_attributes: [...attributes],
+      intersections: intersections.map((m) => [...m]),
+      custom_metrics: custom.map((c) => c.key),
+    },
+    overall: candSection.overall,
+    attributes: attributeReports,
+  };
+  if (point.ref && reference) {
+    out.reference = toSection(point.ref, refIntervals, keys, names);
+    out.delta = toSection(deltaSnapshot(point.cand, point.ref), deltaIntervals, keys, names);
+    const indices: number[] = [];
+    let count = 0;
+    const max = options.maxFlippedRows ?? 10000;
+    for (let i = 0; i < n; i++) {
+      if (candidate.pred[i] !== reference.pred[i]) {
+        count++;
+        if (indices.length < max) indices.push(i);
+      }
+    }
+    out.flipped_rows = { count, indices, truncated: count > indices.length };
+  }
+  return out;
+}

@@ -1,0 +1,188 @@
+// One evaluation of every metric, disparity and reference comparison from group statistics.
+// The point estimate and every bootstrap resample go through this same function, so a CI always
+// belongs to exactly the quantity its point estimate reports.
+import { aif360Disparities, betweenGroupGeneralizedEntropy } from './aif360.ts';
+import {
+  differenceBetweenGroups,
+  differenceToOverall,
+  equalizedOdds,
+  maximumOverGroups,
+  minimumOverGroups,
+  ratioBetweenGroups,
+  ratioToOverall,
+  type Disparity,
+} from './disparities.ts';
+import { combine, rate, type Estimate } from './estimate.ts';
+import type { Partition } from './groups.ts';
+import { GROUP_METRICS, groupMetrics, type MetricOptions } from './metrics.ts';
+import type { ResolvedCustomMetric } from './registry.ts';
+import type { GroupStats, PartitionStats } from './stats.ts';
+
+export type MetricRecord = Record<string, Estimate>;
+
+export interface PartitionSnapshot {
+  groups: MetricRecord[];
+  disparities: Record<string, Disparity>;
+}
+
+export interface Snapshot {
+  overall: MetricRecord;
+  /** Aligned with partitions[1..] (partitions[0] is overall). */
+  partitions: PartitionSnapshot[];
+}
+
+export interface SnapshotContext {
+  partitions: readonly Partition[];
+  metricOptions: MetricOptions;
+  custom: readonly ResolvedCustomMetric[];
+  /** Privileged group per partition (AIF360 metrics), aligned with partitions. */
+  privileged: readonly (string | undefined)[];
+}
+
+/** Metrics that get generic disparities (everything but count). */
+export function disparityBaseMetrics(custom: readonly ResolvedCustomMetric[]): string[] {
+  return [...GROUP_METRICS.filter((m) => m !== 'count'), ...custom.map((c) => c.key)];
+}
+
+/** Reference-comparison metrics per group (candidate snapshot only). */
+export const COMPARISON_GROUP_METRICS = ['accuracy_drop', 'excess_accuracy_gap', 'flip_rate'] as const;
+
+function metricsOf(stats: GroupStats, ctx: SnapshotContext): MetricRecord {
+  const record: MetricRecord = groupMetrics(stats, ctx.metricOptions);
+  for (const c of ctx.custom) record[c.key] = c.compute(stats);
+  return record;
+}
+
+function disparitiesOf(
+  names: readonly string[],
+  groups: readonly MetricRecord[],
+  overall: MetricRecord,
+  stats: readonly GroupStats[],
+  privileged: string | undefined,
+  ctx: SnapshotContext,
+): Record<string, Disparity> {
+  const column = (m: string): Estimate[] => groups.map((g) => g[m]!);
+  const out: Record<string, Disparity> = {};
+  const generic: Record<string, { diff: Disparity; ratio: Disparity; diffAll: Disparity; ratioAll: Disparity }> = {};
+  for (const m of disparityBaseMetrics(ctx.custom)) {
+    const values = column(m);
+    const g = {
+      diff: differenceBetweenGroups(names, values),
+      diffAll: differenceToOverall(names, values, overall[m]!),
+      ratio: ratioBetweenGroups(names, values),
+      ratioAll: ratioToOverall(names, values, overall[m]!),
+    };
+    generic[m] = g;
+  }
+  const sr = generic['selection_rate']!;
+  const tpr = generic['true_positive_rate']!;
+  const fpr = generic['false_positive_rate']!;
+  // Fairlearn demographic_parity_difference / _ratio: of selection_rate.
+  out['demographic_parity_difference'] = sr.diff;
+  out['demographic_parity_difference_to_overall'] = sr.diffAll;
+  out['demographic_parity_ratio'] = sr.ratio;
+  out['demographic_parity_ratio_to_overall'] = sr.ratioAll;
+  // Fairlearn equalized_odds_difference / _ratio (agg = worst_case, and _mean for agg = mean).
+  out['equalized_odds_difference'] = equalizedOdds(tpr.diff, fpr.diff, 'difference', 'worst_case');
+  out['equalized_odds_difference_mean'] = equalizedOdds(tpr.diff, fpr.diff, 'difference', 'mean');
+  out['equalized_odds_difference_to_overall'] = equalizedOdds(tpr.diffAll, fpr.diffAll, 'difference', 'worst_case');
+  out['equalized_odds_ratio'] = equalizedOdds(tpr.ratio, fpr.ratio, 'ratio', 'worst_case');
+  out['equalized_odds_ratio_mean'] = equalizedOdds(tpr.ratio, fpr.ratio, 'ratio', 'mean');
+  out['equalized_odds_ratio_to_overall'] = equalizedOdds(tpr.ratioAll, fpr.ratioAll, 'ratio', 'worst_case');
+  // Fairlearn equal_opportunity_difference / _ratio: of true_positive_rate.
+  out['equal_opportunity_difference'] = tpr.diff;
+  out['equal_opportunity_difference_to_overall'] = tpr.diffAll;
+  out['equal_opportunity_ratio'] = tpr.ratio;
+  out['equal_opportunity_ratio_to_overall'] = tpr.ratioAll;
+  out['worst_group_accuracy'] = minimumOverGroups(names, column('accuracy'));
+  out['ece_gap'] = generic['ece']!.diff;
+  Object.assign(out, aif360Disparities(names, stats, privileged));
+  out['between_group_theil_index'] = betweenGroupGeneralizedEntropy(stats, 1);
+  out['between_group_generalized_entropy_index'] = betweenGroupGeneralizedEntropy(
+    stats,
+    ctx.metricOptions.generalizedEntropyAlpha,
+  );
+  for (const [m, g] of Object.entries(generic)) {
+    out[`${m}_difference`] = g.diff;
+    out[`${m}_difference_to_overall`] = g.diffAll;
+    out[`${m}_ratio`] = g.ratio;
+    out[`${m}_ratio_to_overall`] = g.ratioAll;
+  }
+  return out;
+}
+
+/** Metrics of one model. */
+export function modelSnapshot(stats: PartitionStats, ctx: SnapshotContext): Snapshot {
+  const overallStats = stats.groups[0]![0]!;
+  const overall = metricsOf(overallStats, ctx);
+  const partitions: PartitionSnapshot[] = [];
+  for (let p = 1; p < ctx.partitions.length; p++) {
+    const partition = ctx.partitions[p]!;
+    const groupStats = stats.groups[p]!;
+    const groups = groupStats.map((s) => metricsOf(s, ctx));
+    const disparities = disparitiesOf(partition.groupNames, groups, overall, groupStats, ctx.privileged[p], ctx);
+    partitions.push({ groups, disparities });
+  }
+  return { overall, partitions };
+}
+
+const accuracyOf = (s: GroupStats): Estimate => rate(s.tp + s.tn, s.weight, 'empty group (no rows)');
+
+/**
+ * Adds reference comparisons to the candidate snapshot, in place:
+ * accuracy_drop_g = A_g,ref − A_g; excess accuracy gap ψ_g = (A_g,ref − A_g) − (A_ref − A)
+ * (Hashemizadeh et al., ICLR 2024, "Balancing Act"); flip_rate_g = share of rows whose prediction changed
+ * (Hooker et al. 2019, compression-identified exemplars).
+ */
+export function addReferenceComparisons(
+  candidate: Snapshot,
+  candidateStats: PartitionStats,
+  referenceStats: PartitionStats,
+  ctx: SnapshotContext,
+): void {
+  const overallDrop = combine(
+    [accuracyOf(referenceStats.groups[0]![0]!), accuracyOf(candidateStats.groups[0]![0]!)],
+    (r, c) => r - c,
+  );
+  const overallCand = candidateStats.groups[0]![0]!;
+  candidate.overall['accuracy_drop'] = overallDrop;
+  candidate.overall['flip_rate'] = rate(overallCand.flips, overallCand.weight, 'empty group (no rows)');
+  for (let p = 1; p < ctx.partitions.length; p++) {
+    const names = ctx.partitions[p]!.groupNames;
+    const snap = candidate.partitions[p - 1]!;
+    const cand = candidateStats.groups[p]!;
+    const ref = referenceStats.groups[p]!;
+    snap.groups.forEach((record, g) => {
+      const drop = combine([accuracyOf(ref[g]!), accuracyOf(cand[g]!)], (r, c) => r - c);
+      record['accuracy_drop'] = drop;
+      record['excess_accuracy_gap'] = combine([drop, overallDrop], (d, o) => d - o);
+      record['flip_rate'] = rate(cand[g]!.flips, cand[g]!.weight, 'empty group (no rows)');
+    });
+    const column = (m: string): Estimate[] => snap.groups.map((r) => r[m]!);
+    snap.disparities['max_accuracy_drop'] = maximumOverGroups(names, column('accuracy_drop'));
+    snap.disparities['max_excess_accuracy_gap'] = maximumOverGroups(names, column('excess_accuracy_gap'));
+    snap.disparities['max_flip_rate'] = maximumOverGroups(names, column('flip_rate'));
+  }
+}
+
+/** Visits every value in a fixed order (overall, then per partition: groups, then disparities). */
+export function visitSnapshot(snapshot: Snapshot, visit: (estimate: Estimate) => void): void {
+  for (const k in snapshot.overall) visit(snapshot.overall[k]!);
+  for (const part of snapshot.partitions) {
+    for (const g of part.groups) for (const k in g) visit(g[k]!);
+    for (const k in part.disparities) visit(part.disparities[k]!);
+  }
+}
+
+/** Same order as visitSnapshot, with a path: ['overall', metric] | [p, 'groups', g, metric] | [p, 'disparities', metric]. */
+export function snapshotPaths(snapshot: Snapshot): string[] {
+  const paths: string[] = [];
+  for (const k in snapshot.overall) paths.push(`overall/${k}`);
+  snapshot.partitions.forEach((part, p) => {
+    part.groups.forEach((g, gi) => {
+      for (const k in g) paths.push(`${p}/groups/${gi}/${k}`);
+    });
+    for (const k in part.disparities) paths.push(`${p}/disparities/${k}`);
+  });
+  return paths;
+}

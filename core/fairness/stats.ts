@@ -1,0 +1,328 @@
+// Sufficient statistics per group, computed in one pass over the rows with per-row multiplicities
+// (1 for the point estimate, bootstrap counts for a resample). Everything a metric needs is additive
+// (weighted confusion counts, sums of per-row log loss and Brier terms, calibration bin sums), except
+// ROC AUC, which one pass over the rows in score order accumulates for every group at once.
+// Typed arrays throughout and no allocation per row: this is the inner loop of the bootstrap.
+import type { CellIndex } from './groups.ts';
+
+/** Probabilities are clipped to [eps, 1 - eps] before the log, as scikit-learn's log_loss historically did. */
+export const LOG_LOSS_EPS = 1e-15;
+
+/** Per-row arrays of one model (candidate or reference), computed once. */
+export interface ModelArrays {
+  score: Float64Array;
+  pred: Uint8Array;
+  /** 2·y + ŷ: 0 TN, 1 FP, 2 FN, 3 TP. */
+  code: Uint8Array;
+  logLoss: Float64Array;
+  brier: Float64Array;
+  /** Probability of the predicted class (top-label calibration). */
+  topConfidence: Float64Array;
+  binPositive: Uint16Array;
+  binTop: Uint16Array;
+  /** Rows by ascending score, and for each start of a run of equal scores the index after its end. */
+  order: Int32Array;
+  runEnd: Int32Array;
+}
+
+/**
+ * Equal-width bin of p in [0, 1] among `bins` bins: bin k holds [k/M, (k+1)/M), the last bin also holds 1.
+ * (TensorFlow Probability's convention; torchmetrics uses (lo, hi]. A score on an edge goes to the upper bin.)
+ */
+export function calibrationBin(p: number, bins: number): number {
+  let k = Math.floor(p * bins);
+  // Guard against floating point: make sure k/M <= p < (k+1)/M exactly as written.
+  if (k > 0 && k / bins > p) k--;
+  if (k < bins - 1 && (k + 1) / bins <= p) k++;
+  return Math.min(Math.max(k, 0), bins - 1);
+}
+
+export function prepareModel(label: Uint8Array, score: Float64Array, pred: Uint8Array, bins: number): ModelArrays {
+  const n = label.length;
+  const code = new Uint8Array(n);
+  const logLoss = new Float64Array(n);
+  const brier = new Float64Array(n);
+  const topConfidence = new Float64Array(n);
+  const binPositive = new Uint16Array(n);
+  const binTop = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = label[i]!;
+    const s = score[i]!;
+    const yhat = pred[i]!;
+    code[i] = 2 * y + yhat;
+    const p = Math.min(Math.max(s, LOG_LOSS_EPS), 1 - LOG_LOSS_EPS);
+    logLoss[i] = -(y === 1 ? Math.log(p) : Math.log(1 - p)); // sklearn.metrics.log_loss, per row
+    brier[i] = (s - y) * (s - y); // Brier (1950): (p - y)^2
+    const conf = yhat === 1 ? s : 1 - s;
+    topConfidence[i] = conf;
+    binPositive[i] = calibrationBin(s, bins);
+    binTop[i] = calibrationBin(conf, bins);
+  }
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]! || a - b);
+  const runEnd = new Int32Array(n);
+  for (let k = 0; k < n;) {
+    let end = k + 1;
+    while (end < n && score[order[end]!] === score[order[k]!]) end++;
+    runEnd[k] = end;
+    k = end;
+  }
+  return { score, pred, code, logLoss, brier, topConfidence, binPositive, binTop, order, runEnd };
+}
+
+// Layout of one group's (or cell's) statistics in a Float64Array.
+const ROWS = 0;
+const WEIGHT = 1;
+const CONFUSION = 2; // + code: TN, FP, FN, TP
+const LOG_LOSS = 6;
+const BRIER = 7;
+const AUC = 8;
+const FLIPS = 9;
+const BINS = 10;
+const statsStride = (bins: number): number => BINS + 6 * bins;
+
+/** Read-only view of one group's sufficient statistics (weighted unless named `rows`). */
+export class GroupStats {
+  constructor(
+    private readonly data: Float64Array,
+    private readonly offset: number,
+    /** Number of calibration bins. */
+    readonly bins: number,
+  ) {}
+  private at(k: number): number {
+    return this.data[this.offset + k]!;
+  }
+  /** Unweighted number of rows (with bootstrap multiplicity). */
+  get rows(): number {
+    return this.at(ROWS);
+  }
+  /** Sum of sample weights (equals rows without sample weights). */
+  get weight(): number {
+    return this.at(WEIGHT);
+  }
+  get tn(): number {
+    return this.at(CONFUSION);
+  }
+  get fp(): number {
+    return this.at(CONFUSION + 1);
+  }
+  get fn(): number {
+    return this.at(CONFUSION + 2);
+  }
+  get tp(): number {
+    return this.at(CONFUSION + 3);
+  }
+  get positives(): number {
+    return this.tp + this.fn;
+  }
+  get negatives(): number {
+    return this.tn + this.fp;
+  }
+  get predictedPositives(): number {
+    return this.tp + this.fp;
+  }
+  get predictedNegatives(): number {
+    return this.tn + this.fn;
+  }
+  get logLossSum(): number {
+    return this.at(LOG_LOSS);
+  }
+  get brierSum(): number {
+    return this.at(BRIER);
+  }
+  /** Σ over positives i of Σ over negatives j of w_i w_j (1[s_j < s_i] + ½ 1[s_j = s_i]). */
+  get aucNumerator(): number {
+    return this.at(AUC);
+  }
+  /** Weighted rows whose prediction differs from the other model's (paired runs only). */
+  get flips(): number {
+    return this.at(FLIPS);
+  }
+  /** Adds factor × these statistics into `target` (same layout). */
+  addScaledInto(target: Float64Array, factor: number): void {
+    const stride = statsStride(this.bins);
+    for (let k = 0; k < stride; k++) target[k]! += factor * this.at(k);
+  }
+  /** Positive-class calibration bin k: [weight, Σ w·y, Σ w·p]. */
+  positiveBin(k: number): [number, number, number] {
+    const o = BINS + 3 * k;
+    return [this.at(o), this.at(o + 1), this.at(o + 2)];
+  }
+  /** Top-label calibration bin k: [weight, Σ w·1[ŷ = y], Σ w·p(ŷ)]. */
+  topLabelBin(k: number): [number, number, number] {
+    const o = BINS + 3 * this.bins + 3 * k;
+    return [this.at(o), this.at(o + 1), this.at(o + 2)];
+  }
+}
+
+/**
+ * Σ factor·stats over groups: the statistics of a re-weighted mix. Everything adds except the AUC
+ * numerator (pairs across groups are missing), which is set to NaN.
+ */
+export function weightedMix(parts: readonly { stats: GroupStats; factor: number }[], bins: number): GroupStats {
+  const data = new Float64Array(statsStride(bins));
+  for (const { stats, factor } of parts) stats.addScaledInto(data, factor);
+  data[ROWS] = parts.reduce((sum, p) => sum + p.stats.rows, 0);
+  data[AUC] = NaN;
+  return new GroupStats(data, 0, bins);
+}
+
+/** Statistics of every group of every partition for one model and one set of row multiplicities. */
+export interface PartitionStats {
+  /** [partition][group] */
+  groups: GroupStats[][];
+}
+
+/**
+ * Accumulates statistics into reusable buffers. Not thread-safe; one engine per evaluation.
+ * `run` returns views into a fresh buffer, so results of earlier runs stay valid.
+ */
+export class StatsEngine {
+  readonly bins: number;
+  private readonly stride: number;
+  private readonly label: Uint8Array;
+  private readonly sampleWeight: Float64Array | null;
+  private readonly cellOf: Int32Array;
+  private readonly cellCount: number;
+  private readonly partitionCount: number;
+  /** cell * partitionCount + p -> global group id */
+  private readonly cellGroup: Int32Array;
+  private readonly groupOffset: number[];
+  private readonly groupCount: number;
+  private readonly cellAcc: Float64Array;
+  private readonly negBelow: Float64Array;
+  private readonly runPos: Float64Array;
+  private readonly runNeg: Float64Array;
+  private readonly rowWeight: Float64Array;
+
+  constructor(cells: CellIndex, label: Uint8Array, sampleWeight: Float64Array | null, bins: number) {
+    this.bins = bins;
+    this.stride = statsStride(bins);
+    this.label = label;
+    this.sampleWeight = sampleWeight;
+    this.cellOf = cells.cellOf;
+    this.cellCount = cells.cellRows.length;
+    this.partitionCount = cells.partitions.length;
+    this.groupOffset = [];
+    let total = 0;
+    for (const p of cells.partitions) {
+      this.groupOffset.push(total);
+      total += p.groupNames.length;
+    }
+    this.groupCount = total;
+    this.cellGroup = new Int32Array(this.cellCount * this.partitionCount);
+    for (let c = 0; c < this.cellCount; c++) {
+      cells.partitions.forEach((p, pi) => {
+        this.cellGroup[c * this.partitionCount + pi] = this.groupOffset[pi]! + p.cellToGroup[c]!;
+      });
+    }
+    this.cellAcc = new Float64Array(this.cellCount * this.stride);
+    this.negBelow = new Float64Array(total);
+    this.runPos = new Float64Array(total);
+    this.runNeg = new Float64Array(total);
+    this.rowWeight = new Float64Array(label.length);
+  }
+
+  /**
+   * @param multiplicity per-row count (bootstrap), or null for every row once
+   * @param otherPred the other model's predictions, to count flips (paired runs)
+   */
+  run(model: ModelArrays, multiplicity: Float64Array | null, otherPred?: Uint8Array): PartitionStats {
+    const { stride, bins, label, sampleWeight, cellOf, cellAcc, rowWeight } = this;
+    const n = label.length;
+    const { code, logLoss, brier, score, topConfidence, binPositive, binTop, pred } = model;
+    const topBase = BINS + 3 * bins;
+    cellAcc.fill(0);
+    for (let i = 0; i < n; i++) {
+      const m = multiplicity === null ? 1 : multiplicity[i]!;
+      const w = sampleWeight === null ? m : m * sampleWeight[i]!;
+      rowWeight[i] = w;
+      if (m === 0) continue;
+      const base = cellOf[i]! * stride;
+      const c = code[i]!;
+      cellAcc[base + ROWS]! += m;
+      cellAcc[base + WEIGHT]! += w;
+      cellAcc[base + CONFUSION + c]! += w;
+      cellAcc[base + LOG_LOSS]! += w * logLoss[i]!;
+      cellAcc[base + BRIER]! += w * brier[i]!;
+      const bp = base + BINS + 3 * binPositive[i]!;
+      cellAcc[bp]! += w;
+      cellAcc[bp + 1]! += w * (c >> 1);
+      cellAcc[bp + 2]! += w * score[i]!;
+      const bt = base + topBase + 3 * binTop[i]!;
+      cellAcc[bt]! += w;
+      if (c === 0 || c === 3) cellAcc[bt + 1]! += w;
+      cellAcc[bt + 2]! += w * topConfidence[i]!;
+      if (otherPred !== undefined && otherPred[i] !== pred[i]) cellAcc[base + FLIPS]! += w;
+    }
+
+    const { cellCount, partitionCount, cellGroup, groupCount } = this;
+    const groupAcc = new Float64Array(groupCount * stride);
+    for (let c = 0; c < cellCount; c++) {
+      const src = c * stride;
+      for (let p = 0; p < partitionCount; p++) {
+        const dst = cellGroup[c * partitionCount + p]! * stride;
+        for (let k = 0; k < stride; k++) groupAcc[dst + k]! += cellAcc[src + k]!;
+      }
+    }
+    this.accumulateAuc(model, groupAcc);
+
+    const groups: GroupStats[][] = [];
+    for (let p = 0; p < partitionCount; p++) {
+      const first = this.groupOffset[p]!;
+      const end = p + 1 < partitionCount ? this.groupOffset[p + 1]! : groupCount;
+      const row: GroupStats[] = [];
+      for (let g = first; g < end; g++) row.push(new GroupStats(groupAcc, g * stride, bins));
+      groups.push(row);
+    }
+    return { groups };
+  }
+
+  // Weighted Mann–Whitney count per group, ties counted ½, in one pass over rows by ascending score.
+  private accumulateAuc(model: ModelArrays, groupAcc: Float64Array): void {
+    const { order, runEnd } = model;
+    const { label, rowWeight, cellOf, cellGroup, partitionCount, negBelow, runPos, runNeg, stride } = this;
+    negBelow.fill(0);
+    const n = order.length;
+    for (let k = 0; k < n;) {
+      const end = runEnd[k]!;
+      if (end === k + 1) {
+        const i = order[k]!;
+        const w = rowWeight[i]!;
+        if (w !== 0) {
+          const cg = cellOf[i]! * partitionCount;
+          if (label[i] === 1) {
+            for (let p = 0; p < partitionCount; p++) {
+              const g = cellGroup[cg + p]!;
+              groupAcc[g * stride + AUC]! += w * negBelow[g]!;
+            }
+          } else {
+            for (let p = 0; p < partitionCount; p++) negBelow[cellGroup[cg + p]!]! += w;
+          }
+        }
+      } else {
+        for (let j = k; j < end; j++) {
+          const i = order[j]!;
+          const w = rowWeight[i]!;
+          if (w === 0) continue;
+          const cg = cellOf[i]! * partitionCount;
+          const target = label[i] === 1 ? runPos : runNeg;
+          for (let p = 0; p < partitionCount; p++) target[cellGroup[cg + p]!]! += w;
+        }
+        for (let j = k; j < end; j++) {
+          const cg = cellOf[order[j]!]! * partitionCount;
+          for (let p = 0; p < partitionCount; p++) {
+            const g = cellGroup[cg + p]!;
+            const pos = runPos[g]!;
+            const neg = runNeg[g]!;
+            if (pos === 0 && neg === 0) continue;
+            groupAcc[g * stride + AUC]! += pos * (negBelow[g]! + 0.5 * neg);
+            negBelow[g]! += neg;
+            runPos[g] = 0;
+            runNeg[g] = 0;
+          }
+        }
+      }
+      k = end;
+    }
+  }
+}
