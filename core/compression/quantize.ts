@@ -1,8 +1,11 @@
 // Post-training quantization of Dense MLPs, simulated with fake-quant: tfjs has no int8 kernels (tfjs-converter's
 // uint8 weight quantization is storage only, dequantized on load), so what would deploy is evaluated by putting the
 // dequantized weights (and, optionally, fake-quantized activations) into a float model.
+import type * as tf from '@tensorflow/tfjs';
+import type { FeatureMatrix } from '../data/matrix.ts';
 import { createRng, shuffleInPlace } from '../random/rng.ts';
 import { columnMeans, forwardDense } from './forward.ts';
+import { readDenseLayers, readWeights } from './model-adapter.ts';
 import { type DenseLayerWeights, type NamedWeight, isPrunable, tensorSize } from './weights.ts';
 
 export interface PerChannelInt8 {
@@ -302,4 +305,66 @@ export function importInt8(bytes: Uint8Array): QuantizedModel {
   }
   if (offset !== bytes.length) throw new Error(`importInt8: ${bytes.length - offset} trailing bytes`);
   return { weights, int8 };
+}
+
+export interface FakeQuantOptions {
+  precision: WeightPrecision;
+  /** Empirical bias correction (Nagel et al. 2019) from the layer-input means on these rows (int8 only). */
+  biasCorrectionData?: FeatureMatrix;
+  /** Fake-quantize every layer input to uint8 with ranges calibrated on a seeded subset of these rows. */
+  activations?: CalibrationOptions & { data: FeatureMatrix };
+}
+
+export interface FakeQuantModel {
+  precision: WeightPrecision;
+  /** Dequantized (and bias-corrected) weights, in model order: write them into the model to evaluate what would deploy. */
+  weights: NamedWeight[];
+  int8: Map<string, PerChannelInt8>;
+  activationRanges: ActivationRange[] | undefined;
+  /** P(y = 1) with fake-quant weights and, when calibrated, fake-quant activations (plain-array forward pass). */
+  predict(x: FeatureMatrix): Float32Array;
+  /** The int8 export (format above); weights only, activation ranges are not stored. */
+  exportBytes(): Uint8Array;
+}
+
+/** Post-training quantization of a Dense MLP, simulated with fake-quant (see the header). The model is not modified. */
+export function fakeQuantize(model: tf.LayersModel, options: FakeQuantOptions): FakeQuantModel {
+  const floatWeights = readWeights(model);
+  const floatLayers = readDenseLayers(model);
+  const { weights, int8 } = quantizeWeights(floatWeights, options.precision);
+  const byName = new Map(weights.map((w) => [w.name, w]));
+  if (options.biasCorrectionData !== undefined) {
+    const data = options.biasCorrectionData;
+    const corrected = biasCorrection(
+      floatLayers,
+      floatLayers.map((l) => byName.get(l.kernelName)!.values),
+      meanLayerInputs(floatLayers, data.values, data.rows),
+    );
+    floatLayers.forEach((layer, l) => {
+      if (layer.biasName === undefined) return; // No bias to correct (useBias: false).
+      byName.get(layer.biasName)!.values = corrected[l]!;
+    });
+  }
+  const quantLayers = floatLayers.map((layer) => ({
+    ...layer,
+    kernel: byName.get(layer.kernelName)!.values,
+    bias: layer.biasName === undefined ? undefined : byName.get(layer.biasName)!.values,
+  }));
+  const activationRanges =
+    options.activations === undefined
+      ? undefined
+      : calibrateActivations(
+          floatLayers,
+          options.activations.data.values,
+          options.activations.data.rows,
+          options.activations,
+        ).ranges;
+  return {
+    precision: options.precision,
+    weights,
+    int8,
+    activationRanges,
+    predict: (x) => forwardFakeQuant(quantLayers, x.values, x.rows, activationRanges),
+    exportBytes: () => exportInt8(weights, int8),
+  };
 }
