@@ -34,7 +34,7 @@ describe('EncodedDataset serialisation', () => {
   it('rejects corrupt bytes', async () => {
     const good = serializeDataset(await load());
     const bad = good.slice();
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
     expect(() => deserializeDataset(bad, 's3://x/encoded')).toThrow(/s3:\/\/x\/encoded: body checksum mismatch/);
     expect(() => deserializeDataset(bytes('hello world, not a data set'))).toThrow(/bad magic/);
   });
