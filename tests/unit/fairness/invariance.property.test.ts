@@ -74,7 +74,7 @@ describe('invariance (seeded random cases)', () => {
       const b = evaluateFairness(permute(input, order), options);
       expectSameNumbers(a, b);
       // Flipped row indices refer to rows, so they move with the rows.
-      expect(b.flipped_rows!.indices.map((i) => order[i]).sort((x, y) => x - y)).toEqual(a.flipped_rows!.indices);
+      expect(b.flipped_rows!.indices.map((i) => order[i]!).sort((x, y) => x - y)).toEqual(a.flipped_rows!.indices);
     }
   });
 
