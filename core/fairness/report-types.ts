@@ -1,4 +1,5 @@
 // The JSON report format (documented in docs/fairness.md). Types only: workflow code may import them.
+import type { GateDecision } from './gate.ts';
 import type { ShiftStress } from './shift.ts';
 import type { ThresholdSensitivity } from './threshold.ts';
 
@@ -120,4 +121,6 @@ export interface FairnessReport {
   delta?: ModelSection;
   /** Rows whose prediction differs between reference and candidate (0-based data row indices). */
   flipped_rows?: { count: number; indices: number[]; truncated: boolean };
+  /** The rubric gate's decision, when a rubric was given (added by the CLI or the gate activity). */
+  gate?: GateDecision;
 }

@@ -1,0 +1,80 @@
+// A small CSV reader for predictions files (RFC 4180: quoted fields, "" escapes, CRLF or LF, optional
+// BOM). Pure text in, columns out; the CLI reads the file. Errors name the line to fix.
+
+export interface CsvTable {
+  header: string[];
+  /** Data rows, each with header.length fields. */
+  rows: string[][];
+  /** 1-based file line on which each data row starts. */
+  lines: number[];
+}
+
+export class CsvError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+    this.name = 'CsvError';
+  }
+}
+
+export function parseCsv(text: string, delimiter = ','): CsvTable {
+  const records: { fields: string[]; line: number }[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let inQuotes = false;
+  let line = 1;
+  let recordLine = 1;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const endRecord = (): void => {
+    fields.push(field);
+    // A blank line (one empty field) is skipped.
+    if (!(fields.length === 1 && fields[0] === '')) records.push({ fields, line: recordLine });
+    fields = [];
+    field = '';
+  };
+  for (; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inQuotes) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else inQuotes = false;
+      } else {
+        if (ch === '\n') line++;
+        field += ch;
+      }
+      continue;
+    }
+    if (ch === '"' && field === '') inQuotes = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      endRecord();
+      line++;
+      recordLine = line;
+    } else field += ch;
+  }
+  if (inQuotes) throw new CsvError(`line ${recordLine}: a quoted field is not closed`, recordLine);
+  if (field !== '' || fields.length > 0) endRecord();
+  const [head, ...data] = records;
+  if (head === undefined) throw new CsvError('the file is empty (no header row)', 1);
+  const header = head.fields.map((h) => h.trim());
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  for (const record of data) {
+    if (record.fields.length !== header.length) {
+      throw new CsvError(
+        `line ${record.line}: ${record.fields.length} fields, but the header has ${header.length}`,
+        record.line,
+      );
+    }
+    rows.push(record.fields);
+    lines.push(record.line);
+  }
+  return { header, rows, lines };
+}

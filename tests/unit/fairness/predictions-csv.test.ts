@@ -1,0 +1,23 @@
+// The predictions CSV reader: quoting, line endings, BOM, and errors that name the line.
+import { describe, expect, it } from 'vitest';
+import { CsvError, parseCsv } from '../../../core/fairness/io.ts';
+
+describe('parseCsv', () => {
+  it('reads quoted fields with commas, escaped quotes and newlines; CRLF; BOM', () => {
+    const t = parseCsv('\ufeffid,"na,me",note\r\n1,"a ""b""",x\r\n2,"multi\nline",y\r\n\r\n');
+    expect(t.header).toEqual(['id', 'na,me', 'note']);
+    expect(t.rows).toEqual([
+      ['1', 'a "b"', 'x'],
+      ['2', 'multi\nline', 'y'],
+    ]);
+    expect(t.lines).toEqual([2, 3]);
+  });
+  it('accepts a last line without a newline', () => {
+    expect(parseCsv('a,b\n1,2').rows).toEqual([['1', '2']]);
+  });
+  it('names the line of a ragged row or an unclosed quote', () => {
+    expect(() => parseCsv('a,b\n1,2\n3\n')).toThrow(new CsvError('line 3: 1 fields, but the header has 2', 3));
+    expect(() => parseCsv('a,b\n1,"2\n')).toThrow(/line 2: a quoted field is not closed/);
+    expect(() => parseCsv('')).toThrow(/empty/);
+  });
+});
