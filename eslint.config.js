@@ -25,6 +25,7 @@ export const workflowImportBan = {
     },
     {
       group: heavyCoreDirs.flatMap((dir) => [`**/core/${dir}`, `**/core/${dir}/**`]),
+      allowTypeImports: true,
       message: 'This core module is not pure (tfjs, S3 or Node I/O). Workflows import only pure core modules.',
     },
     {
@@ -41,8 +42,17 @@ export default tseslint.config(
   ...tseslint.configs.strict,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'infra/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -50,7 +50,8 @@ export function createRng(seed: number): Rng {
   };
   const next = (): number => nextUint32() / 4294967296;
   const nextInt = (n: number): number => {
-    if (!Number.isInteger(n) || n <= 0 || n > 4294967296) throw new Error(`nextInt: n must be an integer in [1, 2^32], got ${n}`);
+    if (!Number.isInteger(n) || n <= 0 || n > 4294967296)
+      throw new Error(`nextInt: n must be an integer in [1, 2^32], got ${n}`);
     const limit = 4294967296 - (4294967296 % n);
     for (;;) {
       const x = nextUint32();

@@ -1,0 +1,9 @@
+import type { ArtifactStore } from '../core/storage/index.ts';
+import { createStorageActivities } from './storage.ts';
+
+/** Every activity the worker registers, built around shared dependencies. */
+export function createActivities(deps: { store: ArtifactStore }) {
+  return { ...createStorageActivities(deps.store) };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,79 @@
+// The `fairshrink` command. Each subcommand lives in cli/commands/ and returns its exit code:
+// 0 success (or gate passed), 1 failure (or gate failed), 2 bad usage or input.
+import { demoCommand } from './commands/demo.ts';
+import { stackCommand } from './commands/stack.ts';
+import { EXIT, processIo, reportError, UsageError, type CliIo } from './io.ts';
+
+interface Command {
+  summary: string;
+  run: (argv: string[], io: CliIo, context: { verbose: boolean }) => Promise<number>;
+}
+
+async function evaluate(argv: string[], io: CliIo): Promise<number> {
+  const module = await import('./commands/evaluate.ts');
+  return module.evaluateCommand(argv, io);
+}
+
+const commands: Record<string, Command> = {
+  up: { summary: 'start the local Temporal dev server and S3', run: (a, io) => stackCommand('up', a, io) },
+  down: { summary: 'stop the local stack (data is kept)', run: (a, io) => stackCommand('down', a, io) },
+  status: { summary: 'health of the local stack', run: (a, io) => stackCommand('status', a, io) },
+  demo: { summary: 'run an end-to-end workflow against the local stack', run: demoCommand },
+  evaluate: { summary: 'fairness report (and rubric gate) for a predictions CSV', run: evaluate },
+  worker: {
+    summary: 'run a worker process (task queue from FAIRSHRINK_TASK_QUEUE)',
+    run: async (argv, io) => {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        io.stdout(
+          'fairshrink worker\n\nRun a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.',
+        );
+        return EXIT.ok;
+      }
+      const { runWorker } = await import('../workers/main.ts');
+      await runWorker();
+      return EXIT.ok;
+    },
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  return [
+    'fairshrink: compression campaigns that keep fairness constraints intact',
+    '',
+    'Usage: fairshrink <command> [flags]     (every command takes --help, --json and --verbose)',
+    '',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Exit codes: 0 success, 1 failure (or a failed gate), 2 bad usage or input.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  // We pin the AWS SDK in package-lock.json; its notice about future releases needing Node 22 is
+  // for `npm update`, not for every command's output (see README, Requirements).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((a) => a !== '--verbose');
+  const [name, ...rest] = args;
+  if (name === 'help' && rest[0] && commands[rest[0]]) return main([rest[0], '--help'], io);
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = commands[name];
+  try {
+    if (!command)
+      throw new UsageError(`unknown command "${name}"`, `run \`fairshrink --help\` for the list of commands`);
+    return await command.run(rest, io, { verbose });
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      return reportError(io, new UsageError((err as Error).message, `run \`fairshrink ${name} --help\``), verbose);
+    }
+    return reportError(io, err, verbose);
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
+  process.exitCode = await main(process.argv.slice(2));
+}

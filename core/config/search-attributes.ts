@@ -1,0 +1,11 @@
+// Search attributes every campaign keeps current, so campaigns can be found with visibility
+// queries (e.g. `GateStatus = "fail" AND Sparsity >= 0.8`). Registered by `fairshrink up` and the
+// test setup; on a real cluster, register them once with `temporal operator search-attribute create`.
+export const CAMPAIGN_SEARCH_ATTRIBUTES = [
+  { name: 'CampaignId', type: 'Keyword' },
+  { name: 'ModelId', type: 'Keyword' },
+  { name: 'DatasetId', type: 'Keyword' },
+  { name: 'Milestone', type: 'Int' },
+  { name: 'Sparsity', type: 'Double' },
+  { name: 'GateStatus', type: 'Keyword' },
+] as const;

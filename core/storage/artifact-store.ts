@@ -1,0 +1,248 @@
+// An S3 artifact store. Every object is addressed by an ArtifactRef { uri, sha256, bytes };
+// every read re-hashes the bytes, so a corrupted or swapped object is caught by name.
+// Writes never replace a different object under the same key unless the caller says the key is
+// mutable (e.g. decisions.jsonl): a retried step can reuse its own output but cannot clobber
+// a good checkpoint.
+import { createHash } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { ArtifactRef, parseS3Uri, validateObjectKey } from './ref.ts';
+
+export interface S3Settings {
+  /** Custom endpoint (SeaweedFS, MinIO, R2, Ceph); undefined means AWS. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  forcePathStyle: boolean;
+  /** Explicit credentials (the local stack's); undefined means the standard AWS credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** 'immutable' (default): an existing object with other bytes is an error. 'mutable': replace it. */
+  mode?: 'immutable' | 'mutable';
+}
+
+export class ArtifactIntegrityError extends Error {
+  override name = 'ArtifactIntegrityError';
+}
+export class ArtifactConflictError extends Error {
+  override name = 'ArtifactConflictError';
+}
+export class ArtifactNotFoundError extends Error {
+  override name = 'ArtifactNotFoundError';
+}
+
+const SHA_METADATA_KEY = 'fairshrink-sha256';
+/** Objects above this size go up as multipart uploads (S3's minimum part size is 5 MiB). */
+export const DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function createS3Client(settings: S3Settings): S3Client {
+  return new S3Client({
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    // The SDK's default CRC32 request checksums are not implemented by every S3-compatible
+    // server; we verify integrity with our own sha256 on every read instead.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+export class ArtifactStore {
+  readonly bucket: string;
+  readonly client: S3Client;
+  private readonly multipartThreshold: number;
+  private readonly partSize: number;
+
+  constructor(settings: S3Settings, opts: { client?: S3Client; multipartThreshold?: number; partSize?: number } = {}) {
+    this.bucket = settings.bucket;
+    this.client = opts.client ?? createS3Client(settings);
+    this.partSize = opts.partSize ?? DEFAULT_PART_SIZE;
+    this.multipartThreshold = opts.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
+    if (this.partSize < 5 * 1024 * 1024) throw new Error('partSize must be at least 5 MiB (S3 minimum part size)');
+  }
+
+  uriOf(key: string): string {
+    return `s3://${this.bucket}/${validateObjectKey(key)}`;
+  }
+
+  /** Create the bucket when it does not exist yet. */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (err) {
+      if (statusOf(err) !== 404 && statusOf(err) !== 403 && (err as Error).name !== 'NotFound') throw err;
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+    }
+  }
+
+  /** The stored sha256 and size of an object, or undefined when there is none. */
+  async head(key: string): Promise<{ sha256?: string; bytes: number } | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: validateObjectKey(key) }));
+      return { sha256: head.Metadata?.[SHA_METADATA_KEY], bytes: head.ContentLength ?? 0 };
+    } catch (err) {
+      if (statusOf(err) === 404 || (err as Error).name === 'NotFound') return undefined;
+      throw err;
+    }
+  }
+
+  async put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<ArtifactRef> {
+    validateObjectKey(key);
+    const sha256 = sha256Hex(body);
+    const ref: ArtifactRef = { uri: this.uriOf(key), sha256, bytes: body.byteLength };
+    const existing = await this.head(key);
+    if (existing) {
+      if (existing.sha256 === sha256 && existing.bytes === body.byteLength) return ref; // idempotent retry
+      if ((opts.mode ?? 'immutable') === 'immutable') {
+        throw new ArtifactConflictError(
+          `refusing to overwrite ${ref.uri}: it holds other bytes (sha256 ${existing.sha256 ?? 'unknown'}, ` +
+            `${existing.bytes} bytes) than this write (sha256 ${sha256}). Write under a new key; artifacts are immutable.`,
+        );
+      }
+    }
+    const common = {
+      Bucket: this.bucket,
+      Key: key,
+      ContentType: opts.contentType ?? 'application/octet-stream',
+      Metadata: { [SHA_METADATA_KEY]: sha256 },
+    };
+    if (body.byteLength <= this.multipartThreshold) {
+      await this.client.send(new PutObjectCommand({ ...common, Body: body, ContentLength: body.byteLength }));
+    } else {
+      await this.multipartPut(common, body);
+    }
+    return ref;
+  }
+
+  private async multipartPut(
+    common: { Bucket: string; Key: string; ContentType: string; Metadata: Record<string, string> },
+    body: Uint8Array,
+  ): Promise<void> {
+    const created = await this.client.send(new CreateMultipartUploadCommand(common));
+    const uploadId = created.UploadId;
+    if (!uploadId) throw new Error(`S3 returned no UploadId for ${common.Key}`);
+    try {
+      const parts: CompletedPart[] = [];
+      for (let offset = 0, partNumber = 1; offset < body.byteLength; offset += this.partSize, partNumber++) {
+        const chunk = body.subarray(offset, Math.min(offset + this.partSize, body.byteLength));
+        const uploaded = await this.client.send(
+          new UploadPartCommand({
+            Bucket: common.Bucket,
+            Key: common.Key,
+            UploadId: uploadId,
+            PartNumber: partNumber,
+            Body: chunk,
+            ContentLength: chunk.byteLength,
+          }),
+        );
+        parts.push({ ETag: uploaded.ETag, PartNumber: partNumber });
+      }
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: common.Bucket,
+          Key: common.Key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    } catch (err) {
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: common.Bucket, Key: common.Key, UploadId: uploadId }))
+        .catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Read an artifact and verify its sha256 and size against the ref. */
+  async get(ref: ArtifactRef): Promise<Uint8Array> {
+    const parsed = ArtifactRef.parse(ref);
+    const { bucket, key } = parseS3Uri(parsed.uri);
+    if (bucket !== this.bucket) {
+      throw new Error(`${parsed.uri} is in bucket "${bucket}", but this store is configured for "${this.bucket}"`);
+    }
+    const bytes = await this.getBytes(key);
+    const actual = sha256Hex(bytes);
+    if (actual !== parsed.sha256 || bytes.byteLength !== parsed.bytes) {
+      throw new ArtifactIntegrityError(
+        `integrity check failed for ${parsed.uri}: expected sha256 ${parsed.sha256} (${parsed.bytes} bytes), ` +
+          `got ${actual} (${bytes.byteLength} bytes). The object was changed or corrupted after it was written.`,
+      );
+    }
+    return bytes;
+  }
+
+  /** Read an object by key without a ref (e.g. a manifest found by listing); checks the stored sha256. */
+  async getByKey(key: string): Promise<{ bytes: Uint8Array; ref: ArtifactRef }> {
+    const stored = await this.head(key);
+    if (!stored) throw new ArtifactNotFoundError(`no object at ${this.uriOf(key)}`);
+    const bytes = await this.getBytes(key);
+    const sha256 = sha256Hex(bytes);
+    if (stored.sha256 && stored.sha256 !== sha256) {
+      throw new ArtifactIntegrityError(
+        `integrity check failed for ${this.uriOf(key)}: stored sha256 ${stored.sha256}, content hashes to ${sha256}`,
+      );
+    }
+    return { bytes, ref: { uri: this.uriOf(key), sha256, bytes: bytes.byteLength } };
+  }
+
+  private async getBytes(key: string): Promise<Uint8Array> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: validateObjectKey(key) }));
+      if (!out.Body) throw new ArtifactNotFoundError(`no body for ${this.uriOf(key)}`);
+      return await out.Body.transformToByteArray();
+    } catch (err) {
+      if (statusOf(err) === 404 || (err as Error).name === 'NoSuchKey') {
+        throw new ArtifactNotFoundError(`no object at ${this.uriOf(key)}`);
+      }
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<{ key: string; bytes: number }[]> {
+    const out: { key: string; bytes: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const item of page.Contents ?? []) if (item.Key) out.push({ key: item.Key, bytes: item.Size ?? 0 });
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}

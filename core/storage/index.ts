@@ -1,0 +1,11 @@
+export { ArtifactRef, parseS3Uri, validateObjectKey, InvalidObjectKeyError } from './ref.ts';
+export {
+  ArtifactStore,
+  ArtifactIntegrityError,
+  ArtifactConflictError,
+  ArtifactNotFoundError,
+  createS3Client,
+  sha256Hex,
+  type S3Settings,
+  type PutOptions,
+} from './artifact-store.ts';

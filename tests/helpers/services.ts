@@ -1,0 +1,51 @@
+// What integration tests need from the shared services started by global-setup.ts.
+import { inject } from 'vitest';
+import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { LOCAL_S3_CREDENTIALS, type ConnectionSettings } from '../../core/config/connection.ts';
+import { ArtifactStore } from '../../core/storage/index.ts';
+
+export function testSettings(taskQueue: string): ConnectionSettings {
+  return {
+    temporal: { address: inject('temporalAddress'), namespace: inject('temporalNamespace'), taskQueue },
+    s3: {
+      endpoint: inject('s3Endpoint'),
+      region: 'us-east-1',
+      bucket: inject('s3Bucket'),
+      forcePathStyle: true,
+      credentials: LOCAL_S3_CREDENTIALS,
+    },
+    localS3: true,
+    localTemporal: true,
+  };
+}
+
+export function testStore(opts: { multipartThreshold?: number; partSize?: number } = {}): ArtifactStore {
+  return new ArtifactStore(testSettings('unused').s3, opts);
+}
+
+export const workflowBundle = () => ({ codePath: inject('workflowBundlePath') });
+
+export async function connectTemporal(): Promise<{
+  client: Client;
+  nativeConnection: NativeConnection;
+  close: () => Promise<void>;
+}> {
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection, namespace: inject('temporalNamespace') });
+  return {
+    client,
+    nativeConnection,
+    close: async () => {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+/** A unique id for workflows, task queues and keys, so tests never collide. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+}

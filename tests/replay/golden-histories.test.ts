@@ -1,0 +1,30 @@
+// Every committed golden history must replay against the current workflow code. A workflow change
+// that would break running campaigns fails here (guard it with `patched()` and record a new golden).
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { loadGoldenHistories } from '../helpers/replay.ts';
+import { workflowBundle } from '../helpers/services.ts';
+
+const goldens = loadGoldenHistories();
+
+describe('golden histories replay against the current workflow code', () => {
+  it('has golden histories to replay', () => {
+    expect(goldens.map((g) => g.name)).toContain('stack-check-golden');
+  });
+
+  it.each(goldens.map((g) => [g.name, g] as const))('%s replays without nondeterminism', async (_id, golden) => {
+    await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, golden.history, golden.workflowId);
+  });
+
+  it('fails for workflow code that schedules different commands', async () => {
+    const golden = goldens.find((g) => g.name === 'stack-check-golden')!;
+    const changed = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./fixtures/reordered-workflows.ts', import.meta.url)),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: changed }, golden.history, golden.workflowId),
+    ).rejects.toThrow(/[Nn]ondeterminism|DeterminismViolation/);
+  });
+});

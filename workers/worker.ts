@@ -1,0 +1,80 @@
+// Builds a worker: which task queue, which workflows and activities, and its concurrency.
+import { fileURLToPath } from 'node:url';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogLevel,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import type { ConnectionSettings } from '../core/config/connection.ts';
+import { ArtifactStore } from '../core/storage/index.ts';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Bundle the workflow code once (webpack); reuse the result for many workers (tests, replay). */
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
+let runtimeInstalled = false;
+
+/** Set the Temporal runtime's log level once per process, before any connection or worker exists. */
+export function installRuntime(level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch (err) {
+    // Already installed in this process (e.g. by an earlier test file in the same fork): keep it.
+    if (!/already/i.test((err as Error).message)) throw err;
+  }
+  runtimeInstalled = true;
+}
+
+export interface FairshrinkWorkerOptions {
+  settings: ConnectionSettings;
+  connection?: NativeConnection;
+  workflowBundle?: { code: string } | { codePath: string };
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /** How long running activities get to finish on shutdown before they are cancelled. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+}
+
+export async function createFairshrinkWorker(
+  opts: FairshrinkWorkerOptions,
+): Promise<{ worker: Worker; close: () => Promise<void> }> {
+  const ownsConnection = !opts.connection;
+  const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.settings.temporal.address }));
+  const store = new ArtifactStore(opts.settings.s3);
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.settings.temporal.namespace,
+    taskQueue: opts.settings.temporal.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities: createActivities({ store }),
+    // Training is CPU-bound: by default one heavy activity at a time per core keeps heartbeats flowing.
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 2,
+    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? 10,
+    shutdownGraceTime: opts.shutdownGraceTime ?? '30 seconds',
+  });
+  return {
+    worker,
+    close: async () => {
+      store.destroy();
+      if (ownsConnection) await connection.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Deterministic code only (see eslint.config.js).
+export { stackCheck } from './stack-check.ts';
