@@ -1,6 +1,7 @@
 // Post-hoc recalibration of a binary classifier, fitted on validation data, with per-group ECE before and after:
 // compression can widen calibration gaps between groups, and a campaign can recalibrate when it does.
 import type * as tf from '@tensorflow/tfjs';
+import { calibrationBin } from '../fairness/stats.ts';
 import { rowsByGroup } from './criteria.ts';
 import { forwardDense } from './forward.ts';
 import { readDenseLayers } from './model-adapter.ts';
@@ -176,20 +177,11 @@ export function applyPlatt(logits: ArrayLike<number>, fit: { a: number; b: numbe
 
 export type CalibrationEstimate = { value: number; reason?: undefined } | { value: undefined; reason: string };
 
-/**
- * Equal-width bin of p among `bins`: bin k holds [k/M, (k+1)/M), the last also holds 1 (TensorFlow Probability's
- * convention; the same as core/fairness's calibrationBin, kept local until that module is committed).
- */
-export function calibrationBin(p: number, bins: number): number {
-  let k = Math.floor(p * bins);
-  if (k > 0 && k / bins > p) k--;
-  if (k < bins - 1 && (k + 1) / bins <= p) k++;
-  return Math.min(Math.max(k, 0), bins - 1);
-}
+export { calibrationBin };
 
 /**
  * Positive-class ECE (Guo et al. 2017; torchmetrics `binary_calibration_error` variant): Σ_m (|B_m|/n)|ȳ_m − p̄_m|
- * over `bins` equal-width bins (default 15). Bins are [lo, hi) with the last closed, as core/fairness reports.
+ * over `bins` equal-width bins (default 15), binned by core/fairness's calibrationBin: [lo, hi), the last bin closed.
  */
 export function expectedCalibrationError(
   probs: ArrayLike<number>,

@@ -135,6 +135,12 @@ export interface ConstrainedFinetuneOptions extends MaskedFinetuneOptions {
   dualLearningRate: number;
   /** Take the dual step every this many optimizer steps (on the constraint data); default once per epoch. */
   dualEverySteps?: number;
+  /**
+   * Primal proxy for ψ_g. 'excess-loss-gap' (default, CEAG): (L_g − L_g,dense) − (L − L_dense). 'group-loss': the
+   * −(L − L_dense) part is dropped, so λ only up-weights lagging groups and never rewards a rise in the overall loss
+   * (a guard against levelling down when Σλ > 1; a fairshrink variant, not in the paper).
+   */
+  primalProxy?: 'excess-loss-gap' | 'group-loss';
 }
 
 export interface FinetuneResult {
@@ -207,12 +213,13 @@ async function runFinetune(
     const counts = new Float64Array(groupNames.length);
     for (const r of batch) counts[groupOf[r]!]!++;
     // Row weight = Σ over present groups of λ_g / n_g (for L_g) − Σ λ_g / n (for −L): one weighted sum of row losses.
+    const excess = (constrained!.primalProxy ?? 'excess-loss-gap') === 'excess-loss-gap';
     let lambdaSum = 0;
     let constant = 0;
     groupNames.forEach((g, k) => {
       if (counts[k] === 0 || lambda[g] === 0) return;
-      lambdaSum += lambda[g]!;
-      constant += lambda[g]! * (-(dense.groupLoss[g] ?? 0) + dense.loss - constrained!.epsilon);
+      if (excess) lambdaSum += lambda[g]!;
+      constant += lambda[g]! * (-(dense.groupLoss[g] ?? 0) + (excess ? dense.loss : 0) - constrained!.epsilon);
     });
     const weights = Float32Array.from(batch, (r) => {
       const k = groupOf[r]!;
