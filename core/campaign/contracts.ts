@@ -1,0 +1,258 @@
+// The contract between the campaign workflow and its steps: what each step takes and returns.
+// Everything here is small and JSON-serialisable, because it travels through workflow history:
+// refs with sha256, metric summaries and decisions, never weights, masks, predictions or rows.
+// Pure types (and zod-free), so workflows/ can import them.
+import type { ArtifactRef } from '../storage/ref.ts';
+import type { GateDecision, GateStatus } from '../fairness/gate.ts';
+import type { CampaignConfig, Criterion, EvaluationPlan, FinetunePlan, ModelPlan, QuantizePlan } from '../config/campaign.ts';
+import type { Rubric } from '../config/rubric.ts';
+
+export type { ArtifactRef, GateDecision, GateStatus };
+
+/** The campaign as the workflow receives it: the config with every file already in S3. */
+export interface CampaignInput {
+  campaignId: string;
+  config: CampaignConfig;
+  /** sha256 of the canonical config JSON (lineage). */
+  configSha256: string;
+  /** The data set spec (JSON) and each source file, uploaded content-addressed by `fairshrink run`. */
+  datasetSpec: ArtifactRef;
+  datasetSources: { path: string; ref: ArtifactRef }[];
+  /** Imported model files (model.kind 'import'), by the path model.json names them with. */
+  importedModel?: { modelJson: ArtifactRef; weights: { path: string; ref: ArtifactRef }[] };
+  rubric: Rubric;
+  /** Code version for lineage: git commit (+dirty flag) and package-lock sha256, captured by the CLI. */
+  code: { gitCommit: string | null; gitDirty: boolean | null; lockfileSha256: string | null };
+}
+
+/** `campaigns/<campaignId>/<stepKey>/...` — every step writes under its own key. */
+export interface StepIdentity {
+  campaignId: string;
+  /** Storage prefix from the config (default "campaigns"). */
+  prefix: string;
+  /** e.g. "baseline", "milestone-2/attempt-1/prune", "quantize". Segments of [a-z0-9-]. */
+  stepKey: string;
+  /** Root seed of the campaign; steps derive their own with deriveSeed(seed, stepKey, ...). */
+  seed: number;
+}
+
+export interface DatasetRef {
+  /** The encoded data set (core/data serialisation) in S3. */
+  encoded: ArtifactRef;
+  datasetId: string;
+  rawSha256: string;
+  specSha256: string;
+  rows: { train: number; validation: number; test: number };
+  features: number;
+  attributes: { name: string; groups: string[] }[];
+}
+
+export interface CheckpointRef {
+  stepKey: string;
+  modelJson: ArtifactRef;
+  weightsBin: ArtifactRef;
+  /** Pruning masks (core/compression masks.bin); absent for the dense baseline. */
+  masks?: ArtifactRef;
+  /** int8 weights + per-channel scales (core/compression exportInt8), for quantized checkpoints. */
+  int8?: ArtifactRef;
+  /** Achieved global sparsity of the prunable weights, in [0, 1]. */
+  sparsity: number;
+  parameters: number;
+  nonzeros: number;
+}
+
+export interface BackendSummary {
+  backend: string;
+  tfjsVersion: string;
+  threads: number | null;
+  simd: boolean;
+}
+
+/** Progress a long step heartbeats; on a retry, the step resumes from `checkpoint`. */
+export interface StepProgress {
+  stepKey: string;
+  epoch: number;
+  epochs: number;
+  loss: number;
+  /** Epoch checkpoint (weights + optimizer state) the step can resume from. */
+  checkpoint?: ArtifactRef;
+}
+
+export interface PrepareDatasetInput extends StepIdentity {
+  spec: ArtifactRef;
+  sources: { path: string; ref: ArtifactRef }[];
+}
+
+export interface TrainBaselineInput extends StepIdentity {
+  dataset: DatasetRef;
+  model: ModelPlan;
+  importedModel?: CampaignInput['importedModel'];
+}
+
+export interface TrainOutput {
+  checkpoint: CheckpointRef;
+  epochsRun: number;
+  /** 0 for a fresh start; the first epoch run in this attempt when it resumed from a heartbeat. */
+  resumedFromEpoch: number;
+  finalLoss: number | null;
+  backend: BackendSummary;
+}
+
+export interface PruneInput extends StepIdentity {
+  dataset: DatasetRef;
+  from: CheckpointRef;
+  criterion: Criterion;
+  targetSparsity: number;
+}
+
+export interface PruneOutput {
+  checkpoint: CheckpointRef;
+  /** Per prunable tensor: achieved sparsity. */
+  layers: { name: string; sparsity: number; nonzeros: number; size: number }[];
+}
+
+export interface RegrowInput extends StepIdentity {
+  dataset: DatasetRef;
+  /** The rejected candidate whose pruned weights are candidates for regrowth. */
+  from: CheckpointRef;
+  /** The dense baseline: regrown weights take their baseline values. */
+  baseline: CheckpointRef;
+  fraction: number;
+}
+
+export interface FinetuneInput extends StepIdentity {
+  dataset: DatasetRef;
+  from: CheckpointRef;
+  /** The dense baseline: the reference for ψ_g and for constrained fine-tuning. */
+  reference: CheckpointRef;
+  plan: FinetunePlan;
+  /** Overrides plan.constrained (the 'constrained' retry strategy). */
+  constrained: boolean;
+}
+
+export interface FinetuneOutput extends TrainOutput {
+  /** Max excess accuracy gap on the training data after fine-tuning, when computable. */
+  maxPsiTrain: number | null;
+}
+
+export interface EvaluateInput extends StepIdentity {
+  dataset: DatasetRef;
+  candidate: CheckpointRef;
+  /** The dense baseline, for paired comparisons; absent when evaluating the baseline itself. */
+  reference?: CheckpointRef;
+  plan: EvaluationPlan;
+}
+
+/** Headline numbers for history, the decision log and progress displays. Null when undefined. */
+export interface MetricSummary {
+  rows: number;
+  accuracy: number | null;
+  balancedAccuracy: number | null;
+  worstGroupAccuracy: { attribute: string; group: string; value: number } | null;
+  /** Per attribute: equalized odds difference (Fairlearn, worst case) and demographic parity difference. */
+  attributes: Record<string, { equalizedOddsDifference: number | null; demographicParityDifference: number | null }>;
+  /** Max excess accuracy gap ψ_g over groups of any attribute (needs a reference). */
+  maxExcessAccuracyGap: { attribute: string; group: string; value: number } | null;
+  flipRate: number | null;
+}
+
+export interface SizeSummary {
+  parameters: number;
+  nonzeros: number;
+  denseBytes: number;
+  sparseBytes: number;
+  int8Bytes: number;
+  flops: number;
+}
+
+export interface EvaluateOutput {
+  /** The full fairness report (core/fairness JSON) in S3. */
+  report: ArtifactRef;
+  summary: MetricSummary;
+  size: SizeSummary;
+}
+
+export interface GateInput extends StepIdentity {
+  report: ArtifactRef;
+  rubric: Rubric;
+  /** 'absolute' gates the baseline on absolute constraints only (no reference yet). */
+  scope: 'absolute' | 'all';
+}
+
+export interface GateOutput {
+  decision: GateDecision;
+  /** The decision as JSON in S3, next to its report. */
+  ref: ArtifactRef;
+}
+
+export interface QuantizeInput extends StepIdentity {
+  dataset: DatasetRef;
+  from: CheckpointRef;
+  plan: QuantizePlan;
+}
+
+export interface QuantizeOutput {
+  /** The fake-quant model (dequantized weights) as a checkpoint, with `int8` set. */
+  checkpoint: CheckpointRef;
+  maxAbsWeightError: number;
+}
+
+/** One line of decisions.jsonl. `seq` orders lines and makes appends idempotent. */
+export interface DecisionEntry {
+  seq: number;
+  kind:
+    | 'baseline'
+    | 'prune'
+    | 'finetune'
+    | 'gate'
+    | 'accept'
+    | 'rollback'
+    | 'retry'
+    | 'review-requested'
+    | 'review'
+    | 'quantize'
+    | 'stop'
+    | 'finalize';
+  milestone: number | null;
+  attempt: number | null;
+  /** What happened and why, in words, citing numbers. */
+  message: string;
+  targetSparsity?: number;
+  checkpoint?: CheckpointRef;
+  gate?: { status: GateStatus; reason: string; constraints: { id: string; status: GateStatus; reason: string }[] };
+  summary?: MetricSummary;
+  review?: ReviewInput;
+}
+
+export interface AppendDecisionInput {
+  campaignId: string;
+  prefix: string;
+  entry: DecisionEntry;
+}
+
+/** A human review (workflow Update `review`). */
+export interface ReviewInput {
+  reviewer: string;
+  reason: string;
+  action: 'approve' | 'reject' | 'adjust';
+  /** With 'adjust': retry this milestone at this sparsity and/or with constrained fine-tuning at this ε. */
+  sparsity?: number;
+  epsilon?: number;
+}
+
+export interface MarkRejectedInput {
+  campaignId: string;
+  prefix: string;
+  candidate: CheckpointRef;
+  reason: string;
+}
+
+export interface LineageInput {
+  campaign: CampaignInput;
+  dataset?: DatasetRef;
+  backend?: BackendSummary;
+  checkpoints: CheckpointRef[];
+  gates: { stepKey: string; status: GateStatus; report: ArtifactRef; decision: ArtifactRef }[];
+  finalCheckpoint?: CheckpointRef;
+  status: 'running' | 'completed' | 'stopped' | 'failed';
+}

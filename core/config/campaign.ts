@@ -1,0 +1,145 @@
+// The campaign file: one YAML/JSON document that says what to compress, how, under which fairness
+// rubric, and what to do when a gate fails. Pure (zod only), so workflow code can import its types.
+import { z } from 'zod';
+import { MlpSpec, TrainSpec } from '../model/spec.ts';
+import { RubricSchema } from './rubric.ts';
+
+const fraction = z.number().min(0).lt(1);
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration such as "30s", "10m", "24h"')
+  .describe('Duration: a number and a unit (ms, s, m, h, d).');
+
+export const ModelPlan = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('train').describe('Train the dense baseline from this spec.'),
+    mlp: MlpSpec.prefault({ hidden: [{ units: 64 }, { units: 32 }] }),
+    train: TrainSpec.prefault({}),
+  }),
+  z.strictObject({
+    kind: z.literal('import').describe('Use a tfjs LayersModel the user trained (model.json + weights).'),
+    modelJson: z.string().min(1).describe('Path to model.json, relative to the campaign file.'),
+    weights: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Weight files named in the manifest; default: every path the manifest lists, beside model.json.'),
+  }),
+]);
+export type ModelPlan = z.infer<typeof ModelPlan>;
+
+export const Criterion = z.enum(['magnitude-global', 'magnitude-layerwise', 'random', 'group-saliency', 'structured']);
+export type Criterion = z.infer<typeof Criterion>;
+
+export const SchedulePlan = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('polynomial').describe('Cubic polynomial decay (Zhu & Gupta 2017), as TF-MOT PolynomialDecay.'),
+    initialSparsity: fraction.default(0),
+    finalSparsity: fraction,
+    milestones: z.int().min(1).max(50),
+    power: z.number().positive().default(3),
+  }),
+  z.strictObject({
+    kind: z.literal('constant'),
+    sparsity: fraction,
+    milestones: z.int().min(1).max(50).default(1),
+  }),
+  z.strictObject({
+    kind: z.literal('list').describe('Explicit target sparsity per milestone, non-decreasing.'),
+    sparsities: z.array(fraction).min(1).max(50),
+  }),
+]);
+export type SchedulePlan = z.infer<typeof SchedulePlan>;
+
+export const FinetunePlan = z.strictObject({
+  epochs: z.int().min(0).default(3),
+  batchSize: z.int().positive().default(256),
+  learningRate: z.number().positive().default(5e-4),
+  /** Fairness-constrained fine-tuning (CEAG, Hashemizadeh et al. 2024) from the first attempt on. */
+  constrained: z.boolean().default(false),
+  /** Tolerance ε on the excess accuracy gap ψ_g (CEAG's examples: 0.01). */
+  epsilon: z.number().min(0).max(1).default(0.01),
+  dualLearningRate: z.number().positive().default(0.5),
+});
+export type FinetunePlan = z.infer<typeof FinetunePlan>;
+
+export const QuantizePlan = z.strictObject({
+  enabled: z.boolean().default(true),
+  precision: z.enum(['int8', 'float16']).default('int8'),
+  activations: z.boolean().default(false).describe('Also fake-quantize activations, calibrated on a seeded subset.'),
+  biasCorrection: z.boolean().default(true).describe('Empirical bias correction (Nagel et al. 2019).'),
+  calibrationRows: z.int().positive().default(2048),
+});
+export type QuantizePlan = z.infer<typeof QuantizePlan>;
+
+export const EvaluationPlan = z.strictObject({
+  split: z.enum(['validation', 'test']).default('validation').describe('Rows the gates judge on.'),
+  attributes: z.array(z.string().min(1)).optional().describe('Sensitive attributes to report; default all.'),
+  intersections: z.boolean().default(false),
+  bootstrap: z.int().min(0).default(500),
+  threshold: z.number().gt(0).lt(1).default(0.5),
+  minGroupSize: z.int().positive().default(30),
+});
+export type EvaluationPlan = z.infer<typeof EvaluationPlan>;
+
+export const RetryStrategy = z.enum(['constrained', 'bisect', 'regrow', 'review']);
+export type RetryStrategy = z.infer<typeof RetryStrategy>;
+
+export const FailurePolicy = z.strictObject({
+  /** Strategies tried in order after a failed gate, one per retry. */
+  onFail: z.array(RetryStrategy).min(1).default(['constrained', 'bisect', 'bisect']),
+  retriesPerMilestone: z.int().min(0).max(10).default(3),
+  /** Pause between a failed attempt and the next (back-off). */
+  backoff: duration.default('1s'),
+  /** Fraction of the pruned weights restored by the 'regrow' strategy. */
+  regrowFraction: z.number().gt(0).lt(1).default(0.1),
+  /** Stop at the last good model instead of failing when a milestone's retries run out. */
+  stopAtLastGood: z.boolean().default(true),
+  review: z
+    .strictObject({
+      timeout: duration.default('24h'),
+      /** What happens when nobody reviews in time. */
+      onTimeout: z.enum(['reject', 'approve']).default('reject'),
+    })
+    .prefault({}),
+});
+export type FailurePolicy = z.infer<typeof FailurePolicy>;
+
+export const CampaignConfig = z.strictObject({
+  version: z.literal(1),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63 characters')
+    .describe('Campaign name; the campaign id derives from it and the config hash.'),
+  description: z.string().optional(),
+  seed: z.int().min(0).max(2 ** 31 - 1).default(0),
+  dataset: z.string().min(1).describe('Path to the data set spec (YAML/JSON), relative to the campaign file.'),
+  model: ModelPlan,
+  compression: z.strictObject({
+    criterion: Criterion.default('magnitude-global'),
+    schedule: SchedulePlan,
+    finetune: FinetunePlan.prefault({}),
+    quantize: QuantizePlan.prefault({}),
+  }),
+  evaluation: EvaluationPlan.prefault({}),
+  rubric: z.union([z.string().min(1), RubricSchema]).describe('Path to a rubric file, or the rubric inline.'),
+  policy: FailurePolicy.prefault({}),
+  storage: z
+    .strictObject({ prefix: z.string().regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/).default('campaigns') })
+    .prefault({}),
+});
+export type CampaignConfig = z.infer<typeof CampaignConfig>;
+export type CampaignConfigInput = z.input<typeof CampaignConfig>;
+
+/** JSON Schema of the campaign file, for editors. */
+export function campaignJsonSchema(): Record<string, unknown> {
+  return { ...(z.toJSONSchema(CampaignConfig, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>), title: 'fairshrink campaign' };
+}
+
+/** Duration string ("30s", "24h") to milliseconds. */
+export function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text);
+  if (!match) throw new Error(`not a duration: "${text}" (use e.g. "30s", "10m", "24h")`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
