@@ -12,9 +12,42 @@ export const MAX_UNDEFINED_RESAMPLE_SHARE = 0.1;
 /** Fills `out` (length = rows) with how often each row is drawn; cells keep their sizes. */
 export function drawStratifiedMultiplicities(cellRows: readonly Int32Array[], rng: Rng, out: Float64Array): void {
   out.fill(0);
+  const TWO32 = 4294967296;
   for (const rows of cellRows) {
     const n = rows.length;
-    for (let k = 0; k < n; k++) out[rows[rng.nextInt(n)]!]!++;
+    if (n >= 2 ** 21) {
+      for (let k = 0; k < n; k++) out[rows[rng.nextInt(n)]!]!++;
+      continue;
+    }
+    // Lemire (2019), "Fast random integer generation in an interval": ⌊x·n / 2^b⌋ for a b-bit uniform x,
+    // rejecting the few x that would bias it, so every row of the cell is equally likely.
+    if (n < 65536) {
+      // Two 16-bit draws per 32-bit output; x·n < 2^32, so the arithmetic is exact.
+      const reject = 65536 % n;
+      let k = 0;
+      while (k < n) {
+        const u = rng.nextUint32();
+        const m1 = (u >>> 16) * n;
+        if (m1 % 65536 >= reject) {
+          out[rows[Math.floor(m1 / 65536)]!]!++;
+          k++;
+        }
+        if (k === n) break;
+        const m2 = (u & 0xffff) * n;
+        if (m2 % 65536 >= reject) {
+          out[rows[Math.floor(m2 / 65536)]!]!++;
+          k++;
+        }
+      }
+      continue;
+    }
+    // x·n < 2^53 here, so the arithmetic is exact in doubles.
+    const reject = TWO32 % n;
+    for (let k = 0; k < n; k++) {
+      let m = rng.nextUint32() * n;
+      while (m % TWO32 < reject) m = rng.nextUint32() * n;
+      out[rows[Math.floor(m / TWO32)]!]!++;
+    }
   }
 }
 

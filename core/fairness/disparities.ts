@@ -122,9 +122,101 @@ export function maximumOverGroups(names: readonly string[], values: readonly Est
   return withExcluded({ ...defined(max.value), pair: [max.name] }, excluded);
 }
 
-const mergeExcluded = (a: Disparity, b: Disparity): string[] => [
-  ...new Set([...(a.excluded ?? []), ...(b.excluded ?? [])]),
-];
+const mergeExcluded = (a: Disparity, b: Disparity): string[] => {
+  if (a.excluded === undefined) return b.excluded ?? [];
+  if (b.excluded === undefined) return a.excluded;
+  return [...new Set([...a.excluded, ...b.excluded])];
+};
+
+export interface GenericDisparities {
+  diff: Disparity;
+  diffAll: Disparity;
+  ratio: Disparity;
+  ratioAll: Disparity;
+}
+
+/**
+ * The four generic disparities of one metric in a single pass (the bootstrap's hot path): the same
+ * values, pairs and reasons as differenceBetweenGroups, differenceToOverall, ratioBetweenGroups and
+ * ratioToOverall (a unit test checks that they agree).
+ */
+export function genericDisparities(
+  names: readonly string[],
+  values: readonly Estimate[],
+  overall: Estimate,
+): GenericDisparities {
+  let maxI = -1;
+  let minI = -1;
+  let farI = -1;
+  let foldI = -1;
+  let far = -1;
+  let fold = Infinity;
+  let count = 0;
+  let firstNegative = -1;
+  const o = overall.value;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!.value;
+    if (v === undefined) {
+      // Rare: the reference implementations list the excluded groups and compose the reasons.
+      return {
+        diff: differenceBetweenGroups(names, values),
+        diffAll: differenceToOverall(names, values, overall),
+        ratio: ratioBetweenGroups(names, values),
+        ratioAll: ratioToOverall(names, values, overall),
+      };
+    }
+    count++;
+    if (maxI < 0 || v > values[maxI]!.value!) maxI = i;
+    if (minI < 0 || v < values[minI]!.value!) minI = i;
+    if (v < 0 && firstNegative < 0) firstNegative = i;
+    if (o !== undefined) {
+      const d = Math.abs(v - o);
+      if (d > far) {
+        far = d;
+        farI = i;
+      }
+      if (o > 0) {
+        const r = v / o;
+        const f = r > 1 ? 1 / r : r;
+        if (f < fold) {
+          fold = f;
+          foldI = i;
+        }
+      }
+    }
+  }
+  let diff: Disparity;
+  let ratio: Disparity;
+  if (count < 2) {
+    diff = tooFew([], 'at least 2 groups with a defined value');
+    ratio = diff;
+  } else {
+    const max = values[maxI]!.value!;
+    const min = values[minI]!.value!;
+    diff = { value: max - min, pair: [names[maxI]!, names[minI]!] };
+    if (min < 0) ratio = undefinedBecause(`ratio of a metric with negative values (${names[minI]}: ${min})`);
+    else if (max === 0) ratio = undefinedBecause('every group has value 0: the ratio is 0/0');
+    else ratio = { value: min / max, pair: [names[minI]!, names[maxI]!] };
+  }
+  let diffAll: Disparity;
+  let ratioAll: Disparity;
+  if (o === undefined) {
+    diffAll = undefinedBecause(`overall value undefined: ${overall.reason}`);
+    ratioAll = diffAll;
+  } else if (count < 1) {
+    diffAll = tooFew([], 'a group with a defined value');
+    ratioAll = o <= 0 ? undefinedBecause(`overall value is ${o}: the ratio to overall is undefined`) : diffAll;
+  } else {
+    diffAll = { value: far, pair: [names[farI]!, OVERALL_LABEL] };
+    if (o <= 0) ratioAll = undefinedBecause(`overall value is ${o}: the ratio to overall is undefined`);
+    else if (firstNegative >= 0) {
+      ratioAll = undefinedBecause(
+        `ratio of a metric with negative values (${names[firstNegative]}: ${values[firstNegative]!.value})`,
+      );
+    } else ratioAll = { value: fold, pair: [names[foldI]!, OVERALL_LABEL] };
+  }
+  return { diff, diffAll, ratio, ratioAll };
+}
 
 /**
  * Fairlearn equalized_odds_difference / _ratio: agg "worst_case" takes the worse of the TPR and FPR

@@ -14,9 +14,13 @@ export function normalCdf(x: number): number {
   return x >= 0 ? 0.5 + half : 0.5 - half;
 }
 
-/** Inverse of normalCdf by bisection (60 halvings of [−10, 10]). */
+const quantileCache = new Map<number, number>();
+
+/** Inverse of normalCdf by bisection (60 halvings of [−10, 10]); memoised. */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new Error(`normalQuantile: p must be in (0, 1), got ${p}`);
+  const cached = quantileCache.get(p);
+  if (cached !== undefined) return cached;
   let lo = -10;
   let hi = 10;
   for (let i = 0; i < 60; i++) {
@@ -24,7 +28,9 @@ export function normalQuantile(p: number): number {
     if (normalCdf(mid) < p) lo = mid;
     else hi = mid;
   }
-  return (lo + hi) / 2;
+  const z = (lo + hi) / 2;
+  if (quantileCache.size < 64) quantileCache.set(p, z);
+  return z;
 }
 
 /**

@@ -3,14 +3,12 @@
 // belongs to exactly the quantity its point estimate reports.
 import { aif360Disparities, betweenGroupGeneralizedEntropy } from './aif360.ts';
 import {
-  differenceBetweenGroups,
-  differenceToOverall,
   equalizedOdds,
+  genericDisparities,
   maximumOverGroups,
   minimumOverGroups,
-  ratioBetweenGroups,
-  ratioToOverall,
   type Disparity,
+  type GenericDisparities,
 } from './disparities.ts';
 import { combine, rate, type Estimate } from './estimate.ts';
 import type { Partition } from './groups.ts';
@@ -39,9 +37,22 @@ export interface SnapshotContext {
   privileged: readonly (string | undefined)[];
 }
 
+const BUILTIN_BASES: readonly string[] = GROUP_METRICS.filter((m) => m !== 'count');
+
 /** Metrics that get generic disparities (everything but count). */
-export function disparityBaseMetrics(custom: readonly ResolvedCustomMetric[]): string[] {
-  return [...GROUP_METRICS.filter((m) => m !== 'count'), ...custom.map((c) => c.key)];
+export function disparityBaseMetrics(custom: readonly ResolvedCustomMetric[]): readonly string[] {
+  return custom.length === 0 ? BUILTIN_BASES : [...BUILTIN_BASES, ...custom.map((c) => c.key)];
+}
+
+const genericKeyCache = new Map<string, [string, string, string, string]>();
+/** Report keys of a metric's generic disparities, built once (this runs in every bootstrap resample). */
+function genericKeys(m: string): [string, string, string, string] {
+  let keys = genericKeyCache.get(m);
+  if (keys === undefined) {
+    keys = [`${m}_difference`, `${m}_difference_to_overall`, `${m}_ratio`, `${m}_ratio_to_overall`];
+    genericKeyCache.set(m, keys);
+  }
+  return keys;
 }
 
 /** Reference-comparison metrics per group (candidate snapshot only). */
@@ -63,17 +74,9 @@ function disparitiesOf(
 ): Record<string, Disparity> {
   const column = (m: string): Estimate[] => groups.map((g) => g[m]!);
   const out: Record<string, Disparity> = {};
-  const generic: Record<string, { diff: Disparity; ratio: Disparity; diffAll: Disparity; ratioAll: Disparity }> = {};
-  for (const m of disparityBaseMetrics(ctx.custom)) {
-    const values = column(m);
-    const g = {
-      diff: differenceBetweenGroups(names, values),
-      diffAll: differenceToOverall(names, values, overall[m]!),
-      ratio: ratioBetweenGroups(names, values),
-      ratioAll: ratioToOverall(names, values, overall[m]!),
-    };
-    generic[m] = g;
-  }
+  const bases = disparityBaseMetrics(ctx.custom);
+  const generic: Record<string, GenericDisparities> = {};
+  for (const m of bases) generic[m] = genericDisparities(names, column(m), overall[m]!);
   const sr = generic['selection_rate']!;
   const tpr = generic['true_positive_rate']!;
   const fpr = generic['false_positive_rate']!;
@@ -96,17 +99,23 @@ function disparitiesOf(
   out['equal_opportunity_ratio_to_overall'] = tpr.ratioAll;
   out['worst_group_accuracy'] = minimumOverGroups(names, column('accuracy'));
   out['ece_gap'] = generic['ece']!.diff;
-  Object.assign(out, aif360Disparities(names, stats, privileged));
+  const aif = aif360Disparities(names, stats, privileged);
+  out['statistical_parity_difference'] = aif.statistical_parity_difference;
+  out['disparate_impact'] = aif.disparate_impact;
+  out['aif360_equal_opportunity_difference'] = aif.aif360_equal_opportunity_difference;
+  out['average_odds_difference'] = aif.average_odds_difference;
   out['between_group_theil_index'] = betweenGroupGeneralizedEntropy(stats, 1);
   out['between_group_generalized_entropy_index'] = betweenGroupGeneralizedEntropy(
     stats,
     ctx.metricOptions.generalizedEntropyAlpha,
   );
-  for (const [m, g] of Object.entries(generic)) {
-    out[`${m}_difference`] = g.diff;
-    out[`${m}_difference_to_overall`] = g.diffAll;
-    out[`${m}_ratio`] = g.ratio;
-    out[`${m}_ratio_to_overall`] = g.ratioAll;
+  for (const m of bases) {
+    const g = generic[m]!;
+    const [k1, k2, k3, k4] = genericKeys(m);
+    out[k1] = g.diff;
+    out[k2] = g.diffAll;
+    out[k3] = g.ratio;
+    out[k4] = g.ratioAll;
   }
   return out;
 }

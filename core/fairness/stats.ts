@@ -20,9 +20,15 @@ export interface ModelArrays {
   topConfidence: Float64Array;
   binPositive: Uint16Array;
   binTop: Uint16Array;
+  /** Offsets of the row's positive-class and top-label calibration bins in a statistics block. */
+  binPositiveOffset: Int32Array;
+  binTopOffset: Int32Array;
   /** Rows by ascending score, and for each start of a run of equal scores the index after its end. */
   order: Int32Array;
   runEnd: Int32Array;
+  /** Labels in score order, and whether any two scores tie (if not, the AUC pass skips tie handling). */
+  sortedLabel: Uint8Array;
+  hasTies: boolean;
 }
 
 /**
@@ -37,7 +43,27 @@ export function calibrationBin(p: number, bins: number): number {
   return Math.min(Math.max(k, 0), bins - 1);
 }
 
-export function prepareModel(label: Uint8Array, score: Float64Array, pred: Uint8Array, bins: number): ModelArrays {
+/** The score order and its runs of ties, shared by every model with the same scores. */
+export function scoreOrder(score: Float64Array): { order: Int32Array; runEnd: Int32Array } {
+  const n = score.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]! || a - b);
+  const runEnd = new Int32Array(n);
+  for (let k = 0; k < n;) {
+    let end = k + 1;
+    while (end < n && score[order[end]!] === score[order[k]!]) end++;
+    runEnd[k] = end;
+    k = end;
+  }
+  return { order, runEnd };
+}
+
+export function prepareModel(
+  label: Uint8Array,
+  score: Float64Array,
+  pred: Uint8Array,
+  bins: number,
+  sorted: { order: Int32Array; runEnd: Int32Array } = scoreOrder(score),
+): ModelArrays {
   const n = label.length;
   const code = new Uint8Array(n);
   const logLoss = new Float64Array(n);
@@ -58,15 +84,24 @@ export function prepareModel(label: Uint8Array, score: Float64Array, pred: Uint8
     binPositive[i] = calibrationBin(s, bins);
     binTop[i] = calibrationBin(conf, bins);
   }
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]! || a - b);
-  const runEnd = new Int32Array(n);
-  for (let k = 0; k < n;) {
-    let end = k + 1;
-    while (end < n && score[order[end]!] === score[order[k]!]) end++;
-    runEnd[k] = end;
-    k = end;
-  }
-  return { score, pred, code, logLoss, brier, topConfidence, binPositive, binTop, order, runEnd };
+  const binPositiveOffset = Int32Array.from(binPositive, (b) => BINS + 3 * b);
+  const binTopOffset = Int32Array.from(binTop, (b) => BINS + 3 * bins + 3 * b);
+  return {
+    score,
+    pred,
+    code,
+    logLoss,
+    brier,
+    topConfidence,
+    binPositive,
+    binTop,
+    binPositiveOffset,
+    binTopOffset,
+    order: sorted.order,
+    runEnd: sorted.runEnd,
+    sortedLabel: Uint8Array.from(sorted.order, (i) => label[i]!),
+    hasTies: sorted.runEnd.some((end, k) => end > k + 1),
+  };
 }
 
 // Layout of one group's (or cell's) statistics in a Float64Array.
@@ -193,6 +228,7 @@ export class StatsEngine {
   private readonly runPos: Float64Array;
   private readonly runNeg: Float64Array;
   private readonly rowWeight: Float64Array;
+  private readonly auc: Float64Array;
 
   constructor(cells: CellIndex, label: Uint8Array, sampleWeight: Float64Array | null, bins: number) {
     this.bins = bins;
@@ -220,6 +256,7 @@ export class StatsEngine {
     this.runPos = new Float64Array(total);
     this.runNeg = new Float64Array(total);
     this.rowWeight = new Float64Array(label.length);
+    this.auc = new Float64Array(total);
   }
 
   /**
@@ -227,16 +264,17 @@ export class StatsEngine {
    * @param otherPred the other model's predictions, to count flips (paired runs)
    */
   run(model: ModelArrays, multiplicity: Float64Array | null, otherPred?: Uint8Array): PartitionStats {
-    const { stride, bins, label, sampleWeight, cellOf, cellAcc, rowWeight } = this;
-    const n = label.length;
-    const { code, logLoss, brier, score, topConfidence, binPositive, binTop, pred } = model;
-    const topBase = BINS + 3 * bins;
+    const { stride, sampleWeight, cellOf, cellAcc, rowWeight } = this;
+    const n = this.label.length;
+    const { code, logLoss, brier, score, topConfidence, binPositiveOffset, binTopOffset, pred } = model;
     cellAcc.fill(0);
+    if (multiplicity === null) rowWeight.fill(1);
+    else rowWeight.set(multiplicity);
+    if (sampleWeight !== null) for (let i = 0; i < n; i++) rowWeight[i]! *= sampleWeight[i]!;
     for (let i = 0; i < n; i++) {
       const m = multiplicity === null ? 1 : multiplicity[i]!;
-      const w = sampleWeight === null ? m : m * sampleWeight[i]!;
-      rowWeight[i] = w;
       if (m === 0) continue;
+      const w = rowWeight[i]!;
       const base = cellOf[i]! * stride;
       const c = code[i]!;
       cellAcc[base + ROWS]! += m;
@@ -244,18 +282,18 @@ export class StatsEngine {
       cellAcc[base + CONFUSION + c]! += w;
       cellAcc[base + LOG_LOSS]! += w * logLoss[i]!;
       cellAcc[base + BRIER]! += w * brier[i]!;
-      const bp = base + BINS + 3 * binPositive[i]!;
+      const bp = base + binPositiveOffset[i]!;
       cellAcc[bp]! += w;
       cellAcc[bp + 1]! += w * (c >> 1);
       cellAcc[bp + 2]! += w * score[i]!;
-      const bt = base + topBase + 3 * binTop[i]!;
+      const bt = base + binTopOffset[i]!;
       cellAcc[bt]! += w;
       if (c === 0 || c === 3) cellAcc[bt + 1]! += w;
       cellAcc[bt + 2]! += w * topConfidence[i]!;
       if (otherPred !== undefined && otherPred[i] !== pred[i]) cellAcc[base + FLIPS]! += w;
     }
 
-    const { cellCount, partitionCount, cellGroup, groupCount } = this;
+    const { cellCount, partitionCount, cellGroup, groupCount, bins } = this;
     const groupAcc = new Float64Array(groupCount * stride);
     for (let c = 0; c < cellCount; c++) {
       const src = c * stride;
@@ -280,8 +318,9 @@ export class StatsEngine {
   // Weighted Mann–Whitney count per group, ties counted ½, in one pass over rows by ascending score.
   private accumulateAuc(model: ModelArrays, groupAcc: Float64Array): void {
     const { order, runEnd } = model;
-    const { label, rowWeight, cellOf, cellGroup, partitionCount, negBelow, runPos, runNeg, stride } = this;
+    const { label, rowWeight, cellOf, cellGroup, partitionCount, negBelow, runPos, runNeg, stride, auc } = this;
     negBelow.fill(0);
+    auc.fill(0);
     const n = order.length;
     for (let k = 0; k < n;) {
       const end = runEnd[k]!;
@@ -293,7 +332,7 @@ export class StatsEngine {
           if (label[i] === 1) {
             for (let p = 0; p < partitionCount; p++) {
               const g = cellGroup[cg + p]!;
-              groupAcc[g * stride + AUC]! += w * negBelow[g]!;
+              auc[g]! += w * negBelow[g]!;
             }
           } else {
             for (let p = 0; p < partitionCount; p++) negBelow[cellGroup[cg + p]!]! += w;
@@ -315,7 +354,7 @@ export class StatsEngine {
             const pos = runPos[g]!;
             const neg = runNeg[g]!;
             if (pos === 0 && neg === 0) continue;
-            groupAcc[g * stride + AUC]! += pos * (negBelow[g]! + 0.5 * neg);
+            auc[g]! += pos * (negBelow[g]! + 0.5 * neg);
             negBelow[g]! += neg;
             runPos[g] = 0;
             runNeg[g] = 0;
@@ -324,5 +363,6 @@ export class StatsEngine {
       }
       k = end;
     }
+    for (let g = 0; g < auc.length; g++) groupAcc[g * stride + AUC] = auc[g]!;
   }
 }

@@ -99,3 +99,29 @@ describe('degenerate groups', () => {
     expect(bad({ label: [] }).message).toMatch(/no rows/);
   });
 });
+
+describe('single-pass generic disparities', () => {
+  it('agree with the four reference implementations, including undefined and negative values', async () => {
+    const d = await import('../../../core/fairness/disparities.ts');
+    const { createRng } = await import('../../../core/random/rng.ts');
+    const rng = createRng(99);
+    for (let trial = 0; trial < 300; trial++) {
+      const k = 1 + rng.nextInt(5);
+      const names = Array.from({ length: k }, (_, i) => `g${i}`);
+      const pickValue = () => {
+        const u = rng.next();
+        if (u < 0.1) return { value: undefined, reason: 'no positives (y = 1) in group' } as const;
+        if (u < 0.2) return { value: 0 };
+        if (u < 0.25) return { value: -rng.next() };
+        return { value: Math.round(rng.next() * 4) / 4 };
+      };
+      const values = names.map(pickValue);
+      const overall = rng.next() < 0.1 ? { value: 0 } : pickValue();
+      const fast = d.genericDisparities(names, values, overall);
+      expect(fast.diff).toEqual(d.differenceBetweenGroups(names, values));
+      expect(fast.diffAll).toEqual(d.differenceToOverall(names, values, overall));
+      expect(fast.ratio).toEqual(d.ratioBetweenGroups(names, values));
+      expect(fast.ratioAll).toEqual(d.ratioToOverall(names, values, overall));
+    }
+  });
+});
