@@ -67,18 +67,64 @@ export interface PercentileInterval {
   note?: string;
 }
 
+/** Rearranges a[lo..hi] so that a[k] is the k-th smallest (Hoare's quickselect, median-of-three pivot). */
+function selectInPlace(a: Float64Array, k: number, lo = 0, hi = a.length - 1): void {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as pivot
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/** Linear-interpolated quantile (as quantileOfSorted) of unsorted values; reorders `values`. */
+function quantileBySelection(values: Float64Array, q: number): number {
+  const n = values.length;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  selectInPlace(values, lo);
+  const a = values[lo]!;
+  if (lo + 1 >= n || h === lo) return a;
+  // the (lo+1)-th smallest is the minimum of the part above lo
+  let b = Infinity;
+  for (let i = lo + 1; i < n; i++) if (values[i]! < b) b = values[i]!;
+  return a + (h - lo) * (b - a);
+}
+
 /** Percentile bootstrap interval at `level` from resampled values (NaN = undefined in that resample). */
 export function percentileInterval(samples: Float64Array, level: number): PercentileInterval {
-  const finite = samples.filter((v) => !Number.isNaN(v)).sort();
   const total = samples.length;
-  const missing = total - finite.length;
   if (total === 0) return { ci: null };
-  if (finite.length === 0 || missing / total > MAX_UNDEFINED_RESAMPLE_SHARE) {
+  const finite = new Float64Array(total);
+  let count = 0;
+  for (let i = 0; i < total; i++) {
+    const v = samples[i]!;
+    if (!Number.isNaN(v)) finite[count++] = v;
+  }
+  const missing = total - count;
+  if (count === 0 || missing / total > MAX_UNDEFINED_RESAMPLE_SHARE) {
     return { ci: null, note: `no CI: undefined in ${missing} of ${total} bootstrap resamples` };
   }
+  const values = finite.subarray(0, count);
   const tail = (1 - level) / 2;
-  const ci: [number, number] = [quantileOfSorted(finite, tail), quantileOfSorted(finite, 1 - tail)];
-  return missing > 0
-    ? { ci, note: `CI from ${finite.length} of ${total} resamples (undefined in ${missing})` }
-    : { ci };
+  const ci: [number, number] = [quantileBySelection(values, tail), quantileBySelection(values, 1 - tail)];
+  return missing > 0 ? { ci, note: `CI from ${count} of ${total} resamples (undefined in ${missing})` } : { ci };
 }

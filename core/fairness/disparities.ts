@@ -106,8 +106,21 @@ export function ratioToOverall(names: readonly string[], values: readonly Estima
   return withExcluded({ ...defined(bestRatio), pair: [best!.name, OVERALL_LABEL] }, excluded);
 }
 
+/** Index of the first smallest (sign −1: largest) defined value, or −1 if any value is undefined. */
+function extremeIndex(values: readonly Estimate[], sign: 1 | -1): number {
+  let best = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!.value;
+    if (v === undefined) return -1;
+    if (best < 0 || sign * v < sign * values[best]!.value!) best = i;
+  }
+  return best;
+}
+
 /** Smallest value and its group (e.g. worst-group accuracy). */
 export function minimumOverGroups(names: readonly string[], values: readonly Estimate[]): Disparity {
+  const fast = extremeIndex(values, 1);
+  if (fast >= 0) return { value: values[fast]!.value!, pair: [names[fast]!] };
   const { ok, excluded, reasons } = split(names, values);
   if (ok.length < 1) return tooFew(reasons, 'a group with a defined value');
   const { min } = extremes(ok);
@@ -116,6 +129,8 @@ export function minimumOverGroups(names: readonly string[], values: readonly Est
 
 /** Largest value and its group (e.g. the largest accuracy drop). */
 export function maximumOverGroups(names: readonly string[], values: readonly Estimate[]): Disparity {
+  const fast = extremeIndex(values, -1);
+  if (fast >= 0) return { value: values[fast]!.value!, pair: [names[fast]!] };
   const { ok, excluded, reasons } = split(names, values);
   if (ok.length < 1) return tooFew(reasons, 'a group with a defined value');
   const { max } = extremes(ok);

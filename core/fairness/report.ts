@@ -432,8 +432,9 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
     const multiplicity = new Float64Array(n);
     for (let b = 0; b < resamples; b++) {
       drawStratifiedMultiplicities(cellRows, rng, multiplicity);
-      const cs = engine.run(candidate, multiplicity, reference?.pred);
-      const rs = reference ? engine.run(reference, multiplicity, candidate.pred) : undefined;
+      const [cs, rs] = reference
+        ? engine.runPair(candidate, reference, multiplicity)
+        : [engine.run(candidate, multiplicity), undefined];
       const snap = evaluate(cs, rs);
       if (collect(snap.cand, candMatrix, resamples, b) !== candPaths.length)
         throw new Error('snapshot shape changed between resamples');

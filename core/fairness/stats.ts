@@ -104,6 +104,45 @@ export function prepareModel(
   };
 }
 
+/**
+ * The same model with other predictions (threshold sweeps): reuses everything that depends on the
+ * scores alone (log loss, Brier, positive-class bins, score order) and recomputes the rest.
+ */
+export function withPredictions(model: ModelArrays, label: Uint8Array, pred: Uint8Array, bins: number): ModelArrays {
+  const n = label.length;
+  const code = new Uint8Array(n);
+  const topConfidence = new Float64Array(n);
+  const binTop = new Uint16Array(n);
+  const binTopOffset = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const yhat = pred[i]!;
+    const s = model.score[i]!;
+    code[i] = 2 * label[i]! + yhat;
+    const conf = yhat === 1 ? s : 1 - s;
+    topConfidence[i] = conf;
+    const b = calibrationBin(conf, bins);
+    binTop[i] = b;
+    binTopOffset[i] = BINS + 3 * bins + 3 * b;
+  }
+  // Same property order as prepareModel, so the hot loops see one object shape.
+  return {
+    score: model.score,
+    pred,
+    code,
+    logLoss: model.logLoss,
+    brier: model.brier,
+    topConfidence,
+    binPositive: model.binPositive,
+    binTop,
+    binPositiveOffset: model.binPositiveOffset,
+    binTopOffset,
+    order: model.order,
+    runEnd: model.runEnd,
+    sortedLabel: model.sortedLabel,
+    hasTies: model.hasTies,
+  };
+}
+
 // Layout of one group's (or cell's) statistics in a Float64Array.
 const ROWS = 0;
 const WEIGHT = 1;
@@ -224,11 +263,14 @@ export class StatsEngine {
   private readonly groupOffset: number[];
   private readonly groupCount: number;
   private readonly cellAcc: Float64Array;
+  private readonly cellAccB: Float64Array;
   private readonly negBelow: Float64Array;
   private readonly runPos: Float64Array;
   private readonly runNeg: Float64Array;
   private readonly rowWeight: Float64Array;
   private readonly auc: Float64Array;
+  /** Per score order (shared by models with the same scores): group ids by partition in that order. */
+  private readonly sortedGroupCache = new WeakMap<Int32Array, Int32Array>();
 
   constructor(cells: CellIndex, label: Uint8Array, sampleWeight: Float64Array | null, bins: number) {
     this.bins = bins;
@@ -252,6 +294,7 @@ export class StatsEngine {
       });
     }
     this.cellAcc = new Float64Array(this.cellCount * this.stride);
+    this.cellAccB = new Float64Array(this.cellCount * this.stride);
     this.negBelow = new Float64Array(total);
     this.runPos = new Float64Array(total);
     this.runNeg = new Float64Array(total);
@@ -264,17 +307,102 @@ export class StatsEngine {
    * @param otherPred the other model's predictions, to count flips (paired runs)
    */
   run(model: ModelArrays, multiplicity: Float64Array | null, otherPred?: Uint8Array): PartitionStats {
-    const { stride, sampleWeight, cellOf, cellAcc, rowWeight } = this;
-    const n = this.label.length;
-    const { code, logLoss, brier, score, topConfidence, binPositiveOffset, binTopOffset, pred } = model;
+    const weight = this.rowWeights(multiplicity);
+    this.cellAcc.fill(0);
+    this.accumulateCells(model, multiplicity, weight, this.cellAcc, otherPred);
+    return this.finish(model, this.cellAcc, weight);
+  }
+
+  /** Both models on the same multiplicities (a paired bootstrap resample), sharing the pass over rows. */
+  runPair(a: ModelArrays, b: ModelArrays, multiplicity: Float64Array | null): [PartitionStats, PartitionStats] {
+    const weight = this.rowWeights(multiplicity);
+    const { stride, cellOf, cellAcc, cellAccB } = this;
     cellAcc.fill(0);
-    if (multiplicity === null) rowWeight.fill(1);
-    else rowWeight.set(multiplicity);
-    if (sampleWeight !== null) for (let i = 0; i < n; i++) rowWeight[i]! *= sampleWeight[i]!;
+    cellAccB.fill(0);
+    const n = this.label.length;
+    const codeA = a.code;
+    const codeB = b.code;
+    const predA = a.pred;
+    const predB = b.pred;
+    const llA = a.logLoss;
+    const llB = b.logLoss;
+    const brA = a.brier;
+    const brB = b.brier;
+    const sA = a.score;
+    const sB = b.score;
+    const topA = a.topConfidence;
+    const topB = b.topConfidence;
+    const bpA = a.binPositiveOffset;
+    const bpB = b.binPositiveOffset;
+    const btA = a.binTopOffset;
+    const btB = b.binTopOffset;
+    // The per-model body of accumulateCells, written out for two models so they share the row reads.
     for (let i = 0; i < n; i++) {
       const m = multiplicity === null ? 1 : multiplicity[i]!;
       if (m === 0) continue;
-      const w = rowWeight[i]!;
+      const w = weight[i]!;
+      const base = cellOf[i]! * stride;
+      const ca = codeA[i]!;
+      const cb = codeB[i]!;
+      const flip = predA[i] !== predB[i] ? w : 0;
+      cellAcc[base + ROWS]! += m;
+      cellAcc[base + WEIGHT]! += w;
+      cellAcc[base + CONFUSION + ca]! += w;
+      cellAcc[base + LOG_LOSS]! += w * llA[i]!;
+      cellAcc[base + BRIER]! += w * brA[i]!;
+      cellAcc[base + FLIPS]! += flip;
+      let o = base + bpA[i]!;
+      cellAcc[o]! += w;
+      cellAcc[o + 1]! += w * (ca >> 1);
+      cellAcc[o + 2]! += w * sA[i]!;
+      o = base + btA[i]!;
+      cellAcc[o]! += w;
+      if (ca === 0 || ca === 3) cellAcc[o + 1]! += w;
+      cellAcc[o + 2]! += w * topA[i]!;
+      cellAccB[base + ROWS]! += m;
+      cellAccB[base + WEIGHT]! += w;
+      cellAccB[base + CONFUSION + cb]! += w;
+      cellAccB[base + LOG_LOSS]! += w * llB[i]!;
+      cellAccB[base + BRIER]! += w * brB[i]!;
+      cellAccB[base + FLIPS]! += flip;
+      o = base + bpB[i]!;
+      cellAccB[o]! += w;
+      cellAccB[o + 1]! += w * (cb >> 1);
+      cellAccB[o + 2]! += w * sB[i]!;
+      o = base + btB[i]!;
+      cellAccB[o]! += w;
+      if (cb === 0 || cb === 3) cellAccB[o + 1]! += w;
+      cellAccB[o + 2]! += w * topB[i]!;
+    }
+    return [this.finish(a, cellAcc, weight), this.finish(b, cellAccB, weight)];
+  }
+
+  /** Per-row weight: multiplicity × sample weight. */
+  private rowWeights(multiplicity: Float64Array | null): Float64Array {
+    const { sampleWeight, rowWeight } = this;
+    if (sampleWeight === null) {
+      if (multiplicity !== null) return multiplicity;
+      return rowWeight.fill(1);
+    }
+    if (multiplicity === null) rowWeight.set(sampleWeight);
+    else for (let i = 0; i < rowWeight.length; i++) rowWeight[i] = multiplicity[i]! * sampleWeight[i]!;
+    return rowWeight;
+  }
+
+  private accumulateCells(
+    model: ModelArrays,
+    multiplicity: Float64Array | null,
+    weight: Float64Array,
+    cellAcc: Float64Array,
+    otherPred: Uint8Array | undefined,
+  ): void {
+    const { stride, cellOf } = this;
+    const n = this.label.length;
+    const { code, logLoss, brier, score, topConfidence, binPositiveOffset, binTopOffset, pred } = model;
+    for (let i = 0; i < n; i++) {
+      const m = multiplicity === null ? 1 : multiplicity[i]!;
+      if (m === 0) continue;
+      const w = weight[i]!;
       const base = cellOf[i]! * stride;
       const c = code[i]!;
       cellAcc[base + ROWS]! += m;
@@ -292,8 +420,11 @@ export class StatsEngine {
       cellAcc[bt + 2]! += w * topConfidence[i]!;
       if (otherPred !== undefined && otherPred[i] !== pred[i]) cellAcc[base + FLIPS]! += w;
     }
+  }
 
-    const { cellCount, partitionCount, cellGroup, groupCount, bins } = this;
+  /** Cells summed into groups, the AUC pass, and views per partition. */
+  private finish(model: ModelArrays, cellAcc: Float64Array, weight: Float64Array): PartitionStats {
+    const { stride, cellCount, partitionCount, cellGroup, groupCount, bins } = this;
     const groupAcc = new Float64Array(groupCount * stride);
     for (let c = 0; c < cellCount; c++) {
       const src = c * stride;
@@ -302,8 +433,7 @@ export class StatsEngine {
         for (let k = 0; k < stride; k++) groupAcc[dst + k]! += cellAcc[src + k]!;
       }
     }
-    this.accumulateAuc(model, groupAcc);
-
+    this.accumulateAuc(model, groupAcc, weight);
     const groups: GroupStats[][] = [];
     for (let p = 0; p < partitionCount; p++) {
       const first = this.groupOffset[p]!;
@@ -316,12 +446,41 @@ export class StatsEngine {
   }
 
   // Weighted Mann–Whitney count per group, ties counted ½, in one pass over rows by ascending score.
-  private accumulateAuc(model: ModelArrays, groupAcc: Float64Array): void {
+  private accumulateAuc(model: ModelArrays, groupAcc: Float64Array, rowWeight: Float64Array): void {
     const { order, runEnd } = model;
-    const { label, rowWeight, cellOf, cellGroup, partitionCount, negBelow, runPos, runNeg, stride, auc } = this;
+    const { label, cellOf, cellGroup, partitionCount, negBelow, runPos, runNeg, stride, auc } = this;
     negBelow.fill(0);
     auc.fill(0);
     const n = order.length;
+    if (!model.hasTies) {
+      // Group ids of every partition for each row, in score order: contiguous reads in the hot loop.
+      let sortedGroups = this.sortedGroupCache.get(order);
+      if (sortedGroups === undefined) {
+        sortedGroups = new Int32Array(n * partitionCount);
+        for (let k = 0; k < n; k++) {
+          const cg = cellOf[order[k]!]! * partitionCount;
+          for (let p = 0; p < partitionCount; p++) sortedGroups[k * partitionCount + p] = cellGroup[cg + p]!;
+        }
+        this.sortedGroupCache.set(order, sortedGroups);
+      }
+      const sortedLabel = model.sortedLabel;
+      for (let k = 0; k < n; k++) {
+        const w = rowWeight[order[k]!]!;
+        if (w === 0) continue;
+        const o = k * partitionCount;
+        const end = o + partitionCount;
+        if (sortedLabel[k] === 1) {
+          for (let p = o; p < end; p++) {
+            const g = sortedGroups[p]!;
+            auc[g]! += w * negBelow[g]!;
+          }
+        } else {
+          for (let p = o; p < end; p++) negBelow[sortedGroups[p]!]! += w;
+        }
+      }
+      for (let g = 0; g < auc.length; g++) groupAcc[g * stride + AUC] = auc[g]!;
+      return;
+    }
     for (let k = 0; k < n;) {
       const end = runEnd[k]!;
       if (end === k + 1) {

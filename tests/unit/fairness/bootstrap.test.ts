@@ -82,3 +82,16 @@ describe('bootstrap CIs in the report', () => {
     expect(delta.ci![1]).toBeCloseTo(-flip.ci![0], 12);
   });
 });
+
+describe('percentile interval by selection', () => {
+  it('equals the sorted-array quantiles', () => {
+    const rng = createRng(4);
+    for (const n of [1, 2, 3, 10, 999, 1000]) {
+      const samples = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 20) / 10);
+      const sorted = Float64Array.from(samples).sort();
+      const { ci } = percentileInterval(samples, 0.95);
+      const tail = (1 - 0.95) / 2; // as percentileInterval computes it (not exactly 0.025 in floating point)
+      expect(ci).toEqual([quantileOfSorted(sorted, tail), quantileOfSorted(sorted, 1 - tail)]);
+    }
+  });
+});
