@@ -48,11 +48,8 @@ const NO_PREDICTED_NEGATIVES = 'no predicted negatives (ŷ = 0) in group';
 /** Expected calibration error (Guo et al. 2017): Σ_m (|B_m|/n)·|acc(B_m) − conf(B_m)| over equal-width bins. */
 export function expectedCalibrationError(stats: GroupStats, variant: 'positive' | 'top_label'): Estimate {
   if (stats.weight <= 0) return undefinedBecause(NO_ROWS);
-  let sum = 0;
-  for (let k = 0; k < stats.bins; k++) {
-    const [w, acc, conf] = variant === 'positive' ? stats.positiveBin(k) : stats.topLabelBin(k);
-    if (w > 0) sum += Math.abs(acc - conf); // (|B|/n)·|acc/|B| − conf/|B|| = |Σacc − Σconf| / n
-  }
+  // (|B|/n)·|acc/|B| − conf/|B|| = |Σ acc − Σ conf| / n per bin
+  const sum = stats.calibrationGapSum(variant);
   return defined(sum / stats.weight);
 }
 

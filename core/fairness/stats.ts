@@ -216,6 +216,16 @@ export class GroupStats {
     const stride = statsStride(this.bins);
     for (let k = 0; k < stride; k++) target[k]! += factor * this.at(k);
   }
+  /** Σ over calibration bins of |Σ w·acc − Σ w·conf| (the ECE numerator), without allocating. */
+  calibrationGapSum(variant: 'positive' | 'top_label'): number {
+    const first = this.offset + BINS + (variant === 'positive' ? 0 : 3 * this.bins);
+    let sum = 0;
+    for (let k = 0; k < this.bins; k++) {
+      const o = first + 3 * k;
+      if (this.data[o]! > 0) sum += Math.abs(this.data[o + 1]! - this.data[o + 2]!);
+    }
+    return sum;
+  }
   /** Positive-class calibration bin k: [weight, Σ w·y, Σ w·p]. */
   positiveBin(k: number): [number, number, number] {
     const o = BINS + 3 * k;
