@@ -1,0 +1,66 @@
+// The encoded data set as steps use it: decoded once per worker process (LRU by sha256 of encoded.bin), and
+// viewed as labelled rows, per-attribute group labels, or one group label per row for the compression criteria.
+import { groupLabels, type EncodedDataset, type SplitName } from '../data/dataset.ts';
+import { deserializeDataset } from '../data/serialize.ts';
+import type { GroupedData } from '../compression/criteria.ts';
+import type { DatasetRef } from './contracts.ts';
+import { getCached, LruCache, type BlobStore } from './store.ts';
+
+/** Decoded data sets by sha256 of their encoded bytes; the values are shared, so callers must not mutate them. */
+const decoded = new LruCache<EncodedDataset>(4);
+let decodeCount = 0;
+
+/** The decoded data set of a DatasetRef (cached in-process). */
+export async function loadEncodedDataset(store: BlobStore, ref: DatasetRef): Promise<EncodedDataset> {
+  const hit = decoded.get(ref.encoded.sha256);
+  if (hit !== undefined) return hit;
+  const bytes = await getCached(store, ref.encoded);
+  const dataset = deserializeDataset(bytes, ref.encoded.uri);
+  decodeCount++;
+  decoded.set(ref.encoded.sha256, dataset);
+  return dataset;
+}
+
+/** Seeds the cache with a data set just encoded (prepareDataset), so the next step does not decode it again. */
+export function rememberDataset(sha256: string, dataset: EncodedDataset): void {
+  decoded.set(sha256, dataset);
+}
+
+/** How many times a data set was decoded in this process (tests check the cache works). */
+export function datasetDecodeCount(): number {
+  return decodeCount;
+}
+
+export function clearDatasetCache(): void {
+  decoded.clear();
+}
+
+/** Group label per row for every sensitive attribute of a split (attribute name → labels). */
+export function sensitiveLabels(
+  dataset: EncodedDataset,
+  split: SplitName,
+  attributes?: readonly string[],
+): Record<string, string[]> {
+  const names = attributes ?? dataset.sensitive.map((s) => s.name);
+  const out: Record<string, string[]> = {};
+  for (const name of names) out[name] = groupLabels(dataset, split, name);
+  return out;
+}
+
+/**
+ * Rows of a split with one group label per row: the intersection of every sensitive attribute
+ * ("sex=female&age_group=<=25"), as CEAG's protected groups (Hashemizadeh et al. 2024) may be intersectional.
+ */
+export function intersectionalGroups(dataset: EncodedDataset, split: SplitName): GroupedData {
+  const s = dataset.splits[split];
+  const labels = sensitiveLabels(dataset, split);
+  const names = Object.keys(labels);
+  const groups = Array.from({ length: s.y.length }, (_, i) => names.map((n) => `${n}=${labels[n]![i]!}`).join('&'));
+  return { x: s.x, y: s.y, groups };
+}
+
+/** Rows of a split grouped by one attribute (group names as they are, without the attribute prefix). */
+export function attributeGroups(dataset: EncodedDataset, split: SplitName, attribute: string): GroupedData {
+  const s = dataset.splits[split];
+  return { x: s.x, y: s.y, groups: groupLabels(dataset, split, attribute) };
+}

@@ -1,0 +1,195 @@
+// What a campaign records besides checkpoints: the decision log (decisions.jsonl), rejection marks on candidates,
+// and the lineage manifest (lineage.json) that makes a result re-creatable. Nothing here deletes anything.
+import { arch, cpus, platform } from 'node:os';
+import { canonicalJson } from '../data/hash.ts';
+import { deriveSeed } from '../lineage/seeds.ts';
+import { backendInfo } from '../model/backend.ts';
+import type {
+  AppendDecisionInput,
+  ArtifactRef,
+  BackendSummary,
+  CheckpointRef,
+  DecisionEntry,
+  LineageInput,
+  MarkRejectedInput,
+} from './contracts.ts';
+import { CampaignInputError, campaignDir, dirOfRef, parseJsonBytes, putJson, type StepContext } from './store.ts';
+
+const decoder = new TextDecoder();
+
+/**
+ * Appends one entry to `<prefix>/<campaignId>/decisions.jsonl` (rewritten whole, mode 'mutable'; one canonical JSON
+ * object per line, ordered by seq). Idempotent by seq: an entry whose seq is already logged is not appended again.
+ */
+export async function appendDecision(
+  input: AppendDecisionInput,
+  ctx: StepContext,
+): Promise<{ ref: ArtifactRef; lines: number }> {
+  const { store } = ctx;
+  if (!Number.isInteger(input.entry.seq) || input.entry.seq < 0)
+    throw new CampaignInputError(`decision seq must be a non-negative integer, got ${input.entry.seq}`);
+  const key = `${campaignDir(input.prefix, input.campaignId)}/decisions.jsonl`;
+  let entries: DecisionEntry[] = [];
+  if ((await store.head(key)) !== undefined) {
+    const { bytes, ref } = await store.getByKey(key);
+    entries = decoder
+      .decode(bytes)
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line, i) => parseJsonBytes<DecisionEntry>(new TextEncoder().encode(line), `${key} line ${i + 1}`));
+    if (entries.some((e) => e.seq === input.entry.seq)) return { ref, lines: entries.length };
+  }
+  entries.push(input.entry);
+  entries.sort((a, b) => a.seq - b.seq);
+  const text = entries.map((e) => canonicalJson(e)).join('\n') + '\n';
+  const ref = await store.put(key, new TextEncoder().encode(text), {
+    contentType: 'application/x-ndjson',
+    mode: 'mutable',
+  });
+  return { ref, lines: entries.length };
+}
+
+interface RejectedFile {
+  format: 'fairshrink.rejected';
+  stepKey: string;
+  candidate: CheckpointRef;
+  /** Every reason given, in order (a gate failure, then perhaps a reviewer's rejection). */
+  reasons: string[];
+}
+
+/**
+ * Marks a candidate rejected: writes `<candidate's step folder>/rejected.json` beside its checkpoint, which stays
+ * intact. A second rejection with a new reason adds it to the list; the same reason again changes nothing.
+ */
+export async function markRejected(input: MarkRejectedInput, ctx: StepContext): Promise<ArtifactRef> {
+  const { store } = ctx;
+  const root = `${campaignDir(input.prefix, input.campaignId)}/`;
+  const dir = dirOfRef(store, input.candidate.modelJson);
+  if (!dir.startsWith(root))
+    throw new CampaignInputError(`markRejected: the candidate ${input.candidate.modelJson.uri} is not under ${root}`);
+  const key = `${dir}/rejected.json`;
+  let file: RejectedFile = {
+    format: 'fairshrink.rejected',
+    stepKey: input.candidate.stepKey,
+    candidate: input.candidate,
+    reasons: [],
+  };
+  if ((await store.head(key)) !== undefined) {
+    const { bytes, ref } = await store.getByKey(key);
+    file = parseJsonBytes<RejectedFile>(bytes, key);
+    if (file.reasons.includes(input.reason)) return ref;
+  }
+  file.reasons.push(input.reason);
+  return putJson(store, key, file, 'mutable');
+}
+
+/** Purposes steps pass to deriveSeed(seed, stepKey, purpose) (steps.ts). */
+export const SEED_PURPOSES = [
+  'init',
+  'train',
+  'random',
+  'finetune',
+  'bootstrap',
+  'calibration',
+  'activation-calibration',
+] as const;
+
+function environment(backend: BackendSummary | undefined): Record<string, unknown> {
+  let active: BackendSummary | undefined = backend;
+  if (active === undefined) {
+    try {
+      const info = backendInfo();
+      active = { backend: info.backend, tfjsVersion: info.tfjsVersion, threads: info.threads, simd: info.simd };
+    } catch {
+      active = undefined; // No tfjs backend in this process (e.g. a storage-only worker).
+    }
+  }
+  const cpuList = cpus();
+  return {
+    node: process.version,
+    tfjsVersion: active?.tfjsVersion ?? null,
+    backend: active?.backend ?? null,
+    threads: active?.threads ?? null,
+    simd: active?.simd ?? null,
+    platform: platform(),
+    arch: arch(),
+    cpuModel: cpuList[0]?.model.trim() ?? null,
+    cpuCount: cpuList.length,
+  };
+}
+
+function checkpointLineage(c: CheckpointRef): Record<string, unknown> {
+  return {
+    stepKey: c.stepKey,
+    modelJson: c.modelJson,
+    weightsBin: c.weightsBin,
+    ...(c.masks === undefined ? {} : { masks: c.masks }),
+    ...(c.int8 === undefined ? {} : { int8: c.int8 }),
+    sha256: {
+      modelJson: c.modelJson.sha256,
+      weightsBin: c.weightsBin.sha256,
+      ...(c.masks === undefined ? {} : { masks: c.masks.sha256 }),
+      ...(c.int8 === undefined ? {} : { int8: c.int8.sha256 }),
+    },
+    sparsity: c.sparsity,
+    parameters: c.parameters,
+    nonzeros: c.nonzeros,
+  };
+}
+
+/**
+ * Writes `<prefix>/<campaignId>/lineage.json` (mode 'mutable', rewritten as the campaign proceeds): config, data,
+ * spec, code and lockfile hashes; the seed tree (every step key with the seeds its purposes derive); the environment;
+ * every checkpoint's sha256; every gate with its report and decision refs. No timestamps, so equal campaigns on one
+ * machine write equal lineage apart from their ids.
+ */
+export async function writeLineage(input: LineageInput, ctx: StepContext): Promise<ArtifactRef> {
+  const { campaign } = input;
+  const config = campaign.config;
+  const prefix = config.storage.prefix;
+  const stepKeys = [
+    ...new Set([
+      ...input.checkpoints.map((c) => c.stepKey),
+      ...input.gates.map((g) => g.stepKey),
+      ...(input.finalCheckpoint === undefined ? [] : [input.finalCheckpoint.stepKey]),
+    ]),
+  ].sort();
+  const lineage = {
+    format: 'fairshrink.lineage',
+    version: 1,
+    campaignId: campaign.campaignId,
+    name: config.name,
+    status: input.status,
+    config: { sha256: campaign.configSha256, seed: config.seed },
+    data: {
+      spec: campaign.datasetSpec,
+      sources: campaign.datasetSources,
+      ...(input.dataset === undefined
+        ? {}
+        : {
+            datasetId: input.dataset.datasetId,
+            rawSha256: input.dataset.rawSha256,
+            specSha256: input.dataset.specSha256,
+            encoded: input.dataset.encoded,
+            rows: input.dataset.rows,
+            features: input.dataset.features,
+          }),
+    },
+    ...(campaign.importedModel === undefined ? {} : { importedModel: campaign.importedModel }),
+    code: campaign.code,
+    seedTree: {
+      root: config.seed,
+      derivation:
+        'deriveSeed(root, stepKey, purpose) = sha256("fairshrink-seed\\0" root "\\0" stepKey "\\0" purpose)[0..4] & 0x7fffffff',
+      steps: stepKeys.map((stepKey) => ({
+        stepKey,
+        seeds: Object.fromEntries(SEED_PURPOSES.map((p) => [p, deriveSeed(config.seed, stepKey, p)])),
+      })),
+    },
+    environment: environment(input.backend),
+    checkpoints: input.checkpoints.map(checkpointLineage),
+    gates: input.gates,
+    ...(input.finalCheckpoint === undefined ? {} : { finalCheckpoint: checkpointLineage(input.finalCheckpoint) }),
+  };
+  return putJson(ctx.store, `${campaignDir(prefix, campaign.campaignId)}/lineage.json`, lineage, 'mutable');
+}

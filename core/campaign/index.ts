@@ -1,0 +1,13 @@
+/**
+ * core/campaign: the compute steps of a compression campaign (heavy: tfjs, node:crypto). Workflows must import
+ * only `core/campaign/contracts.ts` (types), never this module.
+ *
+ * Steps (input, ctx: StepContext) → small JSON output: prepareDataset, trainBaseline, prune, regrow, finetune,
+ * evaluate, gate, quantize; and the log writers appendDecision, markRejected, writeLineage. See steps.ts.
+ */
+export * from './steps.ts';
+export { clearBlobCache, LruCache, type BlobStore, type StepContext } from './store.ts';
+export { clearDatasetCache, datasetDecodeCount } from './dataset-cache.ts';
+export { decodeEpochCheckpoint, encodeEpochCheckpoint, sizeOf, type EpochCheckpoint } from './checkpoints.ts';
+export { HEARTBEAT_STEPS, YIELD_STEPS } from './progress.ts';
+export { summarizeReport } from './summary.ts';

@@ -1,0 +1,225 @@
+// Where campaign steps keep their artifacts, and how they read them back: the storage layout, step keys,
+// JSON helpers, ref verification for idempotent retries, and a small in-process LRU of blobs by sha256
+// (consecutive steps in one worker read the same data set and checkpoints without re-downloading them).
+import { canonicalJson } from '../data/hash.ts';
+import { parseS3Uri } from '../storage/ref.ts';
+import type { ArtifactRef, StepIdentity, StepProgress } from './contracts.ts';
+
+/** The storage a step needs. core/storage's ArtifactStore satisfies it structurally. */
+export interface BlobStore {
+  bucket: string;
+  uriOf(key: string): string;
+  put(
+    key: string,
+    bytes: Uint8Array,
+    opts?: { contentType?: string; mode?: 'immutable' | 'mutable' },
+  ): Promise<ArtifactRef>;
+  get(ref: ArtifactRef): Promise<Uint8Array>;
+  getByKey(key: string): Promise<{ bytes: Uint8Array; ref: ArtifactRef }>;
+  head(key: string): Promise<{ sha256?: string; bytes: number } | undefined>;
+}
+
+export interface StepContext {
+  store: BlobStore;
+  /** Heartbeat sink: after every epoch (with an epoch checkpoint) and every ~200 optimizer steps. */
+  onProgress?: (p: StepProgress) => void | Promise<void>;
+  /** The last heartbeat of a previous attempt of this step; a step with epochs continues after `resume.epoch`. */
+  resume?: StepProgress;
+  signal?: AbortSignal;
+}
+
+/** Thrown for input a retry cannot fix (the activity adapter maps it to a non-retryable failure). */
+export class CampaignInputError extends Error {
+  override name = 'CampaignInputError';
+}
+
+const SEGMENT = /^[a-z0-9-]+$/;
+
+/** Checks a step key ("baseline", "milestone-2/attempt-1/prune"): segments of [a-z0-9-] joined by "/". */
+export function validateStepKey(stepKey: string): string {
+  const segments = stepKey.split('/');
+  const bad = segments.find((s) => !SEGMENT.test(s));
+  if (stepKey.length === 0 || bad !== undefined) {
+    throw new CampaignInputError(
+      `invalid step key "${stepKey}": use segments of lower-case letters, digits and "-" joined by "/" (e.g. "milestone-2/attempt-1/prune")`,
+    );
+  }
+  return stepKey;
+}
+
+function validatePrefixAndId(prefix: string, campaignId: string): void {
+  if (!/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$|^[a-z0-9]$/.test(prefix) || prefix.includes('//'))
+    throw new CampaignInputError(`invalid storage prefix "${prefix}": lower-case letters, digits, "/", "_" and "-"`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(campaignId))
+    throw new CampaignInputError(`invalid campaign id "${campaignId}": letters, digits, ".", "_" and "-" only`);
+}
+
+/** `<prefix>/<campaignId>` */
+export function campaignDir(prefix: string, campaignId: string): string {
+  validatePrefixAndId(prefix, campaignId);
+  return `${prefix}/${campaignId}`;
+}
+
+/** `<prefix>/<campaignId>/<stepKey>` */
+export function stepDir(step: Pick<StepIdentity, 'prefix' | 'campaignId' | 'stepKey'>): string {
+  return `${campaignDir(step.prefix, step.campaignId)}/${validateStepKey(step.stepKey)}`;
+}
+
+/** Content-addressed data set folder, shared across campaigns. */
+export function datasetDir(datasetId: string): string {
+  if (!/^[0-9a-f]{64}$/.test(datasetId)) throw new CampaignInputError(`invalid data set id "${datasetId}"`);
+  return `datasets/${datasetId}`;
+}
+
+/** The object key of a ref in `store`'s bucket. */
+export function keyOf(store: BlobStore, ref: ArtifactRef): string {
+  const { bucket, key } = parseS3Uri(ref.uri);
+  if (bucket !== store.bucket)
+    throw new CampaignInputError(`${ref.uri} is in bucket "${bucket}", but the store uses "${store.bucket}"`);
+  return key;
+}
+
+/** The folder of a ref's object (everything before the last "/"). */
+export function dirOfRef(store: BlobStore, ref: ArtifactRef): string {
+  const key = keyOf(store, ref);
+  return key.slice(0, key.lastIndexOf('/'));
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Canonical JSON bytes (sorted keys, no whitespace, trailing newline): equal values give equal bytes. */
+export function jsonBytes(value: unknown): Uint8Array {
+  return encoder.encode(`${canonicalJson(value)}\n`);
+}
+
+export function parseJsonBytes<T>(bytes: Uint8Array, what: string): T {
+  try {
+    return JSON.parse(decoder.decode(bytes)) as T;
+  } catch (err) {
+    throw new Error(`${what} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export async function putJson(
+  store: BlobStore,
+  key: string,
+  value: unknown,
+  mode: 'immutable' | 'mutable' = 'immutable',
+): Promise<ArtifactRef> {
+  return store.put(key, jsonBytes(value), { contentType: 'application/json', mode });
+}
+
+/** Whether the object a ref names exists with the ref's sha256 and size (a HEAD, no download). */
+export async function refVerifies(store: BlobStore, ref: ArtifactRef): Promise<boolean> {
+  let key: string;
+  try {
+    key = keyOf(store, ref);
+  } catch {
+    return false;
+  }
+  const head = await store.head(key);
+  if (head === undefined || head.bytes !== ref.bytes) return false;
+  if (head.sha256 !== undefined) return head.sha256 === ref.sha256;
+  try {
+    await store.get(ref); // No stored hash: read and re-hash.
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every ArtifactRef-shaped object nested anywhere in a value. */
+export function refsIn(value: unknown, out: ArtifactRef[] = []): ArtifactRef[] {
+  if (value === null || typeof value !== 'object') return out;
+  if (Array.isArray(value)) {
+    for (const v of value) refsIn(v, out);
+    return out;
+  }
+  const o = value as Record<string, unknown>;
+  if (typeof o.uri === 'string' && typeof o.sha256 === 'string' && typeof o.bytes === 'number') {
+    out.push(o as unknown as ArtifactRef);
+    return out;
+  }
+  for (const v of Object.values(o)) refsIn(v, out);
+  return out;
+}
+
+/**
+ * A step's earlier output, when `<dir>/<file>` exists and every ref inside it still verifies; otherwise undefined
+ * (the step then recomputes; its deterministic writes reproduce the same bytes).
+ */
+export async function completedResult<T>(store: BlobStore, key: string): Promise<T | undefined> {
+  if ((await store.head(key)) === undefined) return undefined;
+  const { bytes } = await store.getByKey(key);
+  const result = parseJsonBytes<T>(bytes, key);
+  for (const ref of refsIn(result)) if (!(await refVerifies(store, ref))) return undefined;
+  return result;
+}
+
+/** A least-recently-used map with a size budget. */
+export class LruCache<V> {
+  private readonly entries = new Map<string, { value: V; size: number }>();
+  private total = 0;
+
+  constructor(
+    private readonly maxSize: number,
+    private readonly sizeOf: (value: V) => number = () => 1,
+  ) {}
+
+  get(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    if (hit === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit.value;
+  }
+
+  set(key: string, value: V): void {
+    const size = this.sizeOf(value);
+    const old = this.entries.get(key);
+    if (old !== undefined) {
+      this.total -= old.size;
+      this.entries.delete(key);
+    }
+    if (size > this.maxSize) return;
+    this.entries.set(key, { value, size });
+    this.total += size;
+    for (const [k, e] of this.entries) {
+      if (this.total <= this.maxSize) break;
+      this.entries.delete(k);
+      this.total -= e.size;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.total = 0;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Blobs by sha256 (256 MiB budget): checkpoints and data sets read by consecutive steps of one worker. */
+const blobCache = new LruCache<Uint8Array>(256 * 1024 * 1024, (b) => b.byteLength);
+
+/** store.get with the in-process cache: content-addressed by sha256, so any key with that hash is the same bytes. */
+export async function getCached(store: BlobStore, ref: ArtifactRef): Promise<Uint8Array> {
+  const hit = blobCache.get(ref.sha256);
+  if (hit !== undefined && hit.byteLength === ref.bytes) return hit;
+  const bytes = await store.get(ref);
+  blobCache.set(ref.sha256, bytes);
+  return bytes;
+}
+
+/** Remembers bytes just written (the next step will read them). */
+export function rememberBlob(ref: ArtifactRef, bytes: Uint8Array): void {
+  blobCache.set(ref.sha256, bytes);
+}
+
+/** Empties the in-process caches (tests; memory pressure). */
+export function clearBlobCache(): void {
+  blobCache.clear();
+}
