@@ -72,7 +72,11 @@ describe('resume', () => {
   it('trainBaseline interrupted after epoch 1 resumes at epoch 2 and ends byte-identical', async () => {
     const store = new MemoryStore();
     const dataset = await preparedFixture(store);
-    const model = ModelPlan.parse({ ...TINY_MODEL, train: { ...TINY_MODEL.train, epochs: 4, patience: 2 } });
+    const model = ModelPlan.parse({
+      kind: 'train',
+      mlp: { hidden: [{ units: 8 }] },
+      train: { epochs: 4, batchSize: 64, learningRate: 0.01, patience: 2 },
+    });
     const whole = await trainBaseline({ ...identity('whole', 'baseline'), dataset, model }, { store });
     const { out, heartbeats } = await interruptAndResume(
       (ctx) => trainBaseline({ ...identity('crashy', 'baseline'), dataset, model }, ctx),
