@@ -61,6 +61,7 @@ import type {
   QuantizeInput,
   QuantizeOutput,
   RegrowInput,
+  StepIdentity,
   TrainBaselineInput,
   TrainOutput,
 } from './contracts.ts';
@@ -80,7 +81,7 @@ import {
   rememberDataset,
   sensitiveLabels,
 } from './dataset-cache.ts';
-import { createProgressDriver, fingerprintOf, StepAbortedError } from './progress.ts';
+import { createProgressDriver, fingerprintOf, StepAbortedError, tfExclusive } from './progress.ts';
 import {
   CampaignInputError,
   completedResult,
@@ -104,11 +105,13 @@ export { appendDecision, markRejected, writeLineage } from './decisions.ts';
 const RESULT = 'result.json';
 
 /** Runs `compute` unless `<stepDir>/result.json` holds a verified earlier result; writes result.json last. */
-async function idempotent<T>(store: BlobStore, dir: string, compute: () => Promise<T>): Promise<T> {
-  const key = `${dir}/${RESULT}`;
+async function idempotent<T>(ctx: StepContext, step: StepIdentity, compute: () => Promise<T>): Promise<T> {
+  const { store } = ctx;
+  const key = `${stepDir(step)}/${RESULT}`;
   const done = await completedResult<T>(store, key);
   if (done !== undefined) return done;
-  const result = await compute();
+  await ensureBackend();
+  const result = await tfExclusive(step.stepKey, ctx, compute);
   await putJson(store, key, result);
   return result;
 }
@@ -155,7 +158,7 @@ function datasetRefOf(encoded: ArtifactRef, dataset: EncodedDataset): DatasetRef
 export async function prepareDataset(input: PrepareDatasetInput, ctx: StepContext): Promise<DatasetRef> {
   checkIdentity(input);
   const { store } = ctx;
-  return idempotent(store, stepDir(input), async () => {
+  return idempotent(ctx, input, async () => {
     const specText = new TextDecoder().decode(await getCached(store, input.spec));
     let raw: unknown;
     try {
@@ -218,7 +221,7 @@ function checkDatasetWidth(dataset: EncodedDataset, ref: DatasetRef): void {
 export async function trainBaseline(input: TrainBaselineInput, ctx: StepContext): Promise<TrainOutput> {
   checkIdentity(input);
   const { store } = ctx;
-  return idempotent(store, stepDir(input), async () => {
+  return idempotent(ctx, input, async () => {
     const backend = await ensureBackend();
     const dataset = await loadEncodedDataset(store, input.dataset);
     checkDatasetWidth(dataset, input.dataset);
@@ -345,7 +348,7 @@ export async function prune(input: PruneInput, ctx: StepContext): Promise<PruneO
   checkIdentity(input);
   checkSparsity('targetSparsity', input.targetSparsity);
   const { store } = ctx;
-  return idempotent(store, stepDir(input), async () => {
+  return idempotent(ctx, input, async () => {
     await ensureBackend();
     const dataset = await loadEncodedDataset(store, input.dataset);
     const existing = await loadCheckpointMasks(store, input.from);
@@ -390,7 +393,7 @@ export async function regrow(input: RegrowInput, ctx: StepContext): Promise<Prun
   if (!(input.fraction > 0 && input.fraction < 1))
     throw new CampaignInputError(`fraction must be in (0, 1), got ${input.fraction}`);
   const { store } = ctx;
-  return idempotent(store, stepDir(input), async () => {
+  return idempotent(ctx, input, async () => {
     await ensureBackend();
     const dataset = await loadEncodedDataset(store, input.dataset);
     const masks = await loadCheckpointMasks(store, input.from);
@@ -428,7 +431,7 @@ export async function regrow(input: RegrowInput, ctx: StepContext): Promise<Prun
 export async function finetune(input: FinetuneInput, ctx: StepContext): Promise<FinetuneOutput> {
   checkIdentity(input);
   const { store } = ctx;
-  return idempotent(store, stepDir(input), async () => {
+  return idempotent(ctx, input, async () => {
     const backend = await ensureBackend();
     const dataset = await loadEncodedDataset(store, input.dataset);
     const masks = await loadCheckpointMasks(store, input.from);
@@ -577,7 +580,7 @@ export async function evaluate(input: EvaluateInput, ctx: StepContext): Promise<
   checkIdentity(input);
   const { store } = ctx;
   const dir = stepDir(input);
-  return idempotent(store, dir, async () => {
+  return idempotent(ctx, input, async () => {
     await ensureBackend();
     const dataset = await loadEncodedDataset(store, input.dataset);
     const plan = input.plan;
@@ -684,7 +687,7 @@ function seededRows(rows: number, count: number, seed: number): Int32Array {
 export async function quantize(input: QuantizeInput, ctx: StepContext): Promise<QuantizeOutput> {
   checkIdentity(input);
   const { store } = ctx;
-  return idempotent(store, stepDir(input), async () => {
+  return idempotent(ctx, input, async () => {
     await ensureBackend();
     const dataset = await loadEncodedDataset(store, input.dataset);
     const masks = await loadCheckpointMasks(store, input.from);
