@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CampaignConfig } from '../../../core/config/campaign.ts';
+import { loadDatasetSpec } from '../../../core/data/index.ts';
+import { parseRubricText } from '../../../core/config/rubric.ts';
+import { milestoneSparsities } from '../../../core/compression/schedule.ts';
+
+const file = (name: string) => fileURLToPath(new URL(`../../../examples/campaigns/${name}`, import.meta.url));
+
+describe('example campaign files', () => {
+  for (const name of ['adult-demo.yaml', 'german-small.yaml']) {
+    it(`${name} is a valid CampaignConfig whose data set spec and rubric load`, async () => {
+      const config = CampaignConfig.parse(parse(await readFile(file(name), 'utf8')));
+      expect(config.name).toBe(name.replace('.yaml', ''));
+      await loadDatasetSpec(fileURLToPath(new URL(config.dataset, `file://${file(name)}`)));
+      if (typeof config.rubric === 'string') {
+        const path = fileURLToPath(new URL(config.rubric, `file://${file(name)}`));
+        parseRubricText(await readFile(path, 'utf8'), path);
+      }
+    });
+  }
+
+  it('adult-demo prunes to 0.9 in four cubic milestones', async () => {
+    const config = CampaignConfig.parse(parse(await readFile(file('adult-demo.yaml'), 'utf8')));
+    expect(config.compression.schedule).toMatchObject({ kind: 'polynomial', finalSparsity: 0.9, milestones: 4 });
+    expect(config.model).toMatchObject({ kind: 'train', mlp: { hidden: [{ units: 64 }, { units: 32 }] } });
+    expect(config.compression.quantize.precision).toBe('int8');
+    const s = config.compression.schedule;
+    if (s.kind !== 'polynomial') throw new Error('expected a polynomial schedule');
+    const targets = milestoneSparsities({
+      kind: 'polynomial',
+      milestones: s.milestones,
+      finalSparsity: s.finalSparsity,
+      initialSparsity: s.initialSparsity,
+      power: s.power,
+    });
+    expect(targets.map((t) => Number(t.toFixed(7)))).toEqual([0.5203125, 0.7875, 0.8859375, 0.9]);
+  });
+});
