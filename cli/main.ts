@@ -20,6 +20,10 @@ const commands: Record<string, Command> = {
   status: { summary: 'health of the local stack', run: (a, io) => stackCommand('status', a, io) },
   demo: { summary: 'run an end-to-end workflow against the local stack', run: demoCommand },
   evaluate: { summary: 'fairness report (and rubric gate) for a predictions CSV', run: evaluate },
+  run: {
+    summary: 'validate a campaign file and start the campaign',
+    run: async (argv, io) => (await import('./commands/run.ts')).runCommand(argv, io),
+  },
   worker: {
     summary: 'run a worker process (task queue from FAIRSHRINK_TASK_QUEUE)',
     run: async (argv, io) => {

@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Deterministic code only (see eslint.config.js).
 export { stackCheck } from './stack-check.ts';
+export { compressionCampaign } from './campaign.ts';

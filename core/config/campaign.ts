@@ -112,7 +112,11 @@ export const CampaignConfig = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63 characters')
     .describe('Campaign name; the campaign id derives from it and the config hash.'),
   description: z.string().optional(),
-  seed: z.int().min(0).max(2 ** 31 - 1).default(0),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
   dataset: z.string().min(1).describe('Path to the data set spec (YAML/JSON), relative to the campaign file.'),
   model: ModelPlan,
   compression: z.strictObject({
@@ -125,7 +129,12 @@ export const CampaignConfig = z.strictObject({
   rubric: z.union([z.string().min(1), RubricSchema]).describe('Path to a rubric file, or the rubric inline.'),
   policy: FailurePolicy.prefault({}),
   storage: z
-    .strictObject({ prefix: z.string().regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/).default('campaigns') })
+    .strictObject({
+      prefix: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/)
+        .default('campaigns'),
+    })
     .prefault({}),
 });
 export type CampaignConfig = z.infer<typeof CampaignConfig>;
@@ -133,7 +142,10 @@ export type CampaignConfigInput = z.input<typeof CampaignConfig>;
 
 /** JSON Schema of the campaign file, for editors. */
 export function campaignJsonSchema(): Record<string, unknown> {
-  return { ...(z.toJSONSchema(CampaignConfig, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>), title: 'fairshrink campaign' };
+  return {
+    ...(z.toJSONSchema(CampaignConfig, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>),
+    title: 'fairshrink campaign',
+  };
 }
 
 /** Duration string ("30s", "24h") to milliseconds. */

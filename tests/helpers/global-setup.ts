@@ -42,6 +42,7 @@ async function freeSeaweedPort(taken: Set<number>): Promise<number> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   installRuntime('WARN');
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'fairshrink-test-'));
   const [temporal, weed] = [await ensureTool('temporal'), await ensureTool('weed')];
@@ -53,7 +54,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ip: '127.0.0.1',
       namespace,
       searchAttributes: CAMPAIGN_SEARCH_ATTRIBUTES.map((a) => defineSearchAttributeKey(a.name, saTypes[a.type])),
-      log: { format: 'pretty', level: 'warn' },
+      log: { format: 'pretty', level: 'error' },
     },
   });
 

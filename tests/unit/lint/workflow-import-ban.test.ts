@@ -20,6 +20,8 @@ describe('workflow import ban', () => {
     ["import { createHash } from 'crypto';", /Node built-ins are not allowed/],
     ["import { ArtifactStore } from '../core/storage/index.ts';", /not pure/],
     ["import { trainModel } from '../core/model/train.ts';", /not pure/],
+    ["import { prune } from '../core/campaign/steps.ts';", /not pure/],
+    ["import { globalMagnitudeMasks } from '../core/compression/criteria.ts';", /not pure/],
     ["import { Worker } from '@temporalio/worker';", /may import only @temporalio\/workflow/],
     ["import { createActivities } from '../activities/index.ts';", /as types only/],
   ])('fires on %s', async (line, message) => {
@@ -33,8 +35,11 @@ describe('workflow import ban', () => {
       "import { proxyActivities } from '@temporalio/workflow';",
       "import type { Activities } from '../activities/index.ts';",
       "import type { ArtifactRef } from '../core/storage/ref.ts';",
+      "import { milestoneSparsities } from '../core/compression/schedule.ts';",
+      "import type { CheckpointRef } from '../core/campaign/contracts.ts';",
       'export const a = proxyActivities<Activities>({ startToCloseTimeout: 1000 });',
-      'export type R = ArtifactRef;',
+      'export type R = ArtifactRef | CheckpointRef;',
+      'export const s = milestoneSparsities;',
     ].join('\n');
     expect(await banMessages(code, 'workflows/index.ts')).toEqual([]);
   });

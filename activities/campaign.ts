@@ -1,0 +1,63 @@
+// Campaign activities: thin Temporal adapters over core/campaign's steps. They pass the store,
+// turn step progress into heartbeats, resume a retried step from its last heartbeat, and map
+// errors that retrying cannot fix to non-retryable failures with a type the workflow knows.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
+import * as steps from '../core/campaign/index.ts';
+import type { StepProgress } from '../core/campaign/contracts.ts';
+import { ArtifactConflictError, ArtifactIntegrityError, InvalidObjectKeyError } from '../core/storage/index.ts';
+import type { ArtifactStore } from '../core/storage/index.ts';
+
+/** Errors no retry can fix: bad data, bad config, conflicting or corrupted artifacts. */
+export function toActivityFailure(step: string, err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  const error = err instanceof Error ? err : new Error(String(err));
+  const nonRetryable = (type: string, message = error.message) =>
+    ApplicationFailure.create({ message: `${step}: ${message}`, type, nonRetryable: true, cause: error });
+  if (error instanceof z.ZodError) return nonRetryable('InvalidInput', z.prettifyError(error));
+  if (error instanceof InvalidObjectKeyError) return nonRetryable('InvalidInput');
+  if (error.name === 'DataError') return nonRetryable('DataError');
+  if (error.name === 'RubricError' || error.name === 'FairnessInputError' || error.name === 'ModelImportError') {
+    return nonRetryable('InvalidInput');
+  }
+  if (error instanceof ArtifactConflictError) return nonRetryable('ArtifactConflict');
+  if (error instanceof ArtifactIntegrityError) return nonRetryable('ArtifactIntegrity');
+  return error;
+}
+
+type Step<I, O> = (input: I, ctx: steps.StepContext) => Promise<O>;
+
+export function createCampaignActivities(store: ArtifactStore) {
+  function adapt<I, O>(name: string, step: Step<I, O>): (input: I) => Promise<O> {
+    return async (input: I) => {
+      const context = Context.current();
+      const resume = context.info.heartbeatDetails as StepProgress | undefined;
+      try {
+        return await step(input, {
+          store,
+          resume: resume?.checkpoint ? resume : undefined,
+          onProgress: (progress) => context.heartbeat(progress),
+          signal: context.cancellationSignal,
+        });
+      } catch (err) {
+        throw toActivityFailure(name, err);
+      }
+    };
+  }
+
+  return {
+    prepareDataset: adapt('prepareDataset', steps.prepareDataset),
+    trainBaseline: adapt('trainBaseline', steps.trainBaseline),
+    prune: adapt('prune', steps.prune),
+    regrow: adapt('regrow', steps.regrow),
+    finetune: adapt('finetune', steps.finetune),
+    evaluate: adapt('evaluate', steps.evaluate),
+    gate: adapt('gate', steps.gate),
+    quantize: adapt('quantize', steps.quantize),
+    appendDecision: adapt('appendDecision', steps.appendDecision),
+    markRejected: adapt('markRejected', steps.markRejected),
+    writeLineage: adapt('writeLineage', steps.writeLineage),
+  };
+}
+
+export type CampaignActivities = ReturnType<typeof createCampaignActivities>;

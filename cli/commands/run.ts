@@ -1,0 +1,127 @@
+// `fairshrink run campaign.yaml`: validate the campaign file (every problem at once), upload its
+// inputs to S3, and start the campaign workflow. Same file, same campaign id: starting it again
+// attaches to the existing campaign instead of running a second one.
+import { parseArgs } from 'node:util';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { connectionSettings } from '../../core/config/connection.ts';
+import { CampaignFileError, loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
+import { ArtifactStore } from '../../core/storage/index.ts';
+import { projectRoot } from '../../infra/paths.ts';
+import { compressionCampaign, stateQuery, type CampaignResult } from '../../workflows/campaign.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
+
+export const runHelp = `fairshrink run <campaign.yaml> [--id <campaign-id>] [--watch] [--dry-run] [--json]
+
+Validate a campaign file, upload its data set and model files to S3, and start the campaign on
+the task queue FAIRSHRINK_TASK_QUEUE (a worker must run: \`fairshrink worker\`). The campaign id is
+<name>-<config hash> unless --id is given; running the same file again attaches to that campaign.
+
+  --watch     wait for the campaign, printing each milestone's gate as it happens
+  --dry-run   only validate the file and print the campaign id
+  --json      print the result as JSON
+
+Exit codes: 0 started (or, with --watch, completed), 1 the campaign failed or stopped early,
+2 the campaign file is invalid.
+
+Examples:
+  fairshrink run examples/campaigns/adult-demo.yaml --watch
+  fairshrink run my-campaign.yaml --dry-run`;
+
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      id: { type: 'string' },
+      watch: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(runHelp);
+    return EXIT.ok;
+  }
+  const file = positionals[0];
+  if (!file || positionals.length > 1)
+    throw new UsageError('give exactly one campaign file', 'fairshrink run examples/campaigns/adult-demo.yaml');
+  if (values.id !== undefined && !/^[a-z0-9][a-z0-9-]{0,127}$/.test(values.id)) {
+    throw new UsageError(`--id "${values.id}" is not a valid campaign id`, 'use lower-case letters, digits and "-"');
+  }
+  let loaded;
+  try {
+    loaded = await loadCampaignFile(file);
+  } catch (err) {
+    if (err instanceof CampaignFileError) {
+      io.stderr(`error: ${err.message}`);
+      io.stderr('hint: fix each field named above; the schema is examples/campaign.schema.json');
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  const settings = connectionSettings(process.env);
+  if (values['dry-run']) {
+    const { campaignIdOf } = await import('../../core/config/campaign-file.ts');
+    const id = values.id ?? campaignIdOf(loaded);
+    io.stdout(values.json ? JSON.stringify({ valid: true, campaignId: id }) : `valid: ${file} → campaign ${id}`);
+    return EXIT.ok;
+  }
+  const store = new ArtifactStore(settings.s3);
+  const connection = await Connection.connect({ address: settings.temporal.address });
+  try {
+    const input = await prepareCampaignInput(loaded, store, { campaignId: values.id, projectRoot });
+    const client = new Client({ connection, namespace: settings.temporal.namespace });
+    let handle;
+    try {
+      handle = await client.workflow.start(compressionCampaign, {
+        taskQueue: settings.temporal.taskQueue,
+        workflowId: input.campaignId,
+        args: [input, {}],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      if (!values.json) io.stdout(`started campaign ${input.campaignId} on task queue ${settings.temporal.taskQueue}`);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      handle = client.workflow.getHandle<typeof compressionCampaign>(input.campaignId);
+      const description = await handle.describe();
+      if (!values.json)
+        io.stdout(`campaign ${input.campaignId} already exists (${description.status.name}); attaching`);
+    }
+    if (!values.watch) {
+      if (values.json) io.stdout(JSON.stringify({ campaignId: input.campaignId }));
+      return EXIT.ok;
+    }
+    let seenAttempts = 0;
+    const poll = setInterval(() => {
+      handle
+        .query(stateQuery)
+        .then((state) => {
+          for (const record of state.attempts.slice(seenAttempts)) {
+            if (!values.json) {
+              io.stdout(
+                `milestone ${record.milestone}/${state.milestones} attempt ${record.attempt}: ${(record.achievedSparsity * 100).toFixed(1)}% sparsity, gate ${record.status} — ${record.reason}`,
+              );
+            }
+          }
+          seenAttempts = state.attempts.length;
+        })
+        .catch(() => undefined);
+    }, 2000);
+    let result: CampaignResult;
+    try {
+      result = await handle.result();
+    } finally {
+      clearInterval(poll);
+    }
+    io.stdout(
+      values.json
+        ? JSON.stringify(result, null, 2)
+        : `${result.status}: ${result.reason}\nfinal model ${result.final.checkpoint.stepKey}: ${(result.final.checkpoint.sparsity * 100).toFixed(1)}% sparsity${result.quantized ? ', int8' : ''}\nlineage ${result.lineage.uri}`,
+    );
+    return result.status === 'completed' ? EXIT.ok : EXIT.failed;
+  } finally {
+    store.destroy();
+    await connection.close();
+  }
+}

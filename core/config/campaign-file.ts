@@ -1,0 +1,213 @@
+// Reading a campaign file from disk and turning it into the workflow's input: every problem is
+// found before anything starts (listed with its path), then the data set spec, its sources and any
+// imported model files go to S3 content-addressed, so any worker anywhere can read them.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { loadDatasetSpec, type LoadedDatasetSpec } from '../data/index.ts';
+import type { ArtifactStore } from '../storage/index.ts';
+import type { CampaignInput } from '../campaign/contracts.ts';
+import { CampaignConfig } from './campaign.ts';
+import { parseRubric, parseRubricText, type Rubric } from './rubric.ts';
+
+export class CampaignFileError extends Error {
+  override name = 'CampaignFileError';
+  constructor(
+    readonly file: string,
+    /** One line per problem: "<path>: <problem>". */
+    readonly problems: string[],
+  ) {
+    super(
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
+/** JSON with keys sorted at every level: the config hash must not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+function formatIssuePath(issuePath: readonly PropertyKey[]): string {
+  return (
+    issuePath.reduce<string>(
+      (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+      '',
+    ) || '(top level)'
+  );
+}
+
+export interface LoadedCampaign {
+  file: string;
+  config: CampaignConfig;
+  configSha256: string;
+  dataset: LoadedDatasetSpec;
+  rubric: Rubric;
+}
+
+/** Parse and check a campaign file and everything it points to; throws CampaignFileError listing every problem. */
+export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
+  const abs = path.resolve(file);
+  const dir = path.dirname(abs);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    throw new CampaignFileError(file, [
+      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    ]);
+  }
+  let raw: unknown;
+  try {
+    raw = abs.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new CampaignFileError(file, [
+      `not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    ]);
+  }
+  const parsed = CampaignConfig.safeParse(raw);
+  if (!parsed.success) {
+    throw new CampaignFileError(
+      file,
+      parsed.error.issues.map((issue) => {
+        const where = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
+        return `${formatIssuePath(where as PropertyKey[])}: ${issue.message}`;
+      }),
+    );
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+
+  let dataset: LoadedDatasetSpec | undefined;
+  try {
+    dataset = await loadDatasetSpec(path.resolve(dir, config.dataset));
+  } catch (err) {
+    problems.push(`dataset: ${(err as Error).message}`);
+  }
+  let rubric: Rubric | undefined;
+  try {
+    if (typeof config.rubric === 'string') {
+      const rubricFile = path.resolve(dir, config.rubric);
+      rubric = parseRubricText(await readFile(rubricFile, 'utf8'), rubricFile);
+    } else {
+      rubric = parseRubric(config.rubric, `${file} (rubric)`);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push(`rubric: ${code ? `cannot read ${config.rubric as string} (${code})` : (err as Error).message}`);
+  }
+  if (dataset && rubric) {
+    const names = new Set(dataset.spec.sensitive.map((s) => s.name));
+    rubric.constraints.forEach((c, i) => {
+      for (const attribute of [c.attribute, ...(c.intersection ?? [])]) {
+        if (attribute !== undefined && !names.has(attribute)) {
+          problems.push(
+            `rubric.constraints[${i}] (${c.id}): attribute "${attribute}" is not a sensitive attribute of the data set (${[...names].join(', ')})`,
+          );
+        }
+      }
+      if (c.intersection && !config.evaluation.intersections) {
+        problems.push(`rubric.constraints[${i}] (${c.id}): uses an intersection; set evaluation.intersections: true`);
+      }
+    });
+    for (const attribute of config.evaluation.attributes ?? []) {
+      if (!names.has(attribute))
+        problems.push(`evaluation.attributes: "${attribute}" is not a sensitive attribute of the data set`);
+    }
+  }
+  if (config.model.kind === 'import') {
+    try {
+      await readFile(path.resolve(dir, config.model.modelJson));
+    } catch (err) {
+      problems.push(`model.modelJson: cannot read ${config.model.modelJson} (${(err as NodeJS.ErrnoException).code})`);
+    }
+  }
+  if (problems.length > 0 || !dataset || !rubric) throw new CampaignFileError(file, problems);
+  return { file: abs, config, configSha256: sha256(canonicalJson(config)), dataset, rubric };
+}
+
+/** `<name>-<first 12 hex digits of the config hash>`: the same file gives the same campaign id. */
+export function campaignIdOf(loaded: LoadedCampaign): string {
+  return `${loaded.config.name}-${loaded.configSha256.slice(0, 12)}`;
+}
+
+function codeVersion(cwd: string): CampaignInput['code'] {
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const commit = git(['rev-parse', 'HEAD']);
+  const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
+  return { gitCommit: commit, gitDirty: status === null ? null : status.length > 0, lockfileSha256: null };
+}
+
+async function uploadContentAddressed(store: ArtifactStore, bytes: Uint8Array, contentType?: string) {
+  return store.put(`datasets/sources/${sha256(bytes)}`, bytes, { contentType });
+}
+
+/** Upload what the campaign needs and build the workflow input. */
+export async function prepareCampaignInput(
+  loaded: LoadedCampaign,
+  store: ArtifactStore,
+  opts: { campaignId?: string; projectRoot: string },
+): Promise<CampaignInput> {
+  const { config, dataset } = loaded;
+  const specBytes = new TextEncoder().encode(canonicalJson(dataset.spec));
+  const datasetSpec = await uploadContentAddressed(store, specBytes, 'application/json');
+  const datasetSources = [];
+  for (const source of dataset.spec.sources) {
+    const bytes = new Uint8Array(await readFile(path.resolve(dataset.baseDir, source.path)));
+    datasetSources.push({ path: source.path, ref: await uploadContentAddressed(store, bytes) });
+  }
+  let importedModel: CampaignInput['importedModel'];
+  if (config.model.kind === 'import') {
+    const modelFile = path.resolve(path.dirname(loaded.file), config.model.modelJson);
+    const modelBytes = new Uint8Array(await readFile(modelFile));
+    const manifest = z
+      .object({ weightsManifest: z.array(z.object({ paths: z.array(z.string()) })) })
+      .safeParse(JSON.parse(new TextDecoder().decode(modelBytes)));
+    if (!manifest.success) {
+      throw new CampaignFileError(loaded.file, [
+        `model.modelJson: ${config.model.modelJson} has no weightsManifest; export it with tfjs's model.save()`,
+      ]);
+    }
+    const weightPaths = config.model.weights ?? manifest.data.weightsManifest.flatMap((group) => group.paths);
+    const weights = [];
+    for (const weightPath of weightPaths) {
+      const bytes = new Uint8Array(await readFile(path.resolve(path.dirname(modelFile), weightPath)));
+      weights.push({ path: weightPath, ref: await uploadContentAddressed(store, bytes) });
+    }
+    importedModel = { modelJson: await uploadContentAddressed(store, modelBytes, 'application/json'), weights };
+  }
+  const code = codeVersion(opts.projectRoot);
+  try {
+    code.lockfileSha256 = sha256(await readFile(path.join(opts.projectRoot, 'package-lock.json')));
+  } catch {
+    code.lockfileSha256 = null;
+  }
+  return {
+    campaignId: opts.campaignId ?? campaignIdOf(loaded),
+    config,
+    configSha256: loaded.configSha256,
+    datasetSpec,
+    datasetSources,
+    importedModel,
+    rubric: loaded.rubric,
+    code,
+  };
+}

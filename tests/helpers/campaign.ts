@@ -1,0 +1,69 @@
+// Running campaigns in integration tests: start one from a fixture file on its own task queue,
+// run a worker until it ends, and read what it left in S3.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.ts';
+import type { CampaignInput, DecisionEntry } from '../../core/campaign/contracts.ts';
+import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
+import type { ArtifactStore } from '../../core/storage/index.ts';
+import { projectRoot } from '../../infra/paths.ts';
+import { compressionCampaign, type CampaignOptions } from '../../workflows/campaign.ts';
+import { workflowBundle } from './services.ts';
+
+export const fixtureCampaign = (name: string) =>
+  fileURLToPath(new URL(`../fixtures/campaigns/${name}.yaml`, import.meta.url));
+
+export async function campaignInput(file: string, store: ArtifactStore, campaignId: string): Promise<CampaignInput> {
+  return prepareCampaignInput(await loadCampaignFile(file), store, { campaignId, projectRoot });
+}
+
+export async function startCampaign(
+  client: Client,
+  input: CampaignInput,
+  taskQueue: string,
+  options: CampaignOptions = {},
+): Promise<WorkflowHandle<typeof compressionCampaign>> {
+  return client.workflow.start(compressionCampaign, {
+    taskQueue,
+    workflowId: input.campaignId,
+    args: [input, options],
+  });
+}
+
+export async function campaignWorker(connection: NativeConnection, taskQueue: string, store: ArtifactStore) {
+  return Worker.create({
+    connection,
+    namespace: 'fairshrink',
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: createActivities({ store }),
+    maxConcurrentActivityTaskExecutions: 1,
+  });
+}
+
+export async function readDecisions(store: ArtifactStore, campaignId: string): Promise<DecisionEntry[]> {
+  const { bytes } = await store.getByKey(`campaigns/${campaignId}/decisions.jsonl`);
+  return Buffer.from(bytes)
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as DecisionEntry);
+}
+
+/** Sizes of every payload in a history (inputs, results, heartbeats, signals, updates, memo). */
+export function payloadSizes(history: unknown): number[] {
+  const sizes: number[] = [];
+  const visit = (node: unknown) => {
+    if (node === null || typeof node !== 'object') return;
+    if (node instanceof Uint8Array) return;
+    const record = node as Record<string, unknown>;
+    if (record.data instanceof Uint8Array && 'metadata' in record) sizes.push(record.data.byteLength);
+    for (const value of Object.values(record)) visit(value);
+  };
+  visit(history);
+  return sizes;
+}
+
+export const projectPath = (...parts: string[]) => path.join(projectRoot, ...parts);

@@ -1,0 +1,116 @@
+// A small campaign end to end against the real Temporal server and real S3: every artifact it
+// references verifies, the history carries only small payloads and replays, and running the same
+// campaign again gives identical checkpoints and decisions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignResult } from '../../workflows/campaign.ts';
+import { ArtifactRef } from '../../core/storage/index.ts';
+import type { DecisionEntry } from '../../core/campaign/contracts.ts';
+import {
+  campaignInput,
+  campaignWorker,
+  fixtureCampaign,
+  payloadSizes,
+  readDecisions,
+  startCampaign,
+} from '../helpers/campaign.ts';
+import { replayAndMaybeRecord } from '../helpers/replay.ts';
+import { connectTemporal, testStore, uniqueId, workflowBundle } from '../helpers/services.ts';
+
+let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+const store = testStore();
+beforeAll(async () => {
+  temporal = await connectTemporal();
+});
+afterAll(async () => {
+  await temporal.close();
+  store.destroy();
+});
+
+async function runCampaign(name: string): Promise<{ id: string; result: CampaignResult; decisions: DecisionEntry[] }> {
+  const id = uniqueId(name);
+  const taskQueue = uniqueId('campaign-q');
+  const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
+  const handle = await startCampaign(temporal.client, await campaignInput(fixtureCampaign(name), store, id), taskQueue);
+  const result = await worker.runUntil(handle.result());
+  return { id, result, decisions: await readDecisions(store, id) };
+}
+
+/** Every `{ uri, sha256, bytes }` inside a JSON value. */
+function refsIn(value: unknown, out: ArtifactRef[] = []): ArtifactRef[] {
+  if (value === null || typeof value !== 'object') return out;
+  const parsed = ArtifactRef.safeParse(value);
+  if (parsed.success) out.push(parsed.data);
+  for (const child of Object.values(value as Record<string, unknown>)) refsIn(child, out);
+  return out;
+}
+
+let first: Awaited<ReturnType<typeof runCampaign>>;
+
+describe('compression campaign end to end', () => {
+  it('finishes with checkpoints, lineage and decision log in S3 whose sha256s match their refs', async () => {
+    first = await runCampaign('german-pass');
+    const { id, result, decisions } = first;
+    expect(result.status).toBe('completed');
+    expect(result.milestones.map((m) => [m.milestone, m.attempt, m.status])).toEqual([
+      [1, 0, 'pass'],
+      [2, 0, 'pass'],
+    ]);
+    expect(result.final.checkpoint.sparsity).toBeGreaterThanOrEqual(0.5 - 1e-9);
+
+    const lineage = JSON.parse(Buffer.from(await store.get(result.lineage)).toString()) as unknown;
+    const refs = [...refsIn(result), ...refsIn(lineage)];
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) {
+      expect(ref.uri.startsWith(`s3://${store.bucket}/`)).toBe(true);
+      const bytes = await store.get(ref); // throws on any sha256 or size mismatch
+      expect(bytes.byteLength).toBe(ref.bytes);
+    }
+    const checkpointFiles = (await store.list(`campaigns/${id}/`)).map((o) => o.key.slice(`campaigns/${id}/`.length));
+    expect(checkpointFiles).toEqual(
+      expect.arrayContaining(['baseline/model.json', 'baseline/weights.bin', 'lineage.json', 'decisions.jsonl']),
+    );
+    expect(checkpointFiles.filter((k) => k.endsWith('/masks.bin')).length).toBeGreaterThanOrEqual(2);
+
+    expect(decisions.map((d) => d.seq)).toEqual(decisions.map((_, i) => i + 1));
+    expect(new Set(decisions.map((d) => d.kind))).toEqual(
+      new Set(['baseline', 'prune', 'gate', 'accept', 'quantize', 'finalize']),
+    );
+    expect(decisions.find((d) => d.kind === 'gate')?.gate?.constraints[0]?.reason).toMatch(/balanced_accuracy/);
+  });
+
+  it('keeps every history payload under 64 KB, keeps search attributes current and replays', async () => {
+    const handle = temporal.client.workflow.getHandle(first.id);
+    const history = await handle.fetchHistory();
+    const sizes = payloadSizes(history);
+    expect(sizes.length).toBeGreaterThan(20);
+    expect(Math.max(...sizes)).toBeLessThan(64 * 1024);
+
+    const description = await handle.describe();
+    expect(description.searchAttributes.CampaignId).toEqual([first.id]);
+    expect(description.searchAttributes.GateStatus).toEqual(['completed']);
+    expect(description.searchAttributes.Milestone).toEqual([2]);
+
+    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass');
+  });
+
+  it('gives identical checkpoint sha256s and decisions when the same campaign runs again', async () => {
+    const second = await runCampaign('german-pass');
+    const checkpointShas = (r: CampaignResult) =>
+      [r.baseline, ...r.milestones.map(() => null), r.final].flatMap((m) =>
+        m ? [m.checkpoint.weightsBin.sha256, m.checkpoint.modelJson.sha256] : [],
+      );
+    expect(checkpointShas(second.result)).toEqual(checkpointShas(first.result));
+    expect(second.result.milestones.map((m) => m.summary)).toEqual(first.result.milestones.map((m) => m.summary));
+    const comparable = (d: DecisionEntry) => ({
+      ...d,
+      checkpoint: d.checkpoint && {
+        ...d.checkpoint,
+        modelJson: d.checkpoint.modelJson.sha256,
+        weightsBin: d.checkpoint.weightsBin.sha256,
+        masks: d.checkpoint.masks?.sha256,
+        int8: d.checkpoint.int8?.sha256,
+      },
+    });
+    expect(second.decisions.map(comparable)).toEqual(first.decisions.map(comparable));
+  });
+});

@@ -1,0 +1,110 @@
+// Human review: a failed gate pauses the campaign; the `review` Update validates its input, and
+// approve or reject decides the milestone. The decision log records every review.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
+import { campaignInput, campaignWorker, fixtureCampaign, readDecisions, startCampaign } from '../helpers/campaign.ts';
+import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
+import { reviewUpdate, stateQuery, type compressionCampaign } from '../../workflows/campaign.ts';
+
+let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+const store = testStore();
+beforeAll(async () => {
+  temporal = await connectTemporal();
+});
+afterAll(async () => {
+  await temporal.close();
+  store.destroy();
+});
+
+/** The validator's message: the client wraps it in WorkflowUpdateFailedError's cause. */
+async function updateRejection(promise: Promise<unknown>): Promise<string> {
+  const err = (await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as (Error & { cause?: Error }) | undefined;
+  if (!err) throw new Error('the update was accepted');
+  return err.cause?.message ?? err.message;
+}
+
+async function untilReviewPending(handle: WorkflowHandle<typeof compressionCampaign>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const state = await handle.query(stateQuery);
+    if (state.pendingReview) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the campaign never asked for a review');
+}
+
+describe('human review', () => {
+  it('approve accepts the candidate; reject stops at the last good model; invalid reviews are refused', async () => {
+    const taskQueue = uniqueId('review-q');
+    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
+    const approveId = uniqueId('german-review-approve');
+    const rejectId = uniqueId('german-review-reject');
+    const approve = await startCampaign(
+      temporal.client,
+      await campaignInput(fixtureCampaign('german-review'), store, approveId),
+      taskQueue,
+    );
+    const reject = await startCampaign(
+      temporal.client,
+      await campaignInput(fixtureCampaign('german-review'), store, rejectId),
+      taskQueue,
+    );
+
+    const [approved, rejected] = await worker.runUntil(async () => {
+      await untilReviewPending(approve);
+      expect((await approve.query(stateQuery)).phase).toBe('awaiting-review');
+      expect(
+        await updateRejection(
+          approve.executeUpdate(reviewUpdate, { args: [{ reviewer: '', reason: 'x', action: 'approve' }] }),
+        ),
+      ).toMatch(/reviewer is required/);
+      expect(
+        await updateRejection(
+          approve.executeUpdate(reviewUpdate, { args: [{ reviewer: 'ana', reason: '', action: 'approve' }] }),
+        ),
+      ).toMatch(/reason is required/);
+      expect(
+        await updateRejection(
+          approve.executeUpdate(reviewUpdate, {
+            args: [{ reviewer: 'ana', reason: 'r', action: 'adjust', sparsity: 1.5 }],
+          }),
+        ),
+      ).toMatch(/sparsity must be in \[0, 1\)/);
+      const ack = await approve.executeUpdate(reviewUpdate, {
+        args: [
+          {
+            reviewer: 'ana',
+            reason: 'the drop is on a 200-row validation split; accepted for a pilot',
+            action: 'approve',
+          },
+        ],
+      });
+      expect(ack).toEqual({ accepted: true, milestone: 2, action: 'approve' });
+
+      await untilReviewPending(reject);
+      await reject.executeUpdate(reviewUpdate, {
+        args: [{ reviewer: 'bo', reason: 'balanced accuracy collapsed', action: 'reject' }],
+      });
+      return Promise.all([approve.result(), reject.result()]);
+    });
+
+    expect(approved.status).toBe('completed');
+    expect(approved.final.checkpoint.stepKey).toBe('milestone-2/attempt-0/finetune');
+    expect(rejected.status).toBe('stopped');
+    expect(rejected.reason).toMatch(/reviewer bo rejected \(balanced accuracy collapsed\)/);
+    expect(rejected.final.checkpoint.stepKey).toBe('milestone-1/attempt-0/finetune');
+
+    const approvedLog = await readDecisions(store, approveId);
+    expect(approvedLog.filter((d) => d.kind === 'review-requested')).toHaveLength(1);
+    expect(approvedLog.find((d) => d.kind === 'review')?.review).toMatchObject({ reviewer: 'ana', action: 'approve' });
+    const rejectedLog = await readDecisions(store, rejectId);
+    expect(rejectedLog.find((d) => d.kind === 'review')?.review).toEqual({
+      reviewer: 'bo',
+      reason: 'balanced accuracy collapsed',
+      action: 'reject',
+    });
+    expect(rejectedLog.at(-1)?.kind).toBe('stop');
+  });
+});

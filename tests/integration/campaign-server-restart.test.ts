@@ -1,0 +1,75 @@
+// Restart the Temporal server in the middle of a campaign, on the same SQLite file: the worker
+// reconnects and the campaign finishes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { freePort, stopProcess, waitFor } from '../../infra/process.ts';
+import { startTemporal, temporalHealthy } from '../../infra/stack.ts';
+import { ensureTool } from '../../infra/tools.ts';
+import { campaignInput, campaignWorker, fixtureCampaign, readDecisions, startCampaign } from '../helpers/campaign.ts';
+import { testStore, uniqueId } from '../helpers/services.ts';
+import { stateQuery } from '../../workflows/campaign.ts';
+
+const store = testStore();
+const dir = mkdtempSync(path.join(os.tmpdir(), 'fairshrink-restart-'));
+let pid: number | undefined;
+afterAll(async () => {
+  if (pid) await stopProcess(pid);
+  store.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Temporal server restart', () => {
+  it('the campaign finishes after the server restarts on the same SQLite file', async () => {
+    const binary = (await ensureTool('temporal')).path;
+    const ports = { temporal: await freePort(), temporalUi: await freePort() };
+    const address = `127.0.0.1:${ports.temporal}`;
+    const server = () =>
+      startTemporal({
+        binary,
+        dbFile: path.join(dir, 'temporal.sqlite'),
+        logFile: path.join(dir, 'temporal.log'),
+        namespace: 'fairshrink',
+        ports,
+      });
+    const healthy = () =>
+      waitFor('restarted Temporal', async () => ((await temporalHealthy(address, 'fairshrink')) ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+    pid = server();
+    await healthy();
+
+    const nativeConnection = await NativeConnection.connect({ address });
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection, namespace: 'fairshrink' });
+    const id = uniqueId('german-restart');
+    const taskQueue = uniqueId('restart-q');
+    const worker = await campaignWorker(nativeConnection, taskQueue, store);
+    const handle = await startCampaign(
+      client,
+      await campaignInput(fixtureCampaign('german-pass'), store, id),
+      taskQueue,
+    );
+
+    const result = await worker.runUntil(async () => {
+      for (let i = 0; i < 600; i++) {
+        if ((await handle.query(stateQuery)).milestone >= 1) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await stopProcess(pid!)).toBe('stopped');
+      pid = server();
+      await healthy();
+      return handle.result();
+    });
+
+    expect(result.status).toBe('completed');
+    expect(result.milestones.map((m) => m.status)).toEqual(['pass', 'pass']);
+    const decisions = await readDecisions(store, id);
+    expect(decisions.map((d) => d.seq)).toEqual(decisions.map((_, i) => i + 1));
+    await connection.close();
+    await nativeConnection.close();
+  });
+});
