@@ -47,6 +47,10 @@ export interface FairshrinkWorkerOptions {
   settings: ConnectionSettings;
   connection?: NativeConnection;
   workflowBundle?: { code: string } | { codePath: string };
+  /** Task queue to poll (default settings.temporal.taskQueue). */
+  taskQueue?: string;
+  /** Register the workflows too (default true); a compute-only worker polls activities only. */
+  workflows?: boolean;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long running activities get to finish on shutdown before they are cancelled. */
@@ -59,14 +63,16 @@ export async function createFairshrinkWorker(
   const ownsConnection = !opts.connection;
   const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.settings.temporal.address }));
   const store = new ArtifactStore(opts.settings.s3);
+  const withWorkflows = opts.workflows ?? true;
   const worker = await Worker.create({
     connection,
     namespace: opts.settings.temporal.namespace,
-    taskQueue: opts.settings.temporal.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    taskQueue: opts.taskQueue ?? opts.settings.temporal.taskQueue,
+    ...(withWorkflows ? (opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }) : {}),
     activities: createActivities({ store }),
-    // Training is CPU-bound: by default one heavy activity at a time per core keeps heartbeats flowing.
-    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 2,
+    // tfjs work is CPU-bound and runs on this process's one event loop: one activity at a time keeps
+    // heartbeats flowing; scale out with more worker processes (or hosts), not with concurrency.
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 1,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? 10,
     shutdownGraceTime: opts.shutdownGraceTime ?? '30 seconds',
   });

@@ -141,6 +141,11 @@ export interface CampaignOptions {
   computeTaskQueue?: string;
   /** Heartbeat timeout of long steps: how soon a dead worker's step is retried elsewhere. */
   heartbeatTimeout?: string;
+  /**
+   * Continue as new after this many milestones in one run, to bound history size; default: only
+   * when the server suggests it. The carried state is refs and small records only.
+   */
+  milestonesPerRun?: number;
 }
 
 // ---- activities -----------------------------------------------------------------------------
@@ -562,7 +567,9 @@ export async function compressionCampaign(
 
       if (abortRequest || (!accepted && state.stopReason)) break;
 
-      if (k < targets.length && workflowInfo().continueAsNewSuggested) {
+      const milestonesThisRun = k - (carry?.nextMilestone ?? 1) + 1;
+      const runIsFull = options.milestonesPerRun !== undefined && milestonesThisRun >= options.milestonesPerRun;
+      if (k < targets.length && (workflowInfo().continueAsNewSuggested || runIsFull)) {
         await lineage('running');
         const nextCarry: CampaignCarry = {
           dataset,

@@ -72,12 +72,16 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     const input = await prepareCampaignInput(loaded, store, { campaignId: values.id, projectRoot });
     const client = new Client({ connection, namespace: settings.temporal.namespace });
+    const computeQueue = process.env.FAIRSHRINK_COMPUTE_TASK_QUEUE;
     let handle;
     try {
       handle = await client.workflow.start(compressionCampaign, {
         taskQueue: settings.temporal.taskQueue,
         workflowId: input.campaignId,
-        args: [input, {}],
+        args: [
+          input,
+          computeQueue && computeQueue !== settings.temporal.taskQueue ? { computeTaskQueue: computeQueue } : {},
+        ],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
       if (!values.json) io.stdout(`started campaign ${input.campaignId} on task queue ${settings.temporal.taskQueue}`);
