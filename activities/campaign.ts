@@ -1,7 +1,7 @@
 // Campaign activities: thin Temporal adapters over core/campaign's steps. They pass the store,
 // turn step progress into heartbeats, resume a retried step from its last heartbeat, and map
 // errors that retrying cannot fix to non-retryable failures with a type the workflow knows.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import * as steps from '../core/campaign/index.ts';
 import type { StepProgress } from '../core/campaign/contracts.ts';
@@ -17,9 +17,11 @@ export function toActivityFailure(step: string, err: unknown): unknown {
   if (error instanceof z.ZodError) return nonRetryable('InvalidInput', z.prettifyError(error));
   if (error instanceof InvalidObjectKeyError) return nonRetryable('InvalidInput');
   if (error.name === 'DataError') return nonRetryable('DataError');
-  if (error.name === 'RubricError' || error.name === 'FairnessInputError' || error.name === 'ModelImportError') {
+  if (['RubricError', 'FairnessInputError', 'ModelImportError', 'CampaignInputError'].includes(error.name)) {
     return nonRetryable('InvalidInput');
   }
+  // The step saw its cancellation signal: report it as such, so Temporal records a cancellation.
+  if (error.name === 'StepAbortedError') return new CancelledFailure(`${step}: ${error.message}`);
   if (error instanceof ArtifactConflictError) return nonRetryable('ArtifactConflict');
   if (error instanceof ArtifactIntegrityError) return nonRetryable('ArtifactIntegrity');
   return error;
@@ -40,6 +42,10 @@ export function createCampaignActivities(store: ArtifactStore) {
           signal: context.cancellationSignal,
         });
       } catch (err) {
+        // Cancelled by the workflow (or the worker shutting down): rethrow the SDK's own reason.
+        if (context.cancellationSignal.aborted && context.cancellationSignal.reason instanceof Error) {
+          throw context.cancellationSignal.reason;
+        }
         throw toActivityFailure(name, err);
       }
     };

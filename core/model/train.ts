@@ -155,8 +155,16 @@ export async function trainModel(
       `trainModel: resumeState.optimizer is for weights [${adam.m.map((m) => m.name).join(', ')}], the model has [${trainableNames.join(', ')}]`,
     );
   }
-  const mVars = adam.m.map((m) => tf.variable(tf.tensor(m.values, m.shape, 'float32'), false));
-  const vVars = adam.v.map((v) => tf.variable(tf.tensor(v.values, v.shape, 'float32'), false));
+  // A variable shares its initial tensor's data (reference-counted): dispose the initial tensor so
+  // only the variable holds it, or every call leaks two tensors per trainable weight.
+  const variableFrom = (w: NamedWeight) => {
+    const initial = tf.tensor(w.values, w.shape, 'float32');
+    const variable = tf.variable(initial, false);
+    initial.dispose();
+    return variable;
+  };
+  const mVars = adam.m.map(variableFrom);
+  const vVars = adam.v.map(variableFrom);
   let globalStep = adam.step;
 
   const xAll = tf.tensor2d(train.x.values, [train.x.rows, train.x.cols], 'float32');

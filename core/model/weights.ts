@@ -121,7 +121,9 @@ export function setWeightValues(model: tf.LayersModel, values: readonly NamedWei
     if (v.name !== w.originalName)
       throw new Error(`setWeightValues: weight ${i} is '${w.originalName}' but '${v.name}' was given`);
     assertShape(`setWeightValues: ${v.name}`, w.shape as number[], v);
-    (w.read() as tf.Variable).assign(tf.tensor(v.values, v.shape, 'float32'));
+    const value = tf.tensor(v.values, v.shape, 'float32');
+    (w.read() as tf.Variable).assign(value);
+    value.dispose(); // the variable keeps its own reference to the data
   });
 }
 
