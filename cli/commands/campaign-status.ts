@@ -1,0 +1,200 @@
+// `fairshrink status <campaignId>`: one look at a campaign. A running campaign answers the `state`
+// query (asked with a deadline, so a campaign without a worker still gets a summary from Temporal's
+// description and search attributes); a closed one is summarised from its result or failure.
+import { WorkflowFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import {
+  searchAttributes,
+  stateQuery,
+  type CampaignResult,
+  type CampaignState,
+  type MilestoneRecord,
+} from '../../workflows/campaign.ts';
+import { EXIT, type CliIo } from '../io.ts';
+import {
+  campaignIdArgument,
+  commonFlags,
+  describeCampaign,
+  parseCommandArgs,
+  pendingSteps,
+  reportingFailures,
+  withCampaignClient,
+  withinDeadline,
+  type CampaignHandle,
+  type CommandContext,
+  type PendingStep,
+} from './campaign.ts';
+import { formatStateLine, formatStepProgress, formatTable, gateWord, percent } from './campaign-format.ts';
+
+export const campaignStatusHelp = `fairshrink status <campaignId> [--json]
+
+One summary of a campaign: its Temporal status, milestone k/N and target sparsity, the step running
+now (with epoch and loss from its last heartbeat), the last good model, the last gate, a pending
+review, and every milestone attempt so far. A closed campaign is summarised from its result (or
+failure). Without a campaign id, \`fairshrink status\` shows the local stack instead.
+
+  --json   the summary as one JSON object
+
+Exit codes: 0 summary shown, 2 no such campaign or bad usage, 1 Temporal unreachable.
+
+Examples:
+  fairshrink status german-pass-3f2a9c1d0b7e
+  fairshrink status german-pass-3f2a9c1d0b7e --json | jq .state.milestone`;
+
+/** How long a running campaign's worker gets to answer the state query. */
+const QUERY_DEADLINE_MS = 5000;
+
+export interface CampaignStatus {
+  campaignId: string;
+  status: string;
+  taskQueue: string;
+  startTime: string;
+  closeTime: string | null;
+  searchAttributes: { milestone: number | null; sparsity: number | null; gateStatus: string | null };
+  /** The `state` query's answer while running; null when closed or when no worker answered in time. */
+  state: CampaignState | null;
+  stateUnavailable: string | null;
+  pending: PendingStep[];
+  result: CampaignResult | null;
+  failure: string | null;
+}
+
+export async function collectCampaignStatus(
+  handle: CampaignHandle,
+  description: WorkflowExecutionDescription,
+  query: (call: () => Promise<CampaignState>) => Promise<CampaignState | undefined>,
+): Promise<CampaignStatus> {
+  const sa = description.typedSearchAttributes;
+  const status: CampaignStatus = {
+    campaignId: description.workflowId,
+    status: description.status.name,
+    taskQueue: description.taskQueue,
+    startTime: description.startTime.toISOString(),
+    closeTime: description.closeTime?.toISOString() ?? null,
+    searchAttributes: {
+      milestone: sa.get(searchAttributes.milestone) ?? null,
+      sparsity: sa.get(searchAttributes.sparsity) ?? null,
+      gateStatus: sa.get(searchAttributes.gateStatus) ?? null,
+    },
+    state: null,
+    stateUnavailable: null,
+    pending: pendingSteps(description),
+    result: null,
+    failure: null,
+  };
+  if (description.status.name === 'RUNNING') {
+    const state = await query(() => handle.query(stateQuery));
+    if (state) status.state = state;
+    else
+      status.stateUnavailable = `no worker answered the state query within ${QUERY_DEADLINE_MS / 1000} s (is a worker polling task queue ${description.taskQueue}?)`;
+  } else if (description.status.name === 'COMPLETED') {
+    status.result = await handle.result();
+  } else {
+    status.failure = await handle.result().then(
+      () => null,
+      (err: unknown) => closedReason(err),
+    );
+  }
+  return status;
+}
+
+/** The reason a campaign did not complete: the failure's own message, not the client's wrapper. */
+export function closedReason(err: unknown): string {
+  if (err instanceof WorkflowFailedError) {
+    const cause = err.cause as (Error & { cause?: Error }) | undefined;
+    return cause?.message ?? err.message;
+  }
+  return (err as Error).message;
+}
+
+function attemptRows(attempts: MilestoneRecord[]): string[][] {
+  return attempts.map((a) => [
+    `${a.milestone}`,
+    `${a.attempt}`,
+    percent(a.targetSparsity),
+    percent(a.achievedSparsity),
+    gateWord(a.status),
+    a.reason,
+  ]);
+}
+
+const ATTEMPT_HEADER = ['Milestone', 'Attempt', 'Target', 'Achieved', 'Gate', 'Reason'];
+
+export function formatCampaignStatus(s: CampaignStatus): string {
+  const lines = [
+    `campaign ${s.campaignId}  ${s.status}  started ${s.startTime}${s.closeTime ? `  closed ${s.closeTime}` : ''}`,
+  ];
+  const field = (name: string, value: string) => lines.push(`${name.padEnd(10)} ${value}`);
+  field('queue', s.taskQueue);
+  if (s.state) {
+    const st = s.state;
+    field('progress', formatStateLine(st));
+    for (const step of s.pending) {
+      field(
+        'step',
+        step.progress
+          ? formatStepProgress(step.progress, { attempt: step.attempt })
+          : `${step.activityType} (${step.state}${step.attempt > 1 ? `, attempt ${step.attempt}` : ''})`,
+      );
+      if (step.lastFailure) field('', `last failure: ${step.lastFailure}`);
+    }
+    if (st.lastGood) {
+      const accuracy = st.lastGood.summary.accuracy;
+      field(
+        'last good',
+        `${st.lastGood.checkpoint.stepKey} at ${percent(st.lastGood.checkpoint.sparsity)} sparsity${accuracy === null ? '' : `, accuracy ${accuracy.toFixed(4)}`}`,
+      );
+    }
+    if (st.lastGate)
+      field('last gate', `${st.lastGate.stepKey}: ${gateWord(st.lastGate.status)} — ${st.lastGate.reason}`);
+    if (st.pendingReview) {
+      const r = st.pendingReview;
+      field('review', `pending for ${r.stepKey}: ${r.reason}`);
+      field(
+        '',
+        `answer with: fairshrink review ${s.campaignId} approve|reject|adjust --reviewer <name> --reason <why>`,
+      );
+    }
+    if (st.rejected.length > 0) field('rejected', st.rejected.join(', '));
+    field('decisions', `${st.decisions} logged`);
+    if (st.attempts.length > 0) lines.push('', formatTable(ATTEMPT_HEADER, attemptRows(st.attempts)));
+  } else if (s.result) {
+    const r = s.result;
+    field('result', `${r.status}: ${r.reason}`);
+    field(
+      'final',
+      `${r.final.checkpoint.stepKey} at ${percent(r.final.checkpoint.sparsity)} sparsity${r.quantized ? ', int8' : ''}`,
+    );
+    field('lineage', r.lineage.uri);
+    field('decisions', `${r.decisions} logged`);
+    if (r.milestones.length > 0) lines.push('', formatTable(ATTEMPT_HEADER, attemptRows(r.milestones)));
+  } else {
+    if (s.stateUnavailable) field('state', s.stateUnavailable);
+    if (s.failure) field('failure', s.failure);
+    const sa = s.searchAttributes;
+    field(
+      'search',
+      `Milestone ${sa.milestone ?? '-'}  Sparsity ${sa.sparsity === null ? '-' : percent(sa.sparsity)}  GateStatus ${sa.gateStatus ?? '-'}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `fairshrink status <campaignId>`; `fairshrink status` with no id is the local stack (stack.ts). */
+export async function campaignStatusCommand(argv: string[], io: CliIo, context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('status', argv, commonFlags);
+  if (values.help) {
+    io.stdout(campaignStatusHelp);
+    return EXIT.ok;
+  }
+  const campaignId = campaignIdArgument('status', positionals, 'fairshrink status <campaignId>');
+  return reportingFailures(io, context, () =>
+    withCampaignClient(async (c) => {
+      const { handle, description } = await describeCampaign(c, campaignId);
+      const status = await collectCampaignStatus(handle, description, (call) =>
+        withinDeadline(c, QUERY_DEADLINE_MS, call),
+      );
+      io.stdout(values.json ? JSON.stringify(status, null, 2) : formatCampaignStatus(status));
+      return EXIT.ok;
+    }),
+  );
+}

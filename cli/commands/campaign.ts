@@ -1,0 +1,246 @@
+// What the campaign commands (watch, status, list, review, pause/resume/abort, history, audit) share:
+// the connection to Temporal and S3 from the environment, a handle on one campaign with errors that
+// name the campaign, the workflow input read back from history, the decision log, and the progress
+// the running step last heartbeated.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Client, Connection, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter, WorkflowNotFoundError, type Payload } from '@temporalio/common';
+import type { CampaignInput, DecisionEntry, StepProgress } from '../../core/campaign/contracts.ts';
+import { connectionSettings, type ConnectionSettings } from '../../core/config/connection.ts';
+import { ArtifactNotFoundError, ArtifactStore } from '../../core/storage/index.ts';
+import type { compressionCampaign } from '../../workflows/campaign.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
+
+export type CampaignHandle = WorkflowHandle<typeof compressionCampaign>;
+export interface CommandContext {
+  verbose: boolean;
+}
+
+/** A failure the user can act on: one line, a hint, and the exit code (1 unless said otherwise). */
+export class CampaignCommandError extends Error {
+  override name = 'CampaignCommandError';
+  constructor(
+    message: string,
+    readonly hint: string,
+    readonly exitCode: number = EXIT.failed,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs a command body; a CampaignCommandError becomes `error:` + `hint:` lines and its exit code. */
+export async function reportingFailures(io: CliIo, context: CommandContext, body: () => Promise<number>) {
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof CampaignCommandError)) throw err;
+    io.stderr(`error: ${err.message}`);
+    io.stderr(`hint: ${err.hint}`);
+    if (context.verbose && err.stack) io.stderr(err.stack);
+    return err.exitCode;
+  }
+}
+
+/** node:util parseArgs with the command's name in the hint when a flag is unknown or malformed. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      throw new UsageError((err as Error).message, `run \`fairshrink ${command} --help\``);
+    }
+    throw err;
+  }
+}
+
+/** Exactly one campaign id as the first positional. */
+export function campaignIdArgument(command: string, positionals: string[], example: string): string {
+  const id = positionals[0];
+  if (id === undefined || id === '') {
+    throw new UsageError(`${command} needs a campaign id`, `${example}   (\`fairshrink list\` shows the campaigns)`);
+  }
+  return id;
+}
+
+export interface CampaignClient {
+  settings: ConnectionSettings;
+  client: Client;
+  connection: Connection;
+  close: () => Promise<void>;
+}
+
+/** Connects to Temporal as configured by the environment (core/config/connection.ts). */
+export async function openCampaignClient(env: Record<string, string | undefined> = process.env) {
+  const settings = connectionSettings(env);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: settings.temporal.address, connectTimeout: '5 seconds' });
+  } catch (err) {
+    throw new CampaignCommandError(
+      `cannot reach Temporal at ${settings.temporal.address}: ${(err as Error).message.split('\n')[0]}`,
+      settings.localTemporal
+        ? 'start the local stack with `fairshrink up`'
+        : 'check TEMPORAL_ADDRESS (and that the server is running)',
+    );
+  }
+  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  return { settings, client, connection, close: () => connection.close() } satisfies CampaignClient;
+}
+
+export function openStore(settings: ConnectionSettings, bucket?: string): ArtifactStore {
+  return new ArtifactStore(bucket === undefined ? settings.s3 : { ...settings.s3, bucket });
+}
+
+/** Runs `use` with a connected client and closes it afterwards. */
+export async function withCampaignClient<T>(use: (c: CampaignClient) => Promise<T>): Promise<T> {
+  const campaignClient = await openCampaignClient();
+  try {
+    return await use(campaignClient);
+  } finally {
+    await campaignClient.close();
+  }
+}
+
+function notFound(c: CampaignClient, campaignId: string): CampaignCommandError {
+  return new CampaignCommandError(
+    `no campaign "${campaignId}" in namespace ${c.settings.temporal.namespace} at ${c.settings.temporal.address}`,
+    '`fairshrink list` shows the campaigns; check TEMPORAL_NAMESPACE',
+    EXIT.usage,
+  );
+}
+
+/** The campaign's handle and description; an unknown id is a usage error that says where it looked. */
+export async function describeCampaign(
+  c: CampaignClient,
+  campaignId: string,
+): Promise<{ handle: CampaignHandle; description: WorkflowExecutionDescription }> {
+  const handle = c.client.workflow.getHandle<typeof compressionCampaign>(campaignId);
+  try {
+    const description = await handle.describe();
+    if (description.type !== 'compressionCampaign') {
+      throw new CampaignCommandError(
+        `workflow "${campaignId}" is a ${description.type}, not a compression campaign`,
+        '`fairshrink list` shows the campaigns',
+        EXIT.usage,
+      );
+    }
+    return { handle, description };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound(c, campaignId);
+    throw err;
+  }
+}
+
+/** Maps "workflow not found" from any client call on the campaign to the same one-line error. */
+export async function onCampaign<T>(c: CampaignClient, campaignId: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound(c, campaignId);
+    throw err;
+  }
+}
+
+/** The campaign's input, decoded from the first event of its (latest run's) history. */
+export async function campaignInputOf(c: CampaignClient, campaignId: string, runId?: string): Promise<CampaignInput> {
+  const response = await onCampaign(c, campaignId, () =>
+    c.client.workflowService.getWorkflowExecutionHistory({
+      namespace: c.settings.temporal.namespace,
+      execution: { workflowId: campaignId, ...(runId ? { runId } : {}) },
+      maximumPageSize: 1,
+    }),
+  );
+  const payload = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new Error(`the history of ${campaignId} has no workflow input`);
+  return defaultPayloadConverter.fromPayload<CampaignInput>(payload as Payload);
+}
+
+export const campaignPrefix = (input: CampaignInput): string => `${input.config.storage.prefix}/${input.campaignId}`;
+
+/** decisions.jsonl as entries, in seq order; empty before the first decision is logged. */
+export async function readDecisionLog(
+  store: ArtifactStore,
+  input: CampaignInput,
+): Promise<{ entries: DecisionEntry[]; text: string }> {
+  let bytes: Uint8Array;
+  try {
+    ({ bytes } = await store.getByKey(`${campaignPrefix(input)}/decisions.jsonl`));
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) return { entries: [], text: '' };
+    throw err;
+  }
+  const text = new TextDecoder().decode(bytes);
+  const entries = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as DecisionEntry)
+    .sort((a, b) => a.seq - b.seq);
+  return { entries, text };
+}
+
+export interface PendingStep {
+  activityType: string;
+  attempt: number;
+  state: string;
+  /** The last heartbeat's details, when the step has heartbeated (training steps do, every epoch). */
+  progress: StepProgress | null;
+  lastFailure: string | null;
+}
+
+const ACTIVITY_STATE: Record<number, string> = { 1: 'scheduled', 2: 'started', 3: 'cancel-requested', 4: 'paused' };
+
+/** The campaign's running activities with their last heartbeat (StepProgress), from a description. */
+export function pendingSteps(description: WorkflowExecutionDescription): PendingStep[] {
+  return (description.raw.pendingActivities ?? []).map((activity) => {
+    const payload = activity.heartbeatDetails?.payloads?.[0];
+    let progress: StepProgress | null = null;
+    if (payload) {
+      try {
+        const decoded = defaultPayloadConverter.fromPayload<unknown>(payload as Payload);
+        if (isStepProgress(decoded)) progress = decoded;
+      } catch {
+        progress = null; // Details of another shape (or codec): show the step without a bar.
+      }
+    }
+    return {
+      activityType: activity.activityType?.name ?? 'unknown',
+      attempt: activity.attempt ?? 1,
+      state: ACTIVITY_STATE[Number(activity.state ?? 0)] ?? 'unknown',
+      progress,
+      lastFailure: activity.lastFailure?.message ?? null,
+    };
+  });
+}
+
+export function isStepProgress(value: unknown): value is StepProgress {
+  if (value === null || typeof value !== 'object') return false;
+  const p = value as Record<string, unknown>;
+  return (
+    typeof p.stepKey === 'string' &&
+    typeof p.epoch === 'number' &&
+    typeof p.epochs === 'number' &&
+    typeof p.loss === 'number'
+  );
+}
+
+/** Runs `call` with a deadline (e.g. a query to a campaign whose worker is down); undefined on timeout. */
+export async function withinDeadline<T>(c: CampaignClient, ms: number, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await c.connection.withDeadline(Date.now() + ms, call);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw err;
+    const text = `${(err as Error).message} ${String((err as { cause?: unknown }).cause ?? '')}`;
+    if (/deadline|timed? ?out|DEADLINE_EXCEEDED/i.test(text)) return undefined;
+    throw err;
+  }
+}
+
+/** Flags every campaign command takes, for parseArgs. */
+export const commonFlags = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;

@@ -1,0 +1,125 @@
+// `fairshrink list`: campaigns from Temporal visibility, filtered by a search-attribute query.
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { searchAttributes } from '../../workflows/campaign.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
+import {
+  commonFlags,
+  parseCommandArgs,
+  reportingFailures,
+  withCampaignClient,
+  type CommandContext,
+} from './campaign.ts';
+import { formatTable, parseNumberFlag, percent } from './campaign-format.ts';
+
+export const listHelp = `fairshrink list [--query '<visibility query>'] [--limit N] [--json]
+
+Campaigns in the namespace, newest first, from Temporal visibility: CampaignId, status, Milestone,
+Sparsity, GateStatus and start time. --query narrows the list with Temporal's visibility query
+language over the campaign search attributes (CampaignId, ModelId, DatasetId, Milestone, Sparsity,
+GateStatus) and the built-in ones (ExecutionStatus, StartTime, ...); it is ANDed with
+WorkflowType = "compressionCampaign". Visibility is eventually consistent: a campaign started a
+moment ago may take a second to appear.
+
+  --query   e.g. 'GateStatus = "fail"' or 'Sparsity >= 0.5 AND ExecutionStatus = "Running"'
+  --limit   at most N campaigns (default 50)
+  --json    one JSON array
+
+Exit codes: 0 listed (also when none match), 2 bad usage or a query the server rejects, 1 Temporal unreachable.
+
+Examples:
+  fairshrink list
+  fairshrink list --query 'ExecutionStatus = "Running"' --limit 10
+  fairshrink list --query 'CampaignId STARTS_WITH "adult-demo"' --json`;
+
+export interface CampaignListing {
+  campaignId: string;
+  runId: string;
+  status: string;
+  milestone: number | null;
+  sparsity: number | null;
+  gateStatus: string | null;
+  startTime: string;
+  closeTime: string | null;
+  taskQueue: string;
+}
+
+/** The visibility query: campaigns only, and the user's condition (parenthesised, so its OR stays inside). */
+export function campaignListQuery(userQuery: string | undefined): string {
+  const base = 'WorkflowType = "compressionCampaign"';
+  const extra = userQuery?.trim();
+  return extra ? `${base} AND (${extra})` : base;
+}
+
+export function listingOf(info: WorkflowExecutionInfo): CampaignListing {
+  const sa = info.typedSearchAttributes;
+  return {
+    campaignId: sa.get(searchAttributes.campaignId) ?? info.workflowId,
+    runId: info.runId,
+    status: info.status.name,
+    milestone: sa.get(searchAttributes.milestone) ?? null,
+    sparsity: sa.get(searchAttributes.sparsity) ?? null,
+    gateStatus: sa.get(searchAttributes.gateStatus) ?? null,
+    startTime: info.startTime.toISOString(),
+    closeTime: info.closeTime?.toISOString() ?? null,
+    taskQueue: info.taskQueue,
+  };
+}
+
+export function formatListing(rows: CampaignListing[]): string {
+  if (rows.length === 0) return 'no campaigns match';
+  return formatTable(
+    ['CampaignId', 'Status', 'Milestone', 'Sparsity', 'GateStatus', 'Started'],
+    rows.map((r) => [
+      r.campaignId,
+      r.status,
+      r.milestone === null ? '-' : String(r.milestone),
+      r.sparsity === null ? '-' : percent(r.sparsity),
+      r.gateStatus ?? '-',
+      r.startTime,
+    ]),
+  );
+}
+
+export async function listCommand(argv: string[], io: CliIo, context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('list', argv, {
+    ...commonFlags,
+    query: { type: 'string', short: 'q' },
+    limit: { type: 'string', short: 'n' },
+  });
+  if (values.help) {
+    io.stdout(listHelp);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument "${positionals[0]}"`,
+      `fairshrink list --query 'CampaignId = "${positionals[0]}"'`,
+    );
+  }
+  const limit = parseNumberFlag('limit', values.limit) ?? 50;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a whole number ≥ 1, got ${limit}`, 'e.g. --limit 20');
+  const query = campaignListQuery(values.query);
+  return reportingFailures(io, context, () =>
+    withCampaignClient(async (c) => {
+      const rows: CampaignListing[] = [];
+      try {
+        for await (const info of c.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+          rows.push(listingOf(info));
+          if (rows.length >= limit) break;
+        }
+      } catch (err) {
+        const message = (err as Error).message;
+        if (values.query !== undefined && /invalid|query|syntax|unknown|not defined|filter/i.test(message)) {
+          throw new UsageError(
+            `the server rejected the query ${JSON.stringify(values.query)}: ${message.split('\n')[0]}`,
+            'string values need double quotes, e.g. --query \'GateStatus = "fail"\'',
+          );
+        }
+        throw err;
+      }
+      io.stdout(values.json ? JSON.stringify(rows, null, 2) : formatListing(rows));
+      return EXIT.ok;
+    }),
+  );
+}
