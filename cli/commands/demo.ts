@@ -1,26 +1,113 @@
-// `fairshrink demo`: bring the local stack up, run a worker in this process, run the stack-check
-// workflow (an activity writes an artifact to S3 and returns its ArtifactRef) and print the result.
+// `fairshrink demo` (`npm run demo`): the real thing on UCI Adult. Bring the local stack up, run a
+// worker in this process, run examples/campaigns/adult-demo.yaml (a 64-32 MLP pruned to 90%
+// sparsity in 4 gated milestones, then int8) with live progress, and print where everything is.
+// `--smoke` instead runs the tiny stack-check workflow (an activity writes one artifact to S3).
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { connectionSettings } from '../../core/config/connection.ts';
+import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
+import { ArtifactStore } from '../../core/storage/index.ts';
+import { projectRoot } from '../../infra/paths.ts';
 import { stackUp } from '../../infra/stack.ts';
 import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
+import { compressionCampaign, stateQuery, type CampaignResult } from '../../workflows/campaign.ts';
 import { stackCheck } from '../../workflows/stack-check.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
-export const demoHelp = `fairshrink demo [--json]
+export const demoHelp = `fairshrink demo [--campaign <file>] [--smoke] [--json]
 
-Start the local stack if needed, run a worker in this process and an end-to-end workflow whose
-activity writes an artifact to S3; print its ArtifactRef and the Temporal Web UI address.
+Start the local stack if needed, run a worker in this process, and run the demo campaign
+(examples/campaigns/adult-demo.yaml: UCI Adult, a 64-32 MLP pruned to 90% sparsity in four gated
+milestones, then int8) with live progress. Prints the final checkpoint's ArtifactRef, the
+dashboard file and the Temporal Web UI link. Running it again attaches to the finished campaign.
 
-Example:
-  npm run demo`;
+  --campaign <file>  run another campaign file the same way
+  --smoke            only check the stack: a workflow whose activity writes one artifact to S3
+
+Examples:
+  npm run demo
+  npx fairshrink demo --smoke`;
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+async function attachOrStart(
+  client: Client,
+  input: Awaited<ReturnType<typeof prepareCampaignInput>>,
+  taskQueue: string,
+) {
+  try {
+    return {
+      handle: await client.workflow.start(compressionCampaign, {
+        taskQueue,
+        workflowId: input.campaignId,
+        args: [input, {}],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
+      resumed: false,
+    };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { handle: client.workflow.getHandle<typeof compressionCampaign>(input.campaignId), resumed: true };
+  }
+}
+
+/** Print each gated attempt as it lands (the `state` query), until the campaign ends. */
+async function followProgress(handle: WorkflowHandle<typeof compressionCampaign>, log: (line: string) => void) {
+  let printed = 0;
+  let lastStep = '';
+  const poll = async () => {
+    const state = await handle.query(stateQuery);
+    for (const a of state.attempts.slice(printed)) {
+      const s = a.summary;
+      log(
+        `  milestone ${a.milestone}/${state.milestones} attempt ${a.attempt}: ${pct(a.achievedSparsity)} sparse${a.constrained ? ', constrained' : ''}` +
+          ` · accuracy ${s.accuracy?.toFixed(4) ?? 'n/a'} · gate ${a.status.toUpperCase()}${a.status === 'pass' ? '' : ` — ${a.reason}`}`,
+      );
+    }
+    printed = state.attempts.length;
+    if (state.currentStep && state.currentStep !== lastStep) {
+      lastStep = state.currentStep;
+      log(`  … ${state.currentStep}`);
+    }
+  };
+  const timer = setInterval(() => void poll().catch(() => undefined), 1000);
+  try {
+    const result = await handle.result();
+    await poll().catch(() => undefined);
+    return result;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function describeResult(result: CampaignResult, ui: string, lines: (line: string) => void) {
+  const base = result.baseline.summary;
+  const fin = result.final.summary;
+  lines('');
+  lines(`${result.status.toUpperCase()}: ${result.reason}`);
+  lines(
+    `  dense baseline: accuracy ${base.accuracy?.toFixed(4)}, worst group ${base.worstGroupAccuracy?.group} ${base.worstGroupAccuracy?.value.toFixed(4)}`,
+  );
+  lines(
+    `  final model:    accuracy ${fin.accuracy?.toFixed(4)}, worst group ${fin.worstGroupAccuracy?.group} ${fin.worstGroupAccuracy?.value.toFixed(4)}, ` +
+      `${pct(result.final.checkpoint.sparsity)} sparse${result.quantized ? ', int8' : ''} (${result.final.checkpoint.nonzeros} nonzero of ${result.final.checkpoint.parameters})`,
+  );
+  lines(`ArtifactRef ${JSON.stringify(result.final.checkpoint.weightsBin)}`);
+  lines(`lineage      ${result.lineage.uri}`);
+  lines(`decision log ${result.lineage.uri.replace(/lineage\.json$/, 'decisions.jsonl')}`);
+  lines(`Temporal UI: ${ui}`);
+}
 
 export async function demoCommand(argv: string[], io: CliIo, context = { verbose: false }): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
+    options: {
+      campaign: { type: 'string' },
+      smoke: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     io.stdout(demoHelp);
@@ -33,26 +120,39 @@ export async function demoCommand(argv: string[], io: CliIo, context = { verbose
   const connection = await Connection.connect({ address: settings.temporal.address });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
   const { worker, close } = await createFairshrinkWorker({ settings });
+  const store = new ArtifactStore(settings.s3);
+  const uiOf = (id: string) =>
+    `${status.temporal.ui}/namespaces/${settings.temporal.namespace}/workflows/${encodeURIComponent(id)}`;
   try {
-    const workflowId = `stack-check-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    log(`running workflow ${workflowId} on task queue ${settings.temporal.taskQueue}`);
-    const result = await worker.runUntil(
-      client.workflow.execute(stackCheck, {
-        taskQueue: settings.temporal.taskQueue,
-        workflowId,
-        args: [{ key: `stack-check/${workflowId}.json`, message: 'hello from fairshrink demo' }],
-      }),
-    );
-    const ui = `${status.temporal.ui}/namespaces/${settings.temporal.namespace}/workflows/${workflowId}`;
-    if (values.json) {
-      io.stdout(JSON.stringify({ workflowId, ...result, ui }, null, 2));
-    } else {
-      io.stdout(`ArtifactRef ${JSON.stringify(result.ref)}`);
-      io.stdout(`sha256 verified on read: ${result.verified ? 'yes' : 'NO'}`);
-      io.stdout(`Temporal UI: ${ui}`);
+    if (values.smoke) {
+      const workflowId = `stack-check-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const result = await worker.runUntil(
+        client.workflow.execute(stackCheck, {
+          taskQueue: settings.temporal.taskQueue,
+          workflowId,
+          args: [{ key: `stack-check/${workflowId}.json`, message: 'hello from fairshrink demo' }],
+        }),
+      );
+      if (values.json) io.stdout(JSON.stringify({ workflowId, ...result, ui: uiOf(workflowId) }, null, 2));
+      else {
+        io.stdout(`ArtifactRef ${JSON.stringify(result.ref)}`);
+        io.stdout(`sha256 verified on read: ${result.verified ? 'yes' : 'NO'}`);
+        io.stdout(`Temporal UI: ${uiOf(workflowId)}`);
+      }
+      return result.verified ? EXIT.ok : EXIT.failed;
     }
-    return result.verified ? EXIT.ok : EXIT.failed;
+
+    const file = values.campaign ?? path.join(projectRoot, 'examples', 'campaigns', 'adult-demo.yaml');
+    const input = await prepareCampaignInput(await loadCampaignFile(file), store, { projectRoot });
+    const { handle, resumed } = await attachOrStart(client, input, settings.temporal.taskQueue);
+    log(`${resumed ? 'attached to' : 'started'} campaign ${input.campaignId} (${path.relative(process.cwd(), file)})`);
+    log(`  watch it in the Temporal UI: ${uiOf(input.campaignId)}`);
+    const result = await worker.runUntil(followProgress(handle, log));
+    if (values.json) io.stdout(JSON.stringify({ ...result, ui: uiOf(input.campaignId) }, null, 2));
+    else describeResult(result, uiOf(input.campaignId), (line) => io.stdout(line));
+    return result.status === 'completed' ? EXIT.ok : EXIT.failed;
   } finally {
+    store.destroy();
     await close();
     await connection.close();
   }

@@ -1,0 +1,150 @@
+// The demo campaign (examples/campaigns/adult-demo.yaml) through Temporal, against the same
+// activities called in-process in the same order with the same inputs. Reports the demo's wall
+// time (target: under 5 minutes on 2 cores) and Temporal's overhead ratio (target ≤ 1.10).
+//
+// Fairness of the comparison: the encoded data set is put in S3 first (both runs find it there),
+// and the in-process caches are cleared before each run. The in-process run replays the activity
+// inputs recorded in the Temporal run's history under another storage prefix, so no step can
+// reuse the Temporal run's results.
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import * as steps from '../../core/campaign/index.ts';
+import { connectionSettings } from '../../core/config/connection.ts';
+import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
+import { ArtifactStore } from '../../core/storage/index.ts';
+import { projectRoot } from '../../infra/paths.ts';
+import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
+import { compressionCampaign } from '../../workflows/campaign.ts';
+import type { BenchRow, BenchSuite } from '../types.ts';
+
+const SUITE = 'campaign';
+type StepName = keyof typeof stepFunctions;
+const stepFunctions = {
+  prepareDataset: steps.prepareDataset,
+  trainBaseline: steps.trainBaseline,
+  prune: steps.prune,
+  regrow: steps.regrow,
+  finetune: steps.finetune,
+  evaluate: steps.evaluate,
+  gate: steps.gate,
+  quantize: steps.quantize,
+  appendDecision: steps.appendDecision,
+  markRejected: steps.markRejected,
+  writeLineage: steps.writeLineage,
+};
+
+function clearCaches(): void {
+  steps.clearBlobCache();
+  steps.clearDatasetCache();
+}
+
+/** Point every storage location of a recorded activity input at another prefix / campaign id. */
+function retarget(input: Record<string, unknown>, prefix: string, campaignId: string): Record<string, unknown> {
+  const copy = structuredClone(input);
+  if ('prefix' in copy) copy.prefix = prefix;
+  if ('campaignId' in copy) copy.campaignId = campaignId;
+  const campaign = copy.campaign as { campaignId?: string; config?: { storage?: { prefix?: string } } } | undefined;
+  if (campaign?.campaignId) campaign.campaignId = campaignId;
+  if (campaign?.config?.storage) campaign.config.storage.prefix = prefix;
+  return copy;
+}
+
+const suite: BenchSuite = {
+  name: SUITE,
+  needsStack: true,
+  async run(): Promise<BenchRow[]> {
+    installRuntime('WARN');
+    const settings = connectionSettings(process.env);
+    const store = new ArtifactStore(settings.s3);
+    const loaded = await loadCampaignFile(`${projectRoot}/examples/campaigns/adult-demo.yaml`);
+    const stamp = Date.now().toString(36);
+    const input = await prepareCampaignInput(loaded, store, { campaignId: `bench-demo-${stamp}`, projectRoot });
+
+    // Warm S3 with the encoded data set so neither run pays for encoding it.
+    await steps.prepareDataset(
+      {
+        campaignId: input.campaignId,
+        prefix: 'bench-warmup',
+        stepKey: 'prepare',
+        seed: input.config.seed,
+        spec: input.datasetSpec,
+        sources: input.datasetSources,
+      },
+      { store },
+    );
+
+    // 1. Through Temporal: a worker in this process, the real workflow.
+    clearCaches();
+    const taskQueue = `bench-${stamp}`;
+    const connection = await Connection.connect({ address: settings.temporal.address });
+    const client = new Client({ connection, namespace: settings.temporal.namespace });
+    const { worker, close } = await createFairshrinkWorker({
+      settings: { ...settings, temporal: { ...settings.temporal, taskQueue } },
+    });
+    const t0 = performance.now();
+    const result = await worker.runUntil(
+      client.workflow.execute(compressionCampaign, { taskQueue, workflowId: input.campaignId, args: [input, {}] }),
+    );
+    const temporalMs = performance.now() - t0;
+    await close();
+
+    // 2. In-process: the same activities, same order, same inputs, from the recorded history.
+    const history = await client.workflow.getHandle(input.campaignId).fetchHistory();
+    const calls: { name: StepName; input: Record<string, unknown> }[] = [];
+    for (const event of history.events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (!scheduled) continue;
+      const payload = scheduled.input?.payloads?.[0];
+      if (!payload) throw new Error('scheduled activity without input');
+      calls.push({
+        name: scheduled.activityType!.name as StepName,
+        input: defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload),
+      });
+    }
+    await connection.close();
+    clearCaches();
+    const inProcessId = `bench-inprocess-${stamp}`;
+    const t1 = performance.now();
+    for (const call of calls) {
+      const step = stepFunctions[call.name] as (i: unknown, c: steps.StepContext) => Promise<unknown>;
+      // markRejected only annotates an existing candidate (its refs point at the Temporal run's): keep its target.
+      const target = call.name === 'markRejected' ? call.input : retarget(call.input, 'bench-inprocess', inProcessId);
+      await step(target, { store });
+    }
+    const inProcessMs = performance.now() - t1;
+    store.destroy();
+
+    const ratio = temporalMs / inProcessMs;
+    const final = result.final.checkpoint;
+    const notes = `${result.status}; ${result.milestones.length} attempts over ${result.milestones.at(-1)?.milestone ?? 0} milestones; final ${(final.sparsity * 100).toFixed(1)}% sparsity${result.quantized ? ', int8' : ''}; ${calls.length} activities`;
+    return [
+      {
+        suite: SUITE,
+        name: 'demo campaign through Temporal (wall)',
+        value: temporalMs / 1000,
+        unit: 's',
+        target: '< 300 s on 2 cores',
+        met: temporalMs < 300_000,
+        notes,
+      },
+      {
+        suite: SUITE,
+        name: 'same activities in-process (wall)',
+        value: inProcessMs / 1000,
+        unit: 's',
+        notes: 'same inputs, same order, caches cleared',
+      },
+      { suite: SUITE, name: 'Temporal overhead ratio', value: ratio, unit: '×', target: '≤ 1.10', met: ratio <= 1.1 },
+      {
+        suite: SUITE,
+        name: 'final model accuracy / worst-group accuracy',
+        value: result.final.summary.accuracy ?? Number.NaN,
+        unit: 'accuracy',
+        notes: `baseline ${result.baseline.summary.accuracy?.toFixed(4)}; worst group ${result.final.summary.worstGroupAccuracy?.group} ${result.final.summary.worstGroupAccuracy?.value.toFixed(4)} (baseline ${result.baseline.summary.worstGroupAccuracy?.value.toFixed(4)})`,
+      },
+    ];
+  },
+};
+
+export default suite;
