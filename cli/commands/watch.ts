@@ -1,0 +1,281 @@
+// `fairshrink watch <campaignId>`: a running campaign as it happens. Each poll reads three sources:
+// the decision log in S3 (every gate with its per-constraint verdicts, rollbacks, retries, reviews;
+// complete from the first entry, so a watch started late prints what already happened first), the
+// `state` query (milestone k/N, target sparsity, current step), and the pending activity's last
+// heartbeat (epoch/epochs and loss, drawn as a progress bar). When the campaign closes, watch
+// exits with its result: 0 completed, 1 stopped, aborted, failed, cancelled or terminated.
+import type { DecisionEntry } from '../../core/campaign/contracts.ts';
+import type { ArtifactStore } from '../../core/storage/index.ts';
+import { scheduleTargets, stateQuery, type CampaignResult, type CampaignState } from '../../workflows/campaign.ts';
+import { EXIT, processIo, UsageError, type CliIo } from '../io.ts';
+import {
+  campaignIdArgument,
+  campaignInputOf,
+  commonFlags,
+  describeCampaign,
+  openStore,
+  parseCommandArgs,
+  pendingSteps,
+  readDecisionLog,
+  reportingFailures,
+  withCampaignClient,
+  withinDeadline,
+  type CampaignClient,
+  type CommandContext,
+} from './campaign.ts';
+import { closedReason } from './campaign-status.ts';
+import { formatDecision, formatStateLine, formatStepProgress, parseNumberFlag, percent } from './campaign-format.ts';
+
+export const watchHelp = `fairshrink watch <campaignId> [--interval <ms>] [--json]
+
+Follow a campaign until it ends: milestone k/N and target sparsity, the step running now with a
+progress bar (epoch/epochs and loss from its heartbeats), each gate's verdict per rubric constraint
+as it arrives, rollbacks, retries and reviews. Started after the campaign began, it first prints
+everything that already happened (from the decision log). On a terminal the progress line redraws
+in place; piped, every change is a plain line.
+
+  --interval  how often to poll Temporal and S3, in milliseconds (default 1000)
+  --json      one JSON object per line: {"type":"campaign"|"decision"|"state"|"progress"|"result", ...}
+
+Exit codes: 0 the campaign completed, 1 it stopped, was aborted, failed, was cancelled or terminated
+(or Temporal/S3 unreachable), 2 bad usage or no such campaign.
+
+Examples:
+  fairshrink watch adult-demo-3f2a9c1d0b7e
+  fairshrink watch adult-demo-3f2a9c1d0b7e --json | jq -c 'select(.type == "decision")'`;
+
+/** A CliIo that may also draw on a terminal: `isTTY` and a raw `write` (no newline added). */
+export interface LiveIo extends CliIo {
+  isTTY?: boolean;
+  write?: (text: string) => void;
+}
+
+export type WatchEvent =
+  | { type: 'campaign'; campaignId: string; status: string; startTime: string; milestones: number }
+  | { type: 'decision'; decision: DecisionEntry }
+  | ({ type: 'state' } & Pick<
+      CampaignState,
+      'phase' | 'milestone' | 'milestones' | 'attempt' | 'targetSparsity' | 'currentStep' | 'paused'
+    >)
+  | {
+      type: 'progress';
+      activityType: string;
+      activityAttempt: number;
+      stepKey: string;
+      epoch: number;
+      epochs: number;
+      loss: number;
+    }
+  | { type: 'result'; status: string; reason: string; exitCode: number; result: CampaignResult | null };
+
+export interface WatchOptions {
+  intervalMs: number;
+  json: boolean;
+  /** Redraw the progress line with \r (needs io.write); otherwise each change is one plain line. */
+  tty: boolean;
+}
+
+/** Terminal control: carriage return and erase-line, used only on a TTY. */
+const CLEAR_LINE = '\r\x1b[2K';
+
+class WatchPrinter {
+  private progressShown = false;
+  constructor(
+    private readonly io: LiveIo,
+    private readonly options: WatchOptions,
+  ) {}
+
+  private get drawing(): boolean {
+    return this.options.tty && this.io.write !== undefined;
+  }
+
+  /** A line that stays; on a TTY it first erases the progress line under it. */
+  line(text: string): void {
+    if (this.drawing && this.progressShown) {
+      this.io.write!(CLEAR_LINE);
+      this.progressShown = false;
+    }
+    this.io.stdout(text);
+  }
+
+  /** The progress line: redrawn in place on a TTY, a plain line otherwise. */
+  progress(text: string): void {
+    if (this.drawing) {
+      this.io.write!(`${CLEAR_LINE}${text}`);
+      this.progressShown = true;
+    } else {
+      this.io.stdout(text);
+    }
+  }
+
+  event(event: WatchEvent): void {
+    if (this.options.json) {
+      this.io.stdout(JSON.stringify(event));
+      return;
+    }
+    switch (event.type) {
+      case 'campaign':
+        this.line(
+          `campaign ${event.campaignId} (${event.status.toLowerCase()}, started ${event.startTime}, ${event.milestones} milestones)`,
+        );
+        break;
+      case 'decision':
+        for (const text of formatDecision(event.decision)) this.line(text);
+        break;
+      case 'state':
+        this.line(`== ${formatStateLine(event)}`);
+        break;
+      case 'progress':
+        this.progress(
+          formatStepProgress(
+            { stepKey: event.stepKey, epoch: event.epoch, epochs: event.epochs, loss: event.loss },
+            { attempt: event.activityAttempt },
+          ),
+        );
+        break;
+      case 'result':
+        this.line(`${event.status}: ${event.reason}`);
+        if (event.result) {
+          const final = event.result.final.checkpoint;
+          this.line(
+            `final model ${final.stepKey}: ${percent(final.sparsity)} sparsity${event.result.quantized ? ', int8' : ''}; lineage ${event.result.lineage.uri}`,
+          );
+        }
+        break;
+    }
+  }
+}
+
+const stateKey = (s: CampaignState) =>
+  JSON.stringify([s.phase, s.milestone, s.attempt, s.targetSparsity, s.currentStep, s.paused]);
+
+/** The closing event: the result (completed, stopped, aborted) or the failure, with the exit code. */
+async function closingEvent(c: CampaignClient, campaignId: string): Promise<WatchEvent & { type: 'result' }> {
+  const { handle, description } = await describeCampaign(c, campaignId);
+  if (description.status.name === 'COMPLETED') {
+    const result = await handle.result();
+    return {
+      type: 'result',
+      status: result.status,
+      reason: result.reason,
+      exitCode: result.status === 'completed' ? EXIT.ok : EXIT.failed,
+      result,
+    };
+  }
+  const reason = await handle.result().then(
+    () => description.status.name.toLowerCase(),
+    (err: unknown) => closedReason(err),
+  );
+  return { type: 'result', status: description.status.name.toLowerCase(), reason, exitCode: EXIT.failed, result: null };
+}
+
+/** Follows a campaign until it closes; returns the exit code of its result. Usable by `run --watch`. */
+export async function watchCampaign(
+  c: CampaignClient,
+  store: ArtifactStore,
+  campaignId: string,
+  io: LiveIo,
+  options: WatchOptions,
+): Promise<number> {
+  const printer = new WatchPrinter(io, options);
+  const { handle, description: first } = await describeCampaign(c, campaignId);
+  const input = await campaignInputOf(c, campaignId);
+  printer.event({
+    type: 'campaign',
+    campaignId,
+    status: first.status.name,
+    startTime: first.startTime.toISOString(),
+    milestones: scheduleTargets(input.config).length,
+  });
+  let seenSeq = 0;
+  let lastState = '';
+  let lastProgress = '';
+  const drainDecisions = async () => {
+    const { entries } = await readDecisionLog(store, input);
+    for (const entry of entries) {
+      if (entry.seq <= seenSeq) continue;
+      seenSeq = entry.seq;
+      printer.event({ type: 'decision', decision: entry });
+    }
+  };
+  let description = first;
+  while (description.status.name === 'RUNNING') {
+    await drainDecisions();
+    const state = await withinDeadline(c, 3000, () => handle.query(stateQuery));
+    if (state && stateKey(state) !== lastState) {
+      lastState = stateKey(state);
+      const { phase, milestone, milestones, attempt, targetSparsity, currentStep, paused } = state;
+      printer.event({ type: 'state', phase, milestone, milestones, attempt, targetSparsity, currentStep, paused });
+    }
+    for (const step of pendingSteps(description)) {
+      if (!step.progress) continue;
+      const p = step.progress;
+      // On a terminal every heartbeat redraws the bar; piped, a new line per epoch is enough.
+      const key = JSON.stringify([p.stepKey, p.epoch, step.attempt, options.tty ? p.loss : null]);
+      if (key === lastProgress) continue;
+      lastProgress = key;
+      printer.event({
+        type: 'progress',
+        activityType: step.activityType,
+        activityAttempt: step.attempt,
+        stepKey: p.stepKey,
+        epoch: p.epoch,
+        epochs: p.epochs,
+        loss: p.loss,
+      });
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs));
+    description = (await describeCampaign(c, campaignId)).description;
+  }
+  await drainDecisions();
+  const result = await closingEvent(c, campaignId);
+  printer.event(result);
+  return result.exitCode;
+}
+
+/** Whether `io` is a terminal that can redraw: the process's own stdout when it is a TTY, or a LiveIo that says so. */
+export function terminalOf(io: LiveIo): { tty: boolean; io: LiveIo } {
+  if (io === processIo) {
+    const tty = Boolean(process.stdout.isTTY);
+    return { tty, io: { ...io, isTTY: tty, write: (text) => process.stdout.write(text) } };
+  }
+  return { tty: Boolean(io.isTTY && io.write), io };
+}
+
+export function parseWatchArguments(
+  argv: string[],
+): { campaignId: string; intervalMs: number; json: boolean } | 'help' {
+  const { values, positionals } = parseCommandArgs('watch', argv, { ...commonFlags, interval: { type: 'string' } });
+  if (values.help) return 'help';
+  const campaignId = campaignIdArgument('watch', positionals, 'fairshrink watch <campaignId>');
+  if (positionals.length > 1)
+    throw new UsageError(`unexpected argument "${positionals[1]}"`, 'fairshrink watch <campaignId>');
+  const intervalMs = parseNumberFlag('interval', values.interval) ?? 1000;
+  if (!(intervalMs >= 50 && intervalMs <= 60_000)) {
+    throw new UsageError(`--interval must be between 50 and 60000 ms, got ${intervalMs}`, 'e.g. --interval 2000');
+  }
+  return { campaignId, intervalMs, json: values.json ?? false };
+}
+
+export async function watchCommand(argv: string[], io: LiveIo, context: CommandContext): Promise<number> {
+  const parsed = parseWatchArguments(argv);
+  if (parsed === 'help') {
+    io.stdout(watchHelp);
+    return EXIT.ok;
+  }
+  const terminal = terminalOf(io);
+  return reportingFailures(io, context, () =>
+    withCampaignClient(async (c) => {
+      const store = openStore(c.settings);
+      try {
+        return await watchCampaign(c, store, parsed.campaignId, terminal.io, {
+          intervalMs: parsed.intervalMs,
+          json: parsed.json,
+          tty: terminal.tty && !parsed.json,
+        });
+      } finally {
+        store.destroy();
+      }
+    }),
+  );
+}
