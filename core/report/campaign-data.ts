@@ -324,7 +324,7 @@ export async function gatherCampaignData(
   const root = `${opts.prefix}/${opts.campaignId}/`;
   const keys = new Set((await store.list(root)).map((o) => o.key.slice(root.length)));
   if (keys.size === 0)
-    throw new Error(`no campaign "${opts.campaignId}" in ${store.uriOf(root)}: nothing is stored under that prefix`);
+    throw new Error(`no campaign "${opts.campaignId}": nothing is stored under s3://${store.bucket}/${root}`);
   const notes: string[] = [];
 
   const decisions = keys.has('decisions.jsonl')
