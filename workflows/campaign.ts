@@ -713,14 +713,17 @@ export async function compressionCampaign(
       () => pendingReviewInput !== null || abortRequest !== null,
       durationMs(config.policy.review.timeout),
     );
+    const aborted = abortRequest as { by?: string; reason: string } | null;
     const review: ReviewInput =
       reviewed && pendingReviewInput
         ? pendingReviewInput
-        : {
-            reviewer: 'policy',
-            reason: `no review within ${config.policy.review.timeout}`,
-            action: config.policy.review.onTimeout,
-          };
+        : aborted
+          ? { reviewer: aborted.by ?? 'abort', reason: `campaign aborted: ${aborted.reason}`, action: 'reject' }
+          : {
+              reviewer: 'policy',
+              reason: `no review within ${config.policy.review.timeout}`,
+              action: config.policy.review.onTimeout,
+            };
     pendingReviewInput = null;
     state.pendingReview = null;
     state.phase = 'milestone';

@@ -2,7 +2,7 @@
 // run a worker until it ends, and read what it left in S3.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import type { CampaignInput, DecisionEntry } from '../../core/campaign/contracts.ts';
@@ -24,7 +24,7 @@ export async function startCampaign(
   input: CampaignInput,
   taskQueue: string,
   options: CampaignOptions = {},
-): Promise<WorkflowHandle<typeof compressionCampaign>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof compressionCampaign>> {
   return client.workflow.start(compressionCampaign, {
     taskQueue,
     workflowId: input.campaignId,

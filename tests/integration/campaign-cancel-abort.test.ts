@@ -1,0 +1,85 @@
+// Stopping a campaign early: `abort` (a signal) ends it at the last good model with status
+// "aborted"; cancelling the workflow still runs the compensation (decision + lineage) in a
+// non-cancellable scope, so the campaign ends at its last good model with the reason on record.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ArtifactRef } from '../../core/storage/index.ts';
+import { campaignInput, campaignWorker, fixtureCampaign, readDecisions, startCampaign } from '../helpers/campaign.ts';
+import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
+import { abortSignal, stateQuery, type compressionCampaign } from '../../workflows/campaign.ts';
+
+let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+const store = testStore();
+beforeAll(async () => {
+  temporal = await connectTemporal();
+});
+afterAll(async () => {
+  await temporal.close();
+  store.destroy();
+});
+
+async function untilReviewPending(handle: WorkflowHandle<typeof compressionCampaign>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await handle.query(stateQuery)).pendingReview) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the campaign never asked for a review');
+}
+
+describe('stopping a campaign early', () => {
+  it('abort ends at the last good model; cancel still records where it stopped', async () => {
+    const taskQueue = uniqueId('stop-q');
+    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
+    const abortId = uniqueId('german-abort');
+    const cancelId = uniqueId('german-cancel');
+    const toAbort = await startCampaign(
+      temporal.client,
+      await campaignInput(fixtureCampaign('german-review'), store, abortId),
+      taskQueue,
+    );
+    const toCancel = await startCampaign(
+      temporal.client,
+      await campaignInput(fixtureCampaign('german-review'), store, cancelId),
+      taskQueue,
+    );
+
+    const [aborted, cancelled] = await worker.runUntil(async () => {
+      await untilReviewPending(toAbort);
+      await toAbort.signal(abortSignal, { by: 'carol', reason: 'budget spent' });
+      await untilReviewPending(toCancel);
+      await toCancel.cancel();
+      return Promise.all([
+        toAbort.result(),
+        toCancel.result().then(
+          () => 'completed',
+          (err: unknown) => err,
+        ),
+      ]);
+    });
+
+    expect(aborted.status).toBe('aborted');
+    expect(aborted.reason).toBe('aborted by carol: budget spent');
+    expect(aborted.final.checkpoint.stepKey).toBe('milestone-1/attempt-0/finetune');
+    const abortLog = await readDecisions(store, abortId);
+    expect(abortLog.find((d) => d.kind === 'review')?.review).toEqual({
+      reviewer: 'carol',
+      reason: 'campaign aborted: budget spent',
+      action: 'reject',
+    });
+    expect(abortLog.at(-1)).toMatchObject({ kind: 'stop' });
+
+    expect(cancelled).toBeInstanceOf(WorkflowFailedError);
+    const cancelLog = await readDecisions(store, cancelId);
+    expect(cancelLog.at(-1)).toMatchObject({ kind: 'stop' });
+    expect(cancelLog.at(-1)?.message).toMatch(
+      /^cancelled during .*; the last good model is milestone-1\/attempt-0\/finetune$/,
+    );
+    const lineage = JSON.parse(
+      Buffer.from((await store.getByKey(`campaigns/${cancelId}/lineage.json`)).bytes).toString(),
+    ) as {
+      status: string;
+    };
+    expect(lineage.status).toBe('stopped');
+    expect(ArtifactRef.safeParse(cancelLog.at(-1)?.checkpoint?.weightsBin).success).toBe(true);
+  });
+});
