@@ -78,7 +78,7 @@ export interface WatchOptions {
 /** Terminal control: carriage return and erase-line, used only on a TTY. */
 const CLEAR_LINE = '\r\x1b[2K';
 
-class WatchPrinter {
+export class WatchPrinter {
   private progressShown = false;
   constructor(
     private readonly io: LiveIo,
