@@ -314,6 +314,28 @@ export async function compressionCampaign(
       status,
     });
 
+  /** Evaluate a candidate (against the baseline unless it is the baseline) and gate it on the rubric. */
+  const evaluateAndGate = async (stepKey: string, candidate: CheckpointRef, scope: 'absolute' | 'all') => {
+    state.currentStep = `${stepKey}/evaluate`;
+    const evaluated = await light.evaluate({
+      ...identity(`${stepKey}/evaluate`),
+      dataset: dataset!,
+      candidate,
+      reference: scope === 'all' ? baseline!.checkpoint : undefined,
+      plan: config.evaluation,
+    });
+    state.currentStep = `${stepKey}/gate`;
+    const gate = await light.gate({
+      ...identity(`${stepKey}/gate`),
+      report: evaluated.report,
+      rubric: input.rubric,
+      scope,
+    });
+    gates.push({ stepKey, status: gate.decision.status, report: evaluated.report, decision: gate.ref });
+    state.lastGate = { stepKey, status: gate.decision.status, reason: gateReason(gate) };
+    return { evaluated, gate };
+  };
+
   /** Between steps: honour pause (wait for resume) and abort (stop at the last good model). */
   const checkpointBoundary = async (): Promise<boolean> => {
     if (state.paused) await condition(() => !state.paused || abortRequest !== null);
@@ -347,20 +369,7 @@ export async function compressionCampaign(
       });
       backend = trained.backend;
       checkpoints.push(trained.checkpoint);
-      const evaluated = await light.evaluate({
-        ...identity('baseline/evaluate'),
-        dataset,
-        candidate: trained.checkpoint,
-        plan: config.evaluation,
-      });
-      const gate = await light.gate({
-        ...identity('baseline/gate'),
-        report: evaluated.report,
-        rubric: input.rubric,
-        scope: 'absolute',
-      });
-      gates.push({ stepKey: 'baseline', status: gate.decision.status, report: evaluated.report, decision: gate.ref });
-      state.lastGate = { stepKey: 'baseline', status: gate.decision.status, reason: gateReason(gate) };
+      const { evaluated, gate } = await evaluateAndGate('baseline', trained.checkpoint, 'absolute');
       upsertSearchAttributes([
         { key: searchAttributes.modelId, value: trained.checkpoint.weightsBin.sha256 },
         { key: searchAttributes.gateStatus, value: gate.decision.status },
@@ -446,23 +455,7 @@ export async function compressionCampaign(
         });
         checkpoints.push(tuned.checkpoint);
 
-        state.currentStep = `${stepBase}/evaluate`;
-        const evaluated = await light.evaluate({
-          ...identity(`${stepBase}/evaluate`),
-          dataset,
-          candidate: tuned.checkpoint,
-          reference: baseline.checkpoint,
-          plan: config.evaluation,
-        });
-        state.currentStep = `${stepBase}/gate`;
-        const gate = await light.gate({
-          ...identity(`${stepBase}/gate`),
-          report: evaluated.report,
-          rubric: input.rubric,
-          scope: 'all',
-        });
-        gates.push({ stepKey: stepBase, status: gate.decision.status, report: evaluated.report, decision: gate.ref });
-        state.lastGate = { stepKey: stepBase, status: gate.decision.status, reason: gateReason(gate) };
+        const { evaluated, gate } = await evaluateAndGate(stepBase, tuned.checkpoint, 'all');
         upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: gate.decision.status }]);
         const record: MilestoneRecord = {
           milestone: k,
@@ -612,21 +605,7 @@ export async function compressionCampaign(
         plan: config.compression.quantize,
       });
       checkpoints.push(q.checkpoint);
-      const evaluated = await light.evaluate({
-        ...identity('quantize/evaluate'),
-        dataset,
-        candidate: q.checkpoint,
-        reference: baseline.checkpoint,
-        plan: config.evaluation,
-      });
-      const gate = await light.gate({
-        ...identity('quantize/gate'),
-        report: evaluated.report,
-        rubric: input.rubric,
-        scope: 'all',
-      });
-      gates.push({ stepKey: 'quantize', status: gate.decision.status, report: evaluated.report, decision: gate.ref });
-      state.lastGate = { stepKey: 'quantize', status: gate.decision.status, reason: gateReason(gate) };
+      const { evaluated, gate } = await evaluateAndGate('quantize', q.checkpoint, 'all');
       if (gate.decision.status === 'pass') {
         final = { checkpoint: q.checkpoint, milestone: state.lastGood.milestone, summary: evaluated.summary };
         quantized = true;
