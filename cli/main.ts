@@ -20,6 +20,14 @@ const commands: Record<string, Command> = {
   status: { summary: 'health of the local stack', run: (a, io) => stackCommand('status', a, io) },
   demo: { summary: 'run an end-to-end workflow against the local stack', run: demoCommand },
   evaluate: { summary: 'fairness report (and rubric gate) for a predictions CSV', run: evaluate },
+  report: {
+    summary: 'render a campaign report (HTML) from S3 and write it locally',
+    run: async (a, io) => (await import('./commands/report.ts')).reportCommand(a, io),
+  },
+  dashboard: {
+    summary: 'serve an index of campaigns with their reports and Temporal UI links',
+    run: async (a, io) => (await import('./commands/dashboard.ts')).dashboardCommand(a, io),
+  },
   run: {
     summary: 'validate a campaign file and start the campaign',
     run: async (argv, io) => (await import('./commands/run.ts')).runCommand(argv, io),

@@ -10,6 +10,7 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -152,6 +153,9 @@ export interface CampaignOptions {
 
 const nonRetryableErrorTypes = ['InvalidInput', 'InvalidConfig', 'DataError', 'GateFailed'];
 
+/** Patch id of the per-milestone dashboard refresh (see refreshDashboard). */
+export const DASHBOARD_PATCH = 'dashboard-after-each-milestone';
+
 function activities(options: CampaignOptions) {
   const taskQueue = options.computeTaskQueue ?? workflowInfo().taskQueue;
   const light = proxyActivities<Activities>({
@@ -164,7 +168,12 @@ function activities(options: CampaignOptions) {
     heartbeatTimeout: options.heartbeatTimeout ?? '1 minute',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
   });
-  return { light, heavy };
+  // The dashboard is a view of what S3 already holds: a few quick attempts, never blocking the campaign.
+  const report = proxyActivities<Activities>({
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  });
+  return { light, heavy, report };
 }
 
 // ---- helpers --------------------------------------------------------------------------------
@@ -226,7 +235,7 @@ export async function compressionCampaign(
   const prefix = config.storage.prefix;
   const seed = config.seed;
   const identity = (stepKey: string) => ({ campaignId, prefix, stepKey, seed });
-  const { light, heavy } = activities(options);
+  const { light, heavy, report } = activities(options);
   const targets = scheduleTargets(config);
 
   const state: CampaignState = {
@@ -334,6 +343,19 @@ export async function compressionCampaign(
     gates.push({ stepKey, status: gate.decision.status, report: evaluated.report, decision: gate.ref });
     state.lastGate = { stepKey, status: gate.decision.status, reason: gateReason(gate) };
     return { evaluated, gate };
+  };
+
+  /**
+   * Re-render the campaign's dashboard (report.html in S3) from what S3 holds. Added after the first
+   * campaigns ran: `patched` keeps their histories replayable. A render failure never fails the campaign.
+   */
+  const refreshDashboard = async (): Promise<void> => {
+    if (!patched(DASHBOARD_PATCH)) return;
+    try {
+      await report.renderReport({ campaignId, prefix });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+    }
   };
 
   /** Between steps: honour pause (wait for resume) and abort (stop at the last good model). */
@@ -558,6 +580,7 @@ export async function compressionCampaign(
         });
       }
 
+      await refreshDashboard();
       if (abortRequest || (!accepted && state.stopReason)) break;
 
       const milestonesThisRun = k - (carry?.nextMilestone ?? 1) + 1;
@@ -641,6 +664,7 @@ export async function compressionCampaign(
       summary: final.summary,
     });
     upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: status }]);
+    await refreshDashboard();
     state.phase = status;
     state.currentStep = null;
     return {
@@ -666,6 +690,7 @@ export async function compressionCampaign(
           checkpoint: state.lastGood?.checkpoint,
         });
         await lineage('stopped', state.lastGood?.checkpoint);
+        await refreshDashboard();
       });
       state.phase = 'stopped';
     } else {

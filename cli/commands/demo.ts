@@ -2,13 +2,15 @@
 // worker in this process, run examples/campaigns/adult-demo.yaml (a 64-32 MLP pruned to 90%
 // sparsity in 4 gated milestones, then int8) with live progress, and print where everything is.
 // `--smoke` instead runs the tiny stack-check workflow (an activity writes one artifact to S3).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { connectionSettings } from '../../core/config/connection.ts';
 import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
-import { projectRoot } from '../../infra/paths.ts';
+import { fairshrinkHome, projectRoot } from '../../infra/paths.ts';
+import { renderCampaignReport } from '../../core/report/index.ts';
 import { stackUp } from '../../infra/stack.ts';
 import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
 import { compressionCampaign, stateQuery, type CampaignResult } from '../../workflows/campaign.ts';
@@ -81,7 +83,7 @@ async function followProgress(handle: WorkflowHandle<typeof compressionCampaign>
   }
 }
 
-function describeResult(result: CampaignResult, ui: string, lines: (line: string) => void) {
+function describeResult(result: CampaignResult, ui: string, dashboard: string, lines: (line: string) => void) {
   const base = result.baseline.summary;
   const fin = result.final.summary;
   lines('');
@@ -96,6 +98,7 @@ function describeResult(result: CampaignResult, ui: string, lines: (line: string
   lines(`ArtifactRef ${JSON.stringify(result.final.checkpoint.weightsBin)}`);
   lines(`lineage      ${result.lineage.uri}`);
   lines(`decision log ${result.lineage.uri.replace(/lineage\.json$/, 'decisions.jsonl')}`);
+  lines(`dashboard    ${dashboard}`);
   lines(`Temporal UI: ${ui}`);
 }
 
@@ -148,8 +151,19 @@ export async function demoCommand(argv: string[], io: CliIo, context = { verbose
     log(`${resumed ? 'attached to' : 'started'} campaign ${input.campaignId} (${path.relative(process.cwd(), file)})`);
     log(`  watch it in the Temporal UI: ${uiOf(input.campaignId)}`);
     const result = await worker.runUntil(followProgress(handle, log));
-    if (values.json) io.stdout(JSON.stringify({ ...result, ui: uiOf(input.campaignId) }, null, 2));
-    else describeResult(result, uiOf(input.campaignId), (line) => io.stdout(line));
+    // The workflow keeps report.html in S3 current; a local copy is what a person opens.
+    const { html } = await renderCampaignReport(store, {
+      campaignId: input.campaignId,
+      prefix: input.config.storage.prefix,
+      generatedAt: new Date().toISOString(),
+    });
+    const reportsDir = path.join(fairshrinkHome(), 'reports');
+    mkdirSync(reportsDir, { recursive: true });
+    const dashboard = path.join(reportsDir, `${input.campaignId}.html`);
+    writeFileSync(dashboard, html);
+    const ui = uiOf(input.campaignId);
+    if (values.json) io.stdout(JSON.stringify({ ...result, ui, dashboard }, null, 2));
+    else describeResult(result, ui, dashboard, (line) => io.stdout(line));
     return result.status === 'completed' ? EXIT.ok : EXIT.failed;
   } finally {
     store.destroy();

@@ -67,7 +67,7 @@ describe('compression campaign end to end', () => {
     }
     const checkpointFiles = (await store.list(`campaigns/${id}/`)).map((o) => o.key.slice(`campaigns/${id}/`.length));
     expect(checkpointFiles).toEqual(
-      expect.arrayContaining(['baseline/model.json', 'baseline/weights.bin', 'lineage.json', 'decisions.jsonl']),
+      expect.arrayContaining(['baseline/model.json', 'baseline/weights.bin', 'lineage.json', 'decisions.jsonl', 'report.html']),
     );
     expect(checkpointFiles.filter((k) => k.endsWith('/masks.bin')).length).toBeGreaterThanOrEqual(2);
 
@@ -90,7 +90,10 @@ describe('compression campaign end to end', () => {
     expect(description.searchAttributes.GateStatus).toEqual(['completed']);
     expect(description.searchAttributes.Milestone).toEqual([2]);
 
-    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass');
+    // The dashboard refresh was added with patched(): new histories carry the patch marker.
+    const markers = history.events?.filter((e) => e.markerRecordedEventAttributes) ?? [];
+    expect(markers.length).toBeGreaterThan(0);
+    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass-dashboard');
   });
 
   it('gives identical checkpoint sha256s and decisions when the same campaign runs again', async () => {
