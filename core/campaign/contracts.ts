@@ -4,7 +4,14 @@
 // Pure types (and zod-free), so workflows/ can import them.
 import type { ArtifactRef } from '../storage/ref.ts';
 import type { GateDecision, GateStatus } from '../fairness/gate.ts';
-import type { CampaignConfig, Criterion, EvaluationPlan, FinetunePlan, ModelPlan, QuantizePlan } from '../config/campaign.ts';
+import type {
+  CampaignConfig,
+  Criterion,
+  EvaluationPlan,
+  FinetunePlan,
+  ModelPlan,
+  QuantizePlan,
+} from '../config/campaign.ts';
 import type { Rubric } from '../config/rubric.ts';
 
 export type { ArtifactRef, GateDecision, GateStatus };

@@ -67,7 +67,13 @@ describe('compression campaign end to end', () => {
     }
     const checkpointFiles = (await store.list(`campaigns/${id}/`)).map((o) => o.key.slice(`campaigns/${id}/`.length));
     expect(checkpointFiles).toEqual(
-      expect.arrayContaining(['baseline/model.json', 'baseline/weights.bin', 'lineage.json', 'decisions.jsonl', 'report.html']),
+      expect.arrayContaining([
+        'baseline/model.json',
+        'baseline/weights.bin',
+        'lineage.json',
+        'decisions.jsonl',
+        'report.html',
+      ]),
     );
     expect(checkpointFiles.filter((k) => k.endsWith('/masks.bin')).length).toBeGreaterThanOrEqual(2);
 
