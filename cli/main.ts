@@ -17,8 +17,50 @@ async function evaluate(argv: string[], io: CliIo): Promise<number> {
 const commands: Record<string, Command> = {
   up: { summary: 'start the local Temporal dev server and S3', run: (a, io) => stackCommand('up', a, io) },
   down: { summary: 'stop the local stack (data is kept)', run: (a, io) => stackCommand('down', a, io) },
-  status: { summary: 'health of the local stack', run: (a, io) => stackCommand('status', a, io) },
-  demo: { summary: 'run an end-to-end workflow against the local stack', run: demoCommand },
+  status: {
+    summary: 'health of the local stack, or with <campaignId> a campaign summary',
+    run: async (a, io, ctx) =>
+      a.some((x) => !x.startsWith('-'))
+        ? (await import('./commands/campaign-status.ts')).campaignStatusCommand(a, io, ctx)
+        : stackCommand('status', a, io),
+  },
+  watch: {
+    summary: 'follow a campaign live until it ends (exit code = its result)',
+    run: async (a, io, ctx) => (await import('./commands/watch.ts')).watchCommand(a, io, ctx),
+  },
+  list: {
+    summary: 'campaigns from Temporal visibility (--query, --limit)',
+    run: async (a, io, ctx) => (await import('./commands/list.ts')).listCommand(a, io, ctx),
+  },
+  review: {
+    summary: 'approve | reject | adjust a campaign waiting for review',
+    run: async (a, io, ctx) => (await import('./commands/control.ts')).reviewCommand(a, io, ctx),
+  },
+  pause: {
+    summary: 'pause a campaign at the next step boundary',
+    run: async (a, io, ctx) => (await import('./commands/control.ts')).controlCommand('pause', a, io, ctx),
+  },
+  resume: {
+    summary: 'resume a paused campaign',
+    run: async (a, io, ctx) => (await import('./commands/control.ts')).controlCommand('resume', a, io, ctx),
+  },
+  abort: {
+    summary: 'stop a campaign at its last good model (--reason)',
+    run: async (a, io, ctx) => (await import('./commands/control.ts')).controlCommand('abort', a, io, ctx),
+  },
+  history: {
+    summary: "export a campaign's workflow history as JSON",
+    run: async (a, io, ctx) => (await import('./commands/history.ts')).historyCommand(a, io, ctx),
+  },
+  replay: {
+    summary: 'replay a history file against the current workflow code',
+    run: async (a, io, ctx) => (await import('./commands/history.ts')).replayCommand(a, io, ctx),
+  },
+  audit: {
+    summary: 'write (audit <id> --out dir) or check (audit verify dir) an audit bundle',
+    run: async (a, io, ctx) => (await import('./commands/audit.ts')).auditCommand(a, io, ctx),
+  },
+  demo: { summary: 'run the demo campaign (UCI Adult, 4 gated milestones, int8) on the local stack', run: demoCommand },
   evaluate: { summary: 'fairness report (and rubric gate) for a predictions CSV', run: evaluate },
   report: {
     summary: 'render a campaign report (HTML) from S3 and write it locally',
