@@ -11,14 +11,16 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import * as steps from '../../core/campaign/index.ts';
 import { connectionSettings } from '../../core/config/connection.ts';
+import { renderCampaignReport } from '../../core/report/index.ts';
 import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
 import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
-import { compressionCampaign } from '../../workflows/campaign.ts';
+import { compressionCampaign, type CampaignResult } from '../../workflows/campaign.ts';
 import type { BenchRow, BenchSuite } from '../types.ts';
 
 const SUITE = 'campaign';
+const ROUNDS = 2;
 type StepName = keyof typeof stepFunctions;
 const stepFunctions = {
   prepareDataset: steps.prepareDataset,
@@ -32,6 +34,8 @@ const stepFunctions = {
   appendDecision: steps.appendDecision,
   markRejected: steps.markRejected,
   writeLineage: steps.writeLineage,
+  renderReport: async (input: { campaignId: string; prefix: string }, ctx: steps.StepContext) =>
+    (await renderCampaignReport(ctx.store as ArtifactStore, input)).ref,
 };
 
 function clearCaches(): void {
@@ -74,54 +78,84 @@ const suite: BenchSuite = {
       { store },
     );
 
-    // 1. Through Temporal: a worker in this process, the real workflow.
-    clearCaches();
-    const taskQueue = `bench-${stamp}`;
     const connection = await Connection.connect({ address: settings.temporal.address });
     const client = new Client({ connection, namespace: settings.temporal.namespace });
-    const { worker, close } = await createFairshrinkWorker({
-      settings: { ...settings, temporal: { ...settings.temporal, taskQueue } },
-    });
-    const t0 = performance.now();
-    const result = await worker.runUntil(
-      client.workflow.execute(compressionCampaign, { taskQueue, workflowId: input.campaignId, args: [input, {}] }),
-    );
-    const temporalMs = performance.now() - t0;
-    await close();
 
-    // 2. In-process: the same activities, same order, same inputs, from the recorded history.
-    const history = await client.workflow.getHandle(input.campaignId).fetchHistory();
-    const calls: { name: StepName; input: Record<string, unknown> }[] = [];
-    for (const event of history.events ?? []) {
-      const scheduled = event.activityTaskScheduledEventAttributes;
-      if (!scheduled) continue;
-      const payload = scheduled.input?.payloads?.[0];
-      if (!payload) throw new Error('scheduled activity without input');
-      calls.push({
-        name: scheduled.activityType!.name as StepName,
-        input: defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload),
+    /** Through Temporal: a worker in this process, the real workflow. */
+    const throughTemporal = async (campaignId: string) => {
+      clearCaches();
+      const taskQueue = `bench-${campaignId}`;
+      const { worker, close } = await createFairshrinkWorker({
+        settings: { ...settings, temporal: { ...settings.temporal, taskQueue } },
       });
+      const t0 = performance.now();
+      const result = await worker.runUntil(
+        client.workflow.execute(compressionCampaign, {
+          taskQueue,
+          workflowId: campaignId,
+          args: [{ ...input, campaignId }, {}],
+        }),
+      );
+      const ms = performance.now() - t0;
+      await close();
+      return { result, ms };
+    };
+
+    /** In-process: the same activities, same order, same inputs, read from a Temporal run's history. */
+    const recordedCalls = async (campaignId: string) => {
+      const history = await client.workflow.getHandle(campaignId).fetchHistory();
+      const calls: { name: StepName; input: Record<string, unknown> }[] = [];
+      for (const event of history.events ?? []) {
+        const scheduled = event.activityTaskScheduledEventAttributes;
+        if (!scheduled) continue;
+        const payload = scheduled.input?.payloads?.[0];
+        if (!payload) throw new Error('scheduled activity without input');
+        calls.push({
+          name: scheduled.activityType!.name as StepName,
+          input: defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload),
+        });
+      }
+      return calls;
+    };
+    const inProcess = async (calls: Awaited<ReturnType<typeof recordedCalls>>, campaignId: string) => {
+      clearCaches();
+      const t0 = performance.now();
+      for (const call of calls) {
+        const step = stepFunctions[call.name] as (i: unknown, c: steps.StepContext) => Promise<unknown>;
+        // markRejected only annotates an existing candidate (its refs point at the Temporal run's): keep its target.
+        const target = call.name === 'markRejected' ? call.input : retarget(call.input, 'bench-inprocess', campaignId);
+        await step(target, { store });
+      }
+      return performance.now() - t0;
+    };
+
+    // Alternate the two modes and keep each one's best time: on a shared 2-core machine a single
+    // run of either can be slowed by other work, which would swing the ratio either way.
+    const temporalTimes: number[] = [];
+    const inProcessTimes: number[] = [];
+    let result: CampaignResult | undefined;
+    let calls: Awaited<ReturnType<typeof recordedCalls>> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const id = `${input.campaignId}-r${round}`;
+      const run = await throughTemporal(id);
+      result = run.result;
+      temporalTimes.push(run.ms);
+      calls = await recordedCalls(id);
+      inProcessTimes.push(await inProcess(calls, `bench-inprocess-${stamp}-r${round}`));
     }
     await connection.close();
-    clearCaches();
-    const inProcessId = `bench-inprocess-${stamp}`;
-    const t1 = performance.now();
-    for (const call of calls) {
-      const step = stepFunctions[call.name] as (i: unknown, c: steps.StepContext) => Promise<unknown>;
-      // markRejected only annotates an existing candidate (its refs point at the Temporal run's): keep its target.
-      const target = call.name === 'markRejected' ? call.input : retarget(call.input, 'bench-inprocess', inProcessId);
-      await step(target, { store });
-    }
-    const inProcessMs = performance.now() - t1;
     store.destroy();
-
+    if (!result) throw new Error('no round ran');
+    const temporalMs = Math.min(...temporalTimes);
+    const inProcessMs = Math.min(...inProcessTimes);
     const ratio = temporalMs / inProcessMs;
     const final = result.final.checkpoint;
-    const notes = `${result.status}; ${result.milestones.length} attempts over ${result.milestones.at(-1)?.milestone ?? 0} milestones; final ${(final.sparsity * 100).toFixed(1)}% sparsity${result.quantized ? ', int8' : ''}; ${calls.length} activities`;
+    const rounds = (times: number[]) => times.map((t) => (t / 1000).toFixed(1)).join(', ');
+    const notes = `all rounds: ${rounds(temporalTimes)} s; ${result.status}; ${result.milestones.length} attempts over ${result.milestones.at(-1)?.milestone ?? 0} milestones; final ${(final.sparsity * 100).toFixed(1)}% sparsity${result.quantized ? ', int8' : ''}; ${calls.length} activities`;
     return [
       {
         suite: SUITE,
-        name: 'demo campaign through Temporal (wall)',
+        name: 'demo campaign through Temporal (wall, best of rounds)',
         value: temporalMs / 1000,
         unit: 's',
         target: '< 300 s on 2 cores',
@@ -133,7 +167,7 @@ const suite: BenchSuite = {
         name: 'same activities in-process (wall)',
         value: inProcessMs / 1000,
         unit: 's',
-        notes: 'same inputs, same order, caches cleared',
+        notes: `same inputs, same order, caches cleared; all rounds: ${rounds(inProcessTimes)} s`,
       },
       { suite: SUITE, name: 'Temporal overhead ratio', value: ratio, unit: '×', target: '≤ 1.10', met: ratio <= 1.1 },
       {
