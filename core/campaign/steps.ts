@@ -24,6 +24,7 @@ import { evaluateGroups, excessAccuracyGaps, maxExcessGap, type GroupPerformance
 import { applyMasksToWeights, createModelMasker, sparsityStats, type MaskSet } from '../compression/masks.ts';
 import { readDenseLayers } from '../compression/model-adapter.ts';
 import { fakeQuantize, forwardFakeQuant, type ActivationRange } from '../compression/quantize.ts';
+import { measureLatencyPer1000Rows } from '../compression/size.ts';
 import { neuronL2Scores, selectUnits, structuredMasks } from '../compression/structured.ts';
 import { isPrunable } from '../compression/weights.ts';
 import type { EncodedDataset } from '../data/dataset.ts';
@@ -33,7 +34,9 @@ import { loadDataset } from '../data/load.ts';
 import { selectRows, type FeatureMatrix } from '../data/matrix.ts';
 import { deserializeDataset, serializeDataset } from '../data/serialize.ts';
 import { parseDatasetSpec } from '../data/spec.ts';
+import { reliabilityBins, type ReliabilityData } from '../fairness/calibration-curve.ts';
 import { decideGate } from '../fairness/gate.ts';
+import { allIntersections, intersectionKey } from '../fairness/groups.ts';
 import { evaluateFairness } from '../fairness/report.ts';
 import type { FairnessReport } from '../fairness/report-types.ts';
 import { deriveSeed } from '../lineage/seeds.ts';
@@ -561,20 +564,100 @@ function ceagTerm(
 
 const ACTIVATION_RANGES_KEY = 'fairshrinkActivationRanges';
 
-/** P(y = 1): through tfjs, or the plain-array fake-quant forward pass when the checkpoint quantizes activations. */
-async function scoresOf(store: BlobStore, checkpoint: CheckpointRef, x: FeatureMatrix): Promise<Float32Array> {
+/** P(y = 1) of some rows, by the model loaded from a checkpoint. */
+type Predict = (x: FeatureMatrix) => Float32Array;
+
+/**
+ * Loads a checkpoint's model and lends `use` its predictor: tfjs, or the plain-array fake-quant forward pass when the
+ * checkpoint quantizes activations. The model is disposed afterwards.
+ */
+async function withPredictor<T>(
+  store: BlobStore,
+  checkpoint: CheckpointRef,
+  use: (predict: Predict, forward: 'tfjs' | 'fake-quant') => Promise<T>,
+): Promise<T> {
   const meta = checkpoint.int8 === undefined ? {} : await checkpointMetadata(store, checkpoint);
   const ranges = meta[ACTIVATION_RANGES_KEY] as ActivationRange[] | undefined;
   const model = await loadCheckpointModel(store, checkpoint);
-  return withModel(model, async (m) =>
-    ranges === undefined ? predictProba(m, x) : forwardFakeQuant(readDenseLayers(m), x.values, x.rows, ranges),
-  );
+  return withModel(model, async (m) => {
+    if (ranges === undefined) return use((x) => predictProba(m, x), 'tfjs');
+    const layers = readDenseLayers(m);
+    return use((x) => forwardFakeQuant(layers, x.values, x.rows, ranges), 'fake-quant');
+  });
+}
+
+/** Wall-clock budget of the latency measurement in one evaluate step (after one untimed warm-up call). */
+const LATENCY_BUDGET_MS = 150;
+const LATENCY_MAX_REPEATS = 5;
+
+/** `<stepDir>/latency.json`: wall-clock timings, different on every run, so stored mutable and never in a result. */
+interface LatencyFile {
+  format: 'fairshrink.latency';
+  version: 1;
+  split: string;
+  /** Rows per timed call (the first min(1,000, split rows) rows of the split). */
+  rowsPerCall: number;
+  repeats: number;
+  /** Median over the timed calls, scaled to 1,000 rows. */
+  msPer1000Rows: number;
+  samplesMs: number[];
+  backend: string;
+  forward: 'tfjs' | 'fake-quant';
+}
+
+/**
+ * Inference latency per 1,000 rows (core/compression measureLatencyPer1000Rows) on the first ≤ 1,000 rows of the
+ * split: one untimed warm-up call, then as many timed calls (1–5) as fit in LATENCY_BUDGET_MS.
+ */
+async function measureLatency(
+  predict: Predict,
+  x: FeatureMatrix,
+): Promise<Pick<LatencyFile, 'rowsPerCall' | 'repeats' | 'msPer1000Rows' | 'samplesMs'>> {
+  const rowsPerCall = Math.min(1000, x.rows);
+  const firstRows = Int32Array.from({ length: rowsPerCall }, (_, i) => i);
+  const subset = rowsPerCall === x.rows ? x : selectRows(x, firstRows);
+  const start = performance.now();
+  predict(subset);
+  const probeMs = performance.now() - start;
+  const repeats = Math.max(1, Math.min(LATENCY_MAX_REPEATS, Math.floor(LATENCY_BUDGET_MS / Math.max(probeMs, 1e-3))));
+  const { msPer1000Rows, samplesMs } = await measureLatencyPer1000Rows(() => predict(subset), {
+    rows: rowsPerCall,
+    warmup: 0,
+    repeats,
+  });
+  return { rowsPerCall, repeats, msPer1000Rows, samplesMs };
+}
+
+/** `<stepDir>/calibration.json`: reliability bins of both models on the evaluated split (canonical JSON, immutable). */
+interface CalibrationFile {
+  format: 'fairshrink.calibration-curves';
+  version: 1;
+  split: string;
+  rows: number;
+  bins: number;
+  /** The evaluated model ("after"). */
+  candidate: ReliabilityData;
+  /** The reference (the dense baseline, "before"), when the step compares with one; null otherwise. */
+  reference: ReliabilityData | null;
+}
+
+/** Group labels per attribute, plus one column per intersection ("sex&age_group" → "female&<=25") when asked. */
+function reliabilityGroups(sensitive: Record<string, string[]>, intersections: boolean): Record<string, string[]> {
+  if (!intersections) return sensitive;
+  const out: Record<string, string[]> = { ...sensitive };
+  for (const members of allIntersections(Object.keys(sensitive))) {
+    const columns = members.map((m) => sensitive[m]!);
+    out[intersectionKey(members)] = columns[0]!.map((_, i) => intersectionKey(columns.map((c) => c[i]!)));
+  }
+  return out;
 }
 
 /**
  * Predicts on plan.split with the candidate (and the reference, for paired comparisons), builds the fairness report
- * (core/fairness, bootstrap seeded by deriveSeed(seed, stepKey, 'bootstrap')), stores it as report.json and returns
- * its summary and the candidate's deployed size.
+ * (core/fairness, bootstrap seeded by deriveSeed(seed, stepKey, 'bootstrap')), stores it as report.json, stores both
+ * models' reliability bins as calibration.json (deterministic, immutable) and the candidate's measured inference
+ * latency as latency.json (wall-clock, mutable, never in the returned output), and returns the report's summary and
+ * the candidate's deployed size.
  */
 export async function evaluate(input: EvaluateInput, ctx: StepContext): Promise<EvaluateOutput> {
   checkIdentity(input);
@@ -591,14 +674,20 @@ export async function evaluate(input: EvaluateInput, ctx: StepContext): Promise<
       throw new CampaignInputError(
         `evaluation.attributes: ${unknown.join(', ')} not in the data set (sensitive attributes: ${known.join(', ')})`,
       );
-    const score = await scoresOf(store, input.candidate, split.x);
-    const referenceScore = input.reference === undefined ? undefined : await scoresOf(store, input.reference, split.x);
+    const { score, latency } = await withPredictor(store, input.candidate, async (predict, forward) => ({
+      score: predict(split.x),
+      // Timed after scoring, so the scores never depend on it; the timings go to latency.json only.
+      latency: split.x.rows === 0 ? undefined : { ...(await measureLatency(predict, split.x)), forward },
+    }));
+    const referenceScore =
+      input.reference === undefined ? undefined : await withPredictor(store, input.reference, async (p) => p(split.x));
+    const sensitive = sensitiveLabels(dataset, plan.split, plan.attributes);
     const report = evaluateFairness(
       {
         label: split.y,
         score,
         ...(referenceScore === undefined ? {} : { referenceScore }),
-        sensitive: sensitiveLabels(dataset, plan.split, plan.attributes),
+        sensitive,
       },
       {
         ...(plan.attributes === undefined ? {} : { attributes: plan.attributes }),
@@ -613,6 +702,29 @@ export async function evaluate(input: EvaluateInput, ctx: StepContext): Promise<
     const reportBytes = new TextEncoder().encode(`${JSON.stringify(report)}\n`);
     const reportRef = await store.put(`${dir}/report.json`, reportBytes, { contentType: 'application/json' });
     rememberBlob(reportRef, reportBytes);
+    // Reliability diagrams: same bins as the report's ECE; canonical JSON (sorted keys), so a retry writes the same bytes.
+    const bins = report.config.calibration_bins;
+    const groups = reliabilityGroups(sensitive, plan.intersections);
+    const calibration: CalibrationFile = {
+      format: 'fairshrink.calibration-curves',
+      version: 1,
+      split: plan.split,
+      rows: split.y.length,
+      bins,
+      candidate: reliabilityBins(split.y, score, groups, { bins }),
+      reference: referenceScore === undefined ? null : reliabilityBins(split.y, referenceScore, groups, { bins }),
+    };
+    await putJson(store, `${dir}/calibration.json`, calibration);
+    if (latency !== undefined) {
+      const file: LatencyFile = {
+        format: 'fairshrink.latency',
+        version: 1,
+        split: plan.split,
+        ...latency,
+        backend: tf.getBackend(),
+      };
+      await putJson(store, `${dir}/latency.json`, file, 'mutable');
+    }
     const masks = await loadCheckpointMasks(store, input.candidate);
     const model = await loadCheckpointModel(store, input.candidate);
     const size = await withModel(model, async (m) => sizeOf(getWeightValues(m), masks));

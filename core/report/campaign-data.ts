@@ -1,8 +1,11 @@
 // Everything the campaign report shows, gathered from S3 into one plain object: the decision log, the lineage
 // manifest, and for every evaluated step (baseline, each milestone attempt, quantize) the metrics the charts need
-// (read from report.json), its gate decision (gate.json), its deployed size (the evaluate step's result.json) and its
-// checkpoint. A running campaign simply has fewer steps; a rejected attempt is kept and marked rejected.
+// (read from report.json), its gate decision (gate.json), its deployed size (the evaluate step's result.json), its
+// reliability bins (calibration.json) and measured latency (latency.json), and its checkpoint. A running campaign
+// simply has fewer steps; a rejected attempt is kept and marked rejected; campaigns evaluated before calibration.json
+// and latency.json existed are read without them (with a note).
 import type { CheckpointRef, DecisionEntry, MetricSummary, SizeSummary } from '../campaign/contracts.ts';
+import type { ReliabilityData } from '../fairness/calibration-curve.ts';
 import type { GateDecision } from '../fairness/gate.ts';
 import type { FairnessReport, MetricValue, MetricValues } from '../fairness/report-types.ts';
 import type { ArtifactRef } from '../storage/ref.ts';
@@ -34,6 +37,25 @@ export interface SectionMetrics {
   groups: Record<string, Record<string, Record<string, MetricPoint>>>;
 }
 
+/** The evaluate step's calibration.json: reliability bins of the evaluated model and of its reference (the dense baseline). */
+export interface StepCalibration {
+  split: string;
+  bins: number;
+  candidate: ReliabilityData;
+  /** null when the step was not compared with a reference (the baseline itself). */
+  reference: ReliabilityData | null;
+}
+
+/** The evaluate step's latency.json: measured wall-clock inference time (varies between runs; never gated on). */
+export interface StepLatency {
+  msPer1000Rows: number;
+  /** Rows per timed call and number of timed calls (the median is reported). */
+  rowsPerCall: number;
+  repeats: number;
+  forward: string;
+  backend: string;
+}
+
 export type StepKind = 'baseline' | 'milestone' | 'quantize';
 /** accepted: became (or stayed) the last good model; rejected: its gate failed and it was rolled back; pending: no verdict yet. */
 export type StepOutcome = 'accepted' | 'rejected' | 'pending';
@@ -53,6 +75,10 @@ export interface EvaluatedStep {
   rejectionReasons: string[];
   rows: number;
   size: SizeSummary | null;
+  /** Reliability bins from calibration.json; null for steps evaluated before it was written. */
+  calibration: StepCalibration | null;
+  /** Measured inference latency from latency.json; null for steps evaluated before it was written. */
+  latency: StepLatency | null;
   summary: MetricSummary | null;
   checkpoint: CheckpointRef | null;
   candidate: SectionMetrics;
@@ -263,6 +289,19 @@ interface CheckpointResultFile {
 interface RejectedFile {
   reasons?: string[];
 }
+interface CalibrationFile {
+  split: string;
+  bins: number;
+  candidate: ReliabilityData;
+  reference: ReliabilityData | null;
+}
+interface LatencyFile {
+  msPer1000Rows: number;
+  rowsPerCall: number;
+  repeats: number;
+  forward: string;
+  backend: string;
+}
 
 /** The metrics every step keeps: the charted ones plus those the rubric's constraints look at. */
 function metricsWanted(constraints: RubricConstraintInfo[]): { candidate: Set<string>; delta: Set<string> } {
@@ -356,6 +395,8 @@ export async function gatherCampaignData(
   const wanted = metricsWanted(constraints);
 
   const steps: EvaluatedStep[] = [];
+  const withoutCalibration: string[] = [];
+  const withoutLatency: string[] = [];
   for (const stepKey of stepKeys) {
     const identity = stepIdentity(stepKey);
     const sources = [`${stepKey}/evaluate/report.json`];
@@ -366,6 +407,31 @@ export async function gatherCampaignData(
       evaluated = await readJson<EvaluateResultFile>(store, `${root}${evaluateResultKey}`);
       sources.push(evaluateResultKey);
     }
+    const calibrationKey = `${stepKey}/evaluate/calibration.json`;
+    let calibration: StepCalibration | null = null;
+    if (keys.has(calibrationKey)) {
+      const file = await readJson<CalibrationFile>(store, `${root}${calibrationKey}`);
+      calibration = {
+        split: file.split,
+        bins: file.bins,
+        candidate: file.candidate,
+        reference: file.reference ?? null,
+      };
+      sources.push(calibrationKey);
+    } else withoutCalibration.push(stepKey);
+    const latencyKey = `${stepKey}/evaluate/latency.json`;
+    let latency: StepLatency | null = null;
+    if (keys.has(latencyKey)) {
+      const file = await readJson<LatencyFile>(store, `${root}${latencyKey}`);
+      latency = {
+        msPer1000Rows: file.msPer1000Rows,
+        rowsPerCall: file.rowsPerCall,
+        repeats: file.repeats,
+        forward: file.forward,
+        backend: file.backend,
+      };
+      sources.push(latencyKey);
+    } else withoutLatency.push(stepKey);
     const checkpointKey = `${checkpointStepOf(stepKey)}/result.json`;
     let checkpoint: CheckpointRef | null = null;
     if (keys.has(checkpointKey)) {
@@ -398,6 +464,8 @@ export async function gatherCampaignData(
       rejectionReasons,
       rows: report.rows,
       size: evaluated.size ?? null,
+      calibration,
+      latency,
       summary: evaluated.summary ?? null,
       checkpoint,
       candidate: sectionMetrics(report, wanted.candidate),
@@ -409,6 +477,14 @@ export async function gatherCampaignData(
     });
   }
   if (steps.length === 0) notes.push('no step has been evaluated yet');
+  if (withoutCalibration.length > 0)
+    notes.push(
+      `no reliability bins for ${withoutCalibration.join(', ')} (calibration.json is missing: evaluated before the evaluate step wrote it, or still running); their calibration is shown as ECE only`,
+    );
+  if (withoutLatency.length > 0)
+    notes.push(
+      `no latency measurement for ${withoutLatency.join(', ')} (latency.json is missing: evaluated before the evaluate step measured it, or still running)`,
+    );
 
   const last = decisions[decisions.length - 1];
   const status: CampaignStatus =

@@ -3,6 +3,7 @@
 // the Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), and groups are told apart by shape as well.
 import type { TopLevelSpec } from 'vega-lite';
 import type { SizeSummary } from '../campaign/contracts.ts';
+import type { ReliabilityData } from '../fairness/calibration-curve.ts';
 import type {
   CampaignData,
   EvaluatedStep,
@@ -474,10 +475,7 @@ export function excessGapCharts(data: CampaignData): ChartDefinition[] {
   );
 }
 
-/**
- * Calibration per group by step. The fairness report keeps ECE per group (15 equal-width bins) but not the per-bin
- * confidence/accuracy pairs, so reliability curves cannot be drawn from it; ECE with its CI is charted instead.
- */
+/** ECE per group (and overall) by step, one chart per attribute: the positive-class ECE of the report, with its CI. */
 export function calibrationCharts(data: CampaignData): ChartDefinition[] {
   return attributesOf(data).map((attribute) =>
     byStepChart(data, {
@@ -489,9 +487,255 @@ export function calibrationCharts(data: CampaignData): ChartDefinition[] {
         ...(s.candidate.overall['ece'] ? [{ series: 'overall', point: s.candidate.overall['ece'] }] : []),
         ...groupPoints(attribute, 'ece')(s),
       ],
-      note: 'The fairness report stores ECE per group but not per-bin reliability data, so calibration curves are shown as ECE per step.',
+      note:
+        reliabilityModels(data).length > 0
+          ? "ECE adds up, over equal-width bins of the predicted probability, each bin's share of rows times its gap |observed positive rate − mean predicted probability|: the gaps the reliability diagrams above show bin by bin."
+          : 'No step of this campaign has reliability bins (calibration.json, written by the evaluate step since reliability diagrams were added), so calibration is shown as ECE per step only.',
     }),
   );
+}
+
+/** One model drawn in the reliability diagrams. */
+interface ReliabilityModel {
+  /** Legend label. */
+  series: string;
+  stepKey: string;
+  curves: ReliabilityData;
+}
+
+/**
+ * The models the reliability diagrams compare: the dense baseline ("before"), the final model ("after") and, when the
+ * final model is not itself the last accepted milestone (e.g. it is the int8 model), that milestone too. The dense
+ * curves come from the baseline's calibration.json (or, failing that, the reference section of the final step's).
+ */
+export function reliabilityModels(data: CampaignData): ReliabilityModel[] {
+  const baseline = data.steps.find((s) => s.kind === 'baseline');
+  const finalKey = data.final?.stepKey;
+  const finalStep =
+    (finalKey === undefined ? undefined : data.steps.find((s) => s.checkpoint?.stepKey === finalKey)) ??
+    [...data.steps].reverse().find((s) => s.outcome === 'accepted');
+  const models: ReliabilityModel[] = [];
+  const dense = baseline?.calibration?.candidate ?? finalStep?.calibration?.reference ?? null;
+  if (dense !== null) models.push({ series: 'before: dense baseline', stepKey: 'baseline', curves: dense });
+  if (finalStep === undefined || finalStep.kind === 'baseline') return models;
+  if (finalStep.calibration) {
+    const finalLabel = data.status === 'completed' || data.status === 'stopped' ? 'final model' : 'last accepted model';
+    models.push({
+      series: `after: ${finalStep.label} (${finalLabel})`,
+      stepKey: finalStep.stepKey,
+      curves: finalStep.calibration.candidate,
+    });
+  }
+  if (finalStep.kind === 'quantize') {
+    const milestone = [...data.steps]
+      .reverse()
+      .find((s) => s.kind === 'milestone' && s.outcome === 'accepted' && s.calibration);
+    if (milestone?.calibration)
+      models.push({
+        series: `${milestone.label} (last accepted milestone)`,
+        stepKey: milestone.stepKey,
+        curves: milestone.calibration.candidate,
+      });
+  }
+  return models;
+}
+
+const RELIABILITY_COLOURS = [OKABE_ITO[0]!, OKABE_ITO[3]!, OKABE_ITO[2]!];
+const RELIABILITY_SHAPES = ['circle', 'square', 'triangle-up'];
+const RELIABILITY_PANEL = 190;
+
+/** One plotted bin of a reliability diagram (or an end of a panel's diagonal). */
+interface ReliabilityRow {
+  kind: 'bin' | 'diagonal';
+  panel: string;
+  series: string;
+  stepKey: string;
+  bin: number;
+  lo: number;
+  hi: number;
+  count: number;
+  meanScore: number;
+  positiveRate: number;
+}
+
+/**
+ * Reliability diagrams (DeGroot & Fienberg 1983; Guo et al. 2017) per group, one chart per attribute: for each
+ * equal-width bin of the predicted probability, the observed positive rate against the mean predicted probability,
+ * with the diagonal (perfect calibration) as reference; the dense baseline against the final model (and the last
+ * accepted milestone when the final model is the quantized one). Point area is the bin's row count; empty bins are
+ * not drawn.
+ */
+export function reliabilityCharts(data: CampaignData): ChartDefinition[] {
+  const models = reliabilityModels(data);
+  if (models.length === 0) return [];
+  const names = new Set<string>();
+  for (const m of models) for (const a of Object.keys(m.curves.attributes)) names.add(a);
+  const attributes = [...names].sort(
+    (a, b) => (a.includes('&') ? 1 : 0) - (b.includes('&') ? 1 : 0) || a.localeCompare(b),
+  );
+  const series = models.map((m) => m.series);
+  const colour = {
+    field: 'series',
+    type: 'nominal' as const,
+    title: 'model',
+    legend: { labelLimit: 320, symbolOpacity: 1 },
+    sort: series,
+    scale: { domain: series, range: RELIABILITY_COLOURS.slice(0, series.length) },
+  };
+  const shape = {
+    field: 'series',
+    type: 'nominal' as const,
+    title: 'model',
+    legend: { labelLimit: 320, symbolOpacity: 1 },
+    sort: series,
+    scale: { domain: series, range: RELIABILITY_SHAPES.slice(0, series.length) },
+  };
+  const bins = models[0]!.curves.bins;
+  const rowsOf = models[0]!.curves.overall.rows;
+  return attributes.map((attribute) => {
+    const panelOf = (group: string, rows: number) => `${group} (${rows} rows)`;
+    const groupNames = [...new Set(models.flatMap((m) => Object.keys(m.curves.attributes[attribute] ?? {})))].sort();
+    const panels: { group: string; label: string }[] = [
+      { group: 'overall', label: panelOf('overall', rowsOf) },
+      ...groupNames.map((g) => {
+        const rows = models.map((m) => m.curves.attributes[attribute]?.[g]?.rows).find((r) => r !== undefined) ?? 0;
+        return { group: g, label: panelOf(g, rows) };
+      }),
+    ];
+    const rows: ReliabilityRow[] = [];
+    const table: string[][] = [];
+    for (const { group, label } of panels) {
+      for (const end of [0, 1])
+        rows.push({
+          kind: 'diagonal',
+          panel: label,
+          series: 'perfect calibration',
+          stepKey: '',
+          bin: end,
+          lo: 0,
+          hi: 1,
+          count: 0,
+          meanScore: end,
+          positiveRate: end,
+        });
+      for (const m of models) {
+        const curve = group === 'overall' ? m.curves.overall : m.curves.attributes[attribute]?.[group];
+        if (curve === undefined) continue;
+        curve.bins.forEach((b, k) => {
+          if (b.count === 0 || b.meanScore === null || b.positiveRate === null) return;
+          rows.push({
+            kind: 'bin',
+            panel: label,
+            series: m.series,
+            stepKey: m.stepKey,
+            bin: k,
+            lo: b.lo,
+            hi: b.hi,
+            count: b.count,
+            meanScore: b.meanScore,
+            positiveRate: b.positiveRate,
+          });
+          table.push([
+            group,
+            m.series,
+            `[${formatNumber(b.lo, 3)}, ${formatNumber(b.hi, 3)}${k === curve.bins.length - 1 ? ']' : ')'}`,
+            String(b.count),
+            formatNumber(b.meanScore),
+            formatNumber(b.positiveRate),
+          ]);
+        });
+        table.push([group, m.series, 'ECE (all bins)', String(curve.rows), formatNumber(curve.ece), '']);
+      }
+    }
+    const x = {
+      field: 'meanScore',
+      type: 'quantitative' as const,
+      title: 'mean predicted probability',
+      scale: { domain: [0, 1] },
+      axis: { format: '.1~f', values: [0, 0.2, 0.4, 0.6, 0.8, 1] },
+    };
+    const y = {
+      field: 'positiveRate',
+      type: 'quantitative' as const,
+      title: 'observed positive rate',
+      scale: { domain: [0, 1] },
+      axis: { format: '.1~f', values: [0, 0.2, 0.4, 0.6, 0.8, 1] },
+    };
+    const layer = [
+      {
+        transform: [{ filter: "datum.kind === 'diagonal'" }],
+        mark: { type: 'line' as const, color: REFERENCE_COLOUR, strokeDash: [4, 4], strokeWidth: 1, opacity: 0.6 },
+        encoding: { x, y, order: { field: 'bin', type: 'quantitative' as const } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'bin'" }],
+        mark: { type: 'line' as const, strokeWidth: 1, opacity: 0.55 },
+        encoding: {
+          x,
+          y,
+          color: colour,
+          detail: { field: 'series', type: 'nominal' as const },
+          order: { field: 'bin', type: 'quantitative' as const },
+        },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'bin'" }],
+        mark: { type: 'point' as const, filled: true, opacity: 0.9 },
+        encoding: {
+          x,
+          y,
+          color: colour,
+          shape,
+          size: {
+            field: 'count',
+            type: 'quantitative' as const,
+            title: 'rows in bin',
+            scale: { range: [12, 260], zero: false },
+          },
+          tooltip: [
+            { field: 'series', title: 'model' },
+            { field: 'stepKey', title: 'step' },
+            { field: 'panel', title: 'group' },
+            { field: 'lo', format: '.3f', title: 'bin from' },
+            { field: 'hi', format: '.3f', title: 'bin to' },
+            { field: 'count', title: 'rows' },
+            { field: 'meanScore', format: '.3f', title: 'mean predicted' },
+            { field: 'positiveRate', format: '.3f', title: 'observed rate' },
+          ],
+        },
+      },
+    ];
+    const title = `Calibration: reliability diagrams by ${attribute}, before and after compression`;
+    const description = `Reliability diagrams of the ${models.map((m) => m.series).join(', ')} overall and for each ${attribute} group: for each of ${bins} equal-width bins of the predicted probability, the observed positive rate against the mean predicted probability (point area = rows in the bin); points on the dashed diagonal are perfectly calibrated, below it the model over-predicts.`;
+    const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title,
+      description,
+      data: { values: rows },
+      facet: {
+        field: 'panel',
+        type: 'nominal' as const,
+        title: null,
+        sort: panels.map((p) => p.label),
+        header: { labelFontSize: 12, labelFontWeight: 'bold' as const, labelLimit: RELIABILITY_PANEL },
+      },
+      columns: Math.min(panels.length, 4),
+      spec: { width: RELIABILITY_PANEL, height: RELIABILITY_PANEL, layer },
+      config: BASE_CONFIG,
+    } as TopLevelSpec;
+    return {
+      id: chartId('calibration-reliability', attribute),
+      title,
+      description,
+      spec,
+      table: {
+        caption: `${title}: non-empty bins per group and model (${bins} equal-width bins, [lo, hi), the last closed), and each curve's ECE`,
+        columns: ['group', 'model', 'bin', 'rows', 'mean predicted probability', 'observed positive rate'],
+        rows: table,
+      },
+      note: `Bins with few rows are noisy: the ${data.steps[0]?.rows ?? rowsOf} rows of the evaluation split are spread over ${bins} bins per group. Empty bins are not drawn.`,
+    };
+  });
 }
 
 const SIZE_FORMATS: { key: keyof SizeSummary; label: string }[] = [
@@ -500,7 +744,10 @@ const SIZE_FORMATS: { key: keyof SizeSummary; label: string }[] = [
   { key: 'int8Bytes', label: 'int8' },
 ];
 
-/** Deployed size by step (dense float32, CSR, int8 bytes) and FLOPs per prediction. Latency is not measured yet. */
+/**
+ * Deployed size by step (dense float32, CSR, int8 bytes), FLOPs per prediction, and the measured inference latency per
+ * 1,000 rows (latency.json, when the evaluate step wrote it).
+ */
 export function sizeCharts(data: CampaignData): ChartDefinition[] {
   const sized = data.steps.filter((s) => s.size !== null);
   const sizeRows = sized.flatMap((s) =>
@@ -513,8 +760,12 @@ export function sizeCharts(data: CampaignData): ChartDefinition[] {
     'Bytes of each evaluated model stored dense (float32), sparse (CSR) and as int8, at every step.';
   const flopsTitle = 'FLOPs per prediction by step';
   const flopsDescription = 'Floating-point operations of one forward pass (non-zero weights only) at every step.';
-  const unmeasured = 'Latency is not measured by the evaluate step, so only size and FLOPs are shown.';
-  return [
+  const timed = data.steps.filter((s) => s.latency);
+  const unmeasured =
+    timed.length === 0
+      ? 'No step of this campaign has a latency measurement (latency.json, written by the evaluate step since latency was added), so cost is shown as size and FLOPs only.'
+      : undefined;
+  const charts: ChartDefinition[] = [
     {
       id: 'model-size',
       title: sizeTitle,
@@ -552,7 +803,7 @@ export function sizeCharts(data: CampaignData): ChartDefinition[] {
           ...SIZE_FORMATS.map((f) => String(s.size![f.key])),
         ]),
       },
-      note: unmeasured,
+      ...(unmeasured === undefined ? {} : { note: unmeasured }),
     },
     {
       id: 'flops',
@@ -583,6 +834,73 @@ export function sizeCharts(data: CampaignData): ChartDefinition[] {
       },
     },
   ];
+  if (timed.length > 0) charts.push(latencyChart(data, timed));
+  return charts;
+}
+
+/** Measured inference latency per 1,000 rows by step (wall-clock; from each evaluate step's latency.json). */
+function latencyChart(data: CampaignData, timed: EvaluatedStep[]): ChartDefinition {
+  const title = 'Inference latency per 1,000 rows by step';
+  const description =
+    'Measured wall-clock time to predict 1,000 rows with each evaluated model (median of the timed calls in its evaluate step), at every step; rejected attempts are faded.';
+  const order = timed.map((s) => s.label);
+  const values = timed.map((s) => ({
+    step: s.label,
+    stepKey: s.stepKey,
+    ms: s.latency!.msPer1000Rows,
+    forward: s.latency!.forward,
+    calls: s.latency!.repeats,
+    rows: s.latency!.rowsPerCall,
+    outcome: s.outcome,
+  }));
+  const missing = data.steps.filter((s) => !s.latency).map((s) => s.stepKey);
+  return {
+    id: 'latency',
+    title,
+    description,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title,
+      description,
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values },
+      mark: { type: 'bar', color: OKABE_ITO[2] },
+      encoding: {
+        x: { field: 'step', type: 'ordinal', sort: order, title: 'step', axis: { labelAngle: 0 } },
+        y: { field: 'ms', type: 'quantitative', title: 'ms per 1,000 rows' },
+        opacity: { condition: { test: "datum.outcome === 'rejected'", value: 0.4 }, value: 1 },
+        tooltip: [
+          { field: 'stepKey', title: 'step' },
+          { field: 'ms', format: '.3f', title: 'ms per 1,000 rows' },
+          { field: 'forward', title: 'forward pass' },
+          { field: 'calls', title: 'timed calls' },
+          { field: 'rows', title: 'rows per call' },
+          { field: 'outcome' },
+        ],
+      },
+      config: BASE_CONFIG,
+    },
+    table: {
+      caption: `${title}: median wall-clock milliseconds`,
+      columns: ['step', 'ms per 1,000 rows', 'rows per call', 'timed calls', 'forward pass', 'backend', 'outcome'],
+      rows: timed.map((s) => [
+        s.stepKey,
+        formatNumber(s.latency!.msPer1000Rows, 3),
+        String(s.latency!.rowsPerCall),
+        String(s.latency!.repeats),
+        s.latency!.forward,
+        s.latency!.backend,
+        s.outcome,
+      ]),
+    },
+    note:
+      'Wall-clock time on the worker that ran each evaluate step, after one warm-up call: it varies between runs and machines (and with other load), so compare steps of one campaign, not campaigns. It is never used by a gate.' +
+      (timed.some((s) => s.kind === 'quantize')
+        ? ' The quantized model runs as fake-quant float32 (int8 evaluation is simulated), so its latency shows no int8 speed-up.'
+        : '') +
+      (missing.length > 0 ? ` Not measured for ${missing.join(', ')}.` : ''),
+  };
 }
 
 export interface ChartSection {
@@ -598,8 +916,8 @@ export function campaignCharts(data: CampaignData): ChartSection[] {
     { id: 'rubric', heading: 'Rubric metrics vs sparsity', charts: rubricCharts(data) },
     { id: 'rates', heading: 'True and false positive rates', charts: rateCharts(data) },
     { id: 'excess-gap', heading: 'Excess accuracy gap ψ', charts: excessGapCharts(data) },
-    { id: 'calibration', heading: 'Calibration', charts: calibrationCharts(data) },
-    { id: 'size', heading: 'Model size and cost', charts: sizeCharts(data) },
+    { id: 'calibration', heading: 'Calibration', charts: [...reliabilityCharts(data), ...calibrationCharts(data)] },
+    { id: 'size', heading: 'Model size, cost and latency', charts: sizeCharts(data) },
   ].filter((s) => s.charts.length > 0);
 }
 

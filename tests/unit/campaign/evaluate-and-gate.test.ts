@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, gate, prune, trainBaseline } from '../../../core/campaign/index.ts';
 import { parseRubric } from '../../../core/config/rubric.ts';
+import type { ReliabilityData } from '../../../core/fairness/calibration-curve.ts';
 import type { FairnessReport } from '../../../core/fairness/report-types.ts';
+import type { ArtifactRef, CheckpointRef, DatasetRef } from './types.ts';
 import { EVAL_PLAN, identity, preparedFixture, TINY_MODEL } from './helpers.ts';
 import { MemoryStore } from './memory-store.ts';
 
@@ -17,8 +19,32 @@ const rubric = parseRubric({
   ],
 });
 
+/** A MemoryStore that remembers the mode of the last put per key. */
+class ModeRecordingStore extends MemoryStore {
+  readonly modes = new Map<string, 'immutable' | 'mutable'>();
+  override async put(
+    key: string,
+    bytes: Uint8Array,
+    opts: { contentType?: string; mode?: 'immutable' | 'mutable' } = {},
+  ): Promise<ArtifactRef> {
+    this.modes.set(key, opts.mode ?? 'immutable');
+    return super.put(key, bytes, opts);
+  }
+}
+
+interface CalibrationFile {
+  format: string;
+  split: string;
+  rows: number;
+  bins: number;
+  candidate: ReliabilityData;
+  reference: ReliabilityData | null;
+}
+
+const text = (store: MemoryStore, key: string) => new TextDecoder().decode(store.bytesAt(key));
+
 async function setUp() {
-  const store = new MemoryStore();
+  const store = new ModeRecordingStore();
   const dataset = await preparedFixture(store);
   const baseline = await trainBaseline({ ...identity('c1', 'baseline'), dataset, model: TINY_MODEL }, { store });
   return { store, dataset, baseline: baseline.checkpoint };
@@ -70,6 +96,113 @@ describe('evaluate', () => {
     expect(out.summary.flipRate).not.toBeNull();
     expect(out.size.nonzeros).toBe(candidate.nonzeros);
     expect(out.size.nonzeros).toBeLessThan(0.35 * (baseline.nonzeros + 1));
+  });
+});
+
+describe('evaluate: reliability bins and latency', () => {
+  async function prunedCandidate(store: MemoryStore, dataset: DatasetRef, baseline: CheckpointRef) {
+    return (
+      await prune(
+        {
+          ...identity('c1', 'milestone-1/prune'),
+          dataset,
+          from: baseline,
+          criterion: 'magnitude-global',
+          targetSparsity: 0.7,
+        },
+        { store },
+      )
+    ).checkpoint;
+  }
+
+  it('writes calibration.json with the candidate and the reference bins, agreeing with the report', async () => {
+    const { store, dataset, baseline } = await setUp();
+    const candidate = await prunedCandidate(store, dataset, baseline);
+    const out = await evaluate(
+      { ...identity('c1', 'milestone-1/evaluate'), dataset, candidate, reference: baseline, plan: EVAL_PLAN },
+      { store },
+    );
+    const dir = 'campaigns/c1/milestone-1/evaluate';
+    const file = JSON.parse(text(store, `${dir}/calibration.json`)) as CalibrationFile;
+    expect(file).toMatchObject({ format: 'fairshrink.calibration-curves', split: 'validation', bins: 15 });
+    expect(file.rows).toBe(dataset.rows.validation);
+    expect(file.reference).not.toBeNull();
+    const report = JSON.parse(text(store, `${dir}/report.json`)) as FairnessReport;
+    for (const [model, section] of [
+      [file.candidate, report],
+      [file.reference!, report.reference!],
+    ] as const) {
+      expect(model.bins).toBe(15);
+      expect(model.overall.bins).toHaveLength(15);
+      expect(model.overall.rows).toBe(dataset.rows.validation);
+      expect(model.overall.ece).toBeCloseTo(section.overall['ece']!.value!, 12);
+      expect(Object.keys(model.attributes).sort()).toEqual(['age_group', 'sex']);
+      for (const [attribute, groups] of Object.entries(model.attributes))
+        for (const [group, curve] of Object.entries(groups)) {
+          expect(curve.ece).toBeCloseTo(section.attributes[attribute]!.groups[group]!['ece']!.value!, 12);
+          expect(curve.bins.reduce((n, b) => n + b.count, 0)).toBe(curve.rows);
+        }
+    }
+    // Before (dense) and after (pruned) differ; empty bins carry nulls, never NaN.
+    expect(file.candidate.overall.bins).not.toEqual(file.reference!.overall.bins);
+    expect(text(store, `${dir}/calibration.json`)).not.toMatch(/NaN/);
+    expect(file.candidate.overall.bins.some((b) => b.count === 0 && b.meanScore === null)).toBe(true);
+    expect(store.modes.get(`${dir}/calibration.json`)).toBe('immutable');
+    // The step's output (and so the workflow history) holds neither the bins nor any timing.
+    expect(JSON.stringify(out)).not.toMatch(/calibration|latency|msPer1000Rows/);
+  });
+
+  it('baseline: calibration.json has reference null', async () => {
+    const { store, dataset, baseline } = await setUp();
+    await evaluate(
+      { ...identity('c1', 'baseline/evaluate'), dataset, candidate: baseline, plan: EVAL_PLAN },
+      { store },
+    );
+    const file = JSON.parse(text(store, 'campaigns/c1/baseline/evaluate/calibration.json')) as CalibrationFile;
+    expect(file.reference).toBeNull();
+    expect(file.candidate.overall.rows).toBe(dataset.rows.validation);
+  });
+
+  it('calibration.json is byte-identical across campaign ids and on a retry; latency.json is mutable', async () => {
+    const { store, dataset, baseline } = await setUp();
+    const candidate = await prunedCandidate(store, dataset, baseline);
+    const run = (campaignId: string) =>
+      evaluate(
+        { ...identity(campaignId, 'milestone-1/evaluate'), dataset, candidate, reference: baseline, plan: EVAL_PLAN },
+        { store },
+      );
+    await run('c1');
+    await run('c2');
+    const a = store.bytesAt('campaigns/c1/milestone-1/evaluate/calibration.json');
+    const b = store.bytesAt('campaigns/c2/milestone-1/evaluate/calibration.json');
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    expect(new TextDecoder().decode(a)).not.toContain('c1');
+
+    const latencyKey = 'campaigns/c1/milestone-1/evaluate/latency.json';
+    const latency = JSON.parse(text(store, latencyKey)) as Record<string, unknown>;
+    expect(latency).toMatchObject({ format: 'fairshrink.latency', split: 'validation', forward: 'tfjs' });
+    expect(latency['rowsPerCall']).toBe(Math.min(1000, dataset.rows.validation));
+    expect(latency['msPer1000Rows']).toEqual(expect.any(Number));
+    expect(latency['msPer1000Rows']).toBeGreaterThan(0);
+    expect((latency['samplesMs'] as number[]).length).toBe(latency['repeats']);
+    expect(latency['repeats']).toBeGreaterThanOrEqual(1);
+    expect(latency['repeats']).toBeLessThanOrEqual(5);
+    expect(store.modes.get(latencyKey)).toBe('mutable');
+
+    // A retry after a crash before result.json: the same calibration bytes (an immutable no-op), new timings allowed.
+    store.objects.delete('campaigns/c1/milestone-1/evaluate/result.json');
+    await store.put(latencyKey, new TextEncoder().encode('{}\n'), { mode: 'mutable' });
+    store.resetCounts();
+    await run('c1');
+    expect(store.written).toContain(latencyKey);
+    expect(store.written).not.toContain('campaigns/c1/milestone-1/evaluate/calibration.json');
+    expect(
+      Buffer.from(store.bytesAt('campaigns/c1/milestone-1/evaluate/calibration.json')).equals(Buffer.from(a)),
+    ).toBe(true);
+    // Written before result.json.
+    expect(store.written.indexOf(latencyKey)).toBeLessThan(
+      store.written.indexOf('campaigns/c1/milestone-1/evaluate/result.json'),
+    );
   });
 });
 

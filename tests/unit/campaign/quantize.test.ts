@@ -61,6 +61,12 @@ describe('quantize', () => {
     );
     expect(ev.summary.accuracy).not.toBeNull();
     expect(ev.size.nonzeros).toBe(out.checkpoint.nonzeros);
+    // Latency is timed on the same forward pass the scores came from.
+    const latency = JSON.parse(
+      new TextDecoder().decode(store.bytesAt('campaigns/c1/quantize/evaluate/latency.json')),
+    ) as { forward: string; msPer1000Rows: number };
+    expect(latency.forward).toBe('fake-quant');
+    expect(latency.msPer1000Rows).toBeGreaterThan(0);
   });
 
   it('float16 keeps zeros and is idempotent', async () => {

@@ -43,6 +43,21 @@ function folderFrom(data: CampaignData): Map<string, unknown> {
     };
     files.set(`${root}/${s.stepKey}/evaluate/report.json`, report);
     files.set(`${root}/${s.stepKey}/evaluate/result.json`, { size: s.size, summary: s.summary });
+    if (s.calibration)
+      files.set(`${root}/${s.stepKey}/evaluate/calibration.json`, {
+        format: 'fairshrink.calibration-curves',
+        version: 1,
+        rows: s.rows,
+        ...s.calibration,
+      });
+    if (s.latency)
+      files.set(`${root}/${s.stepKey}/evaluate/latency.json`, {
+        format: 'fairshrink.latency',
+        version: 1,
+        split: 'validation',
+        samplesMs: [s.latency.msPer1000Rows],
+        ...s.latency,
+      });
     if (s.gate) files.set(`${root}/${s.stepKey}/gate/gate.json`, { decision: s.gate });
     const ckpt = s.kind === 'milestone' ? `${s.stepKey}/finetune` : s.stepKey;
     if (s.checkpoint) files.set(`${root}/${ckpt}/result.json`, { checkpoint: s.checkpoint });
@@ -96,6 +111,32 @@ describe('gatherCampaignData', () => {
       'excess-accuracy-gap-age',
     ]);
     expect(data.steps.map((s) => s.candidate)).toEqual(fixture.steps.map((s) => s.candidate));
+    expect(data.steps.map((s) => s.calibration)).toEqual(fixture.steps.map((s) => s.calibration));
+    expect(data.steps.map((s) => s.latency)).toEqual(fixture.steps.map((s) => s.latency));
+    expect(data.steps[0]!.sources).toEqual(
+      expect.arrayContaining(['baseline/evaluate/calibration.json', 'baseline/evaluate/latency.json']),
+    );
+    expect(data.notes).toEqual([]);
+  });
+
+  it('reads a campaign evaluated before calibration.json and latency.json existed, with a note', async () => {
+    const files = folderFrom(fixture);
+    for (const key of [...files.keys()])
+      if (key.endsWith('/calibration.json') || key.endsWith('/latency.json')) files.delete(key);
+    const data = await gatherCampaignData(memoryStore(files), opts);
+    expect(data.steps).toHaveLength(5);
+    expect(data.steps.every((s) => s.calibration === null && s.latency === null)).toBe(true);
+    expect(data.notes).toEqual([
+      expect.stringMatching(
+        /^no reliability bins for baseline, milestone-1\/attempt-0, .*calibration\.json is missing/,
+      ),
+      expect.stringMatching(/^no latency measurement for baseline, .*latency\.json is missing/),
+    ]);
+    // The page still renders: ECE by step instead of reliability diagrams, size and FLOPs without latency.
+    const { html } = await renderCampaignReport(memoryStore(files), opts);
+    expect(html).not.toContain('data-chart="calibration-reliability-sex"');
+    expect(html).toContain('data-chart="calibration-ece-sex"');
+    expect(html).not.toContain('data-chart="latency"');
   });
 
   it('tolerates a running campaign: later steps and the gate of the newest step missing', async () => {

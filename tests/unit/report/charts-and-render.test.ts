@@ -26,12 +26,15 @@ describe('chart specs', () => {
       'rates-sex',
       'excess-accuracy-gap-age-group',
       'excess-accuracy-gap-sex',
+      'calibration-reliability-age-group',
+      'calibration-reliability-sex',
       'calibration-ece-age-group',
       'calibration-ece-sex',
       'model-size',
       'flops',
+      'latency',
     ]);
-    expect(ids).toHaveLength(13);
+    expect(ids).toHaveLength(16);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -60,12 +63,114 @@ describe('chart specs', () => {
     expect(JSON.stringify(accuracy.spec)).toContain('"errorbar"');
   });
 
-  it('charts ECE per group instead of calibration curves, and says why', () => {
-    const ece = allCharts(fixture).find((c) => c.id === 'calibration-ece-sex')!;
-    expect(ece.note).toMatch(/per-bin/);
-    const size = allCharts(fixture).find((c) => c.id === 'model-size')!;
-    expect(size.table.columns).toEqual(['step', 'parameters', 'non-zeros', 'dense float32', 'sparse (CSR)', 'int8']);
-    expect(size.note).toMatch(/[Ll]atency/);
+  it('draws reliability diagrams per group: dense baseline vs final model (and the last accepted milestone)', () => {
+    const chart = allCharts(fixture).find((c) => c.id === 'calibration-reliability-sex')!;
+    type Row = {
+      kind: string;
+      panel: string;
+      series: string;
+      stepKey: string;
+      count: number;
+      meanScore: number;
+      positiveRate: number;
+    };
+    const rows = (chart.spec as { data: { values: Row[] } }).data.values;
+    const rowsOf = (group: string) => fixture.steps[0]!.groupRows['sex']![group];
+    const panels = ['overall (198 rows)', `female (${rowsOf('female')} rows)`, `male (${rowsOf('male')} rows)`];
+    expect([...new Set(rows.map((r) => r.panel))]).toEqual(panels);
+    expect([...new Set(rows.filter((r) => r.kind === 'bin').map((r) => r.series))]).toEqual([
+      'before: dense baseline',
+      'after: quantized (final model)',
+      'M2.1 (last accepted milestone)',
+    ]);
+    expect(new Set(rows.filter((r) => r.kind === 'bin').map((r) => r.stepKey))).toEqual(
+      new Set(['baseline', 'quantize', 'milestone-2/attempt-1']),
+    );
+    // The diagonal from (0, 0) to (1, 1) in every panel; bins inside the unit square, empty bins left out.
+    for (const panel of panels) {
+      const diagonal = rows.filter((r) => r.kind === 'diagonal' && r.panel === panel);
+      expect(diagonal.map((r) => [r.meanScore, r.positiveRate])).toEqual([
+        [0, 0],
+        [1, 1],
+      ]);
+    }
+    for (const r of rows.filter((x) => x.kind === 'bin')) {
+      expect(r.count).toBeGreaterThan(0);
+      expect(r.meanScore).toBeGreaterThanOrEqual(0);
+      expect(r.positiveRate).toBeLessThanOrEqual(1);
+    }
+    // The dense female curve is the baseline's calibration.json, bin for bin.
+    const female = fixture.steps[0]!.calibration!.candidate.attributes['sex']!['female']!;
+    const plotted = rows.filter((r) => r.kind === 'bin' && r.panel === panels[1] && r.stepKey === 'baseline');
+    expect(plotted.map((r) => [r.count, r.meanScore, r.positiveRate])).toEqual(
+      female.bins.filter((b) => b.count > 0).map((b) => [b.count, b.meanScore, b.positiveRate]),
+    );
+    // Axes: mean predicted probability (x) against observed positive rate (y), both on [0, 1].
+    const spec = JSON.stringify(chart.spec);
+    expect(spec).toContain('"title":"mean predicted probability"');
+    expect(spec).toContain('"title":"observed positive rate"');
+    // Table: one row per non-empty bin and one ECE row per group and model; the ECE is the report's.
+    expect(chart.table.columns).toEqual([
+      'group',
+      'model',
+      'bin',
+      'rows',
+      'mean predicted probability',
+      'observed positive rate',
+    ]);
+    expect(chart.table.rows.length).toBe(rows.filter((r) => r.kind === 'bin').length + 3 * 3);
+    const eceRow = chart.table.rows.find(
+      (r) => r[0] === 'female' && r[1] === 'before: dense baseline' && r[2] === 'ECE (all bins)',
+    )!;
+    expect(Number(eceRow[4])).toBeCloseTo(fixture.steps[0]!.candidate.groups['sex']!['female']!['ece']!.value!, 4);
+    expect(chart.note).toMatch(/noisy/);
+    // The ECE-by-step chart stays, now pointing at the diagrams.
+    expect(allCharts(fixture).find((c) => c.id === 'calibration-ece-sex')!.note).toMatch(/reliability diagrams above/);
+  });
+
+  it('adds latency per 1,000 rows by step to the size section', () => {
+    const size = campaignCharts(fixture).find((s) => s.id === 'size')!;
+    expect(size.charts.map((c) => c.id)).toEqual(['model-size', 'flops', 'latency']);
+    expect(size.charts[0]!.table.columns).toEqual([
+      'step',
+      'parameters',
+      'non-zeros',
+      'dense float32',
+      'sparse (CSR)',
+      'int8',
+    ]);
+    expect(size.charts[0]!.note).toBeUndefined();
+    const latency = size.charts[2]!;
+    expect(latency.table.columns).toEqual([
+      'step',
+      'ms per 1,000 rows',
+      'rows per call',
+      'timed calls',
+      'forward pass',
+      'backend',
+      'outcome',
+    ]);
+    expect(latency.table.rows.map((r) => r[0])).toEqual(fixture.steps.map((s) => s.stepKey));
+    expect(latency.table.rows.map((r) => Number(r[1]))).toEqual(
+      fixture.steps.map((s) => Number(s.latency!.msPer1000Rows.toFixed(3))),
+    );
+    expect(latency.note).toMatch(/[Ww]all-clock.*never used by a gate/);
+  });
+
+  it('without calibration.json and latency.json (older campaigns): ECE by step only, no latency, and says why', () => {
+    const data = clone();
+    for (const s of data.steps) {
+      s.calibration = null;
+      s.latency = null;
+    }
+    const ids = allCharts(data).map((c) => c.id);
+    expect(ids.filter((id) => id.startsWith('calibration'))).toEqual([
+      'calibration-ece-age-group',
+      'calibration-ece-sex',
+    ]);
+    expect(ids).toHaveLength(13);
+    expect(allCharts(data).find((c) => c.id === 'calibration-ece-sex')!.note).toMatch(/calibration\.json/);
+    expect(allCharts(data).find((c) => c.id === 'model-size')!.note).toMatch(/latency/);
   });
 });
 
@@ -84,9 +189,9 @@ describe('rendering', () => {
     expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
     expect(html).not.toMatch(/<script|<link|https?:\/\/(?!vega\.github\.io|www\.w3\.org)/);
     const figures = html.match(/<figure /g) ?? [];
-    expect(figures).toHaveLength(13);
-    expect(html.match(/<svg[^>]* role="img" aria-labelledby="/g)).toHaveLength(13);
-    expect(html.match(/<details class="data-table">/g)).toHaveLength(13);
+    expect(figures).toHaveLength(16);
+    expect(html.match(/<svg[^>]* role="img" aria-labelledby="/g)).toHaveLength(16);
+    expect(html.match(/<details class="data-table">/g)).toHaveLength(16);
     expect(html).toContain('id="gate-table"');
     expect(html).toMatch(/✗ fail<\/span><span class="reason">balanced_accuracy \(candidate − reference\)/);
     expect(html).toContain('id="decision-log"');
@@ -104,6 +209,12 @@ describe('rendering', () => {
       const groups = step.candidate.groups['sex']!;
       groups[evil] = groups['female']!;
       delete groups['female'];
+      for (const model of [step.calibration!.candidate, step.calibration!.reference]) {
+        const curves = model?.attributes['sex'];
+        if (curves === undefined) continue;
+        curves[evil] = curves['female']!;
+        delete curves['female'];
+      }
     }
     const html = await renderReportHtml(data);
     expect(html).not.toContain('<img');
