@@ -55,6 +55,8 @@ export interface FairshrinkWorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long running activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Worker interceptors (e.g. to observe activity calls in benchmarks). */
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 export async function createFairshrinkWorker(
@@ -75,6 +77,7 @@ export async function createFairshrinkWorker(
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 1,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? 10,
     shutdownGraceTime: opts.shutdownGraceTime ?? '30 seconds',
+    ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
   });
   return {
     worker,

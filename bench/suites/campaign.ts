@@ -3,12 +3,11 @@
 // time (target: under 5 minutes on 2 cores) and Temporal's overhead ratio (target ≤ 1.10).
 //
 // Fairness of the comparison: the encoded data set is put in S3 first (both runs find it there),
-// and the in-process caches are cleared before each run. The in-process run replays the activity
-// inputs recorded in the Temporal run's history under another storage prefix, so no step can
-// reuse the Temporal run's results.
+// and the in-process caches are cleared before each run. The in-process run calls the steps with
+// the inputs the Temporal run executed (recorded by an activity interceptor, local activities
+// included), under another storage prefix, so no step can reuse the Temporal run's results.
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import * as steps from '../../core/campaign/index.ts';
 import { connectionSettings } from '../../core/config/connection.ts';
 import { renderCampaignReport } from '../../core/report/index.ts';
@@ -81,12 +80,30 @@ const suite: BenchSuite = {
     const connection = await Connection.connect({ address: settings.temporal.address });
     const client = new Client({ connection, namespace: settings.temporal.namespace });
 
-    /** Through Temporal: a worker in this process, the real workflow. */
+    type Call = { name: StepName; input: Record<string, unknown> };
+    /**
+     * Through Temporal: a worker in this process, the real workflow. An activity interceptor records
+     * every call the worker executes (regular and local activities alike), with its input, in order.
+     */
     const throughTemporal = async (campaignId: string) => {
       clearCaches();
       const taskQueue = `bench-${campaignId}`;
+      const calls: Call[] = [];
       const { worker, close } = await createFairshrinkWorker({
         settings: { ...settings, temporal: { ...settings.temporal, taskQueue } },
+        interceptors: {
+          activity: [
+            (ctx) => ({
+              inbound: {
+                execute: (activityInput, next) => {
+                  const name = ctx.info.activityType as StepName;
+                  calls.push({ name, input: activityInput.args[0] as Record<string, unknown> });
+                  return next(activityInput);
+                },
+              },
+            }),
+          ],
+        },
       });
       const t0 = performance.now();
       const result = await worker.runUntil(
@@ -98,26 +115,10 @@ const suite: BenchSuite = {
       );
       const ms = performance.now() - t0;
       await close();
-      return { result, ms };
+      return { result, ms, calls };
     };
 
-    /** In-process: the same activities, same order, same inputs, read from a Temporal run's history. */
-    const recordedCalls = async (campaignId: string) => {
-      const history = await client.workflow.getHandle(campaignId).fetchHistory();
-      const calls: { name: StepName; input: Record<string, unknown> }[] = [];
-      for (const event of history.events ?? []) {
-        const scheduled = event.activityTaskScheduledEventAttributes;
-        if (!scheduled) continue;
-        const payload = scheduled.input?.payloads?.[0];
-        if (!payload) throw new Error('scheduled activity without input');
-        calls.push({
-          name: scheduled.activityType!.name as StepName,
-          input: defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload),
-        });
-      }
-      return calls;
-    };
-    const inProcess = async (calls: Awaited<ReturnType<typeof recordedCalls>>, campaignId: string) => {
+    const inProcess = async (calls: Call[], campaignId: string) => {
       clearCaches();
       const t0 = performance.now();
       for (const call of calls) {
@@ -134,13 +135,13 @@ const suite: BenchSuite = {
     const temporalTimes: number[] = [];
     const inProcessTimes: number[] = [];
     let result: CampaignResult | undefined;
-    let calls: Awaited<ReturnType<typeof recordedCalls>> = [];
+    let calls: Call[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const id = `${input.campaignId}-r${round}`;
       const run = await throughTemporal(id);
       result = run.result;
       temporalTimes.push(run.ms);
-      calls = await recordedCalls(id);
+      calls = run.calls;
       inProcessTimes.push(await inProcess(calls, `bench-inprocess-${stamp}-r${round}`));
     }
     await connection.close();

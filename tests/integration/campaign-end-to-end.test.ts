@@ -99,7 +99,7 @@ describe('compression campaign end to end', () => {
     // The dashboard refresh was added with patched(): new histories carry the patch marker.
     const markers = history.events?.filter((e) => e.markerRecordedEventAttributes) ?? [];
     expect(markers.length).toBeGreaterThan(0);
-    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass-dashboard');
+    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass-local');
   });
 
   it('gives identical checkpoint sha256s and decisions when the same campaign runs again', async () => {

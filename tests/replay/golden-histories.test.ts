@@ -11,13 +11,15 @@ const goldens = loadGoldenHistories();
 describe('golden histories replay against the current workflow code', () => {
   it('has golden histories to replay', () => {
     expect(goldens.map((g) => g.name)).toEqual(
-      // campaign-german-pass and -rollback were recorded before the dashboard patch (DASHBOARD_PATCH),
-      // campaign-german-pass-dashboard after it: both generations must replay.
+      // Three generations of campaign histories must replay: campaign-german-pass and -rollback from
+      // before DASHBOARD_PATCH, campaign-german-pass-dashboard from before LOCAL_BOOKKEEPING_PATCH,
+      // and campaign-german-pass-local with both.
       expect.arrayContaining([
         'stack-check-golden',
         'campaign-german-pass',
         'campaign-german-rollback',
         'campaign-german-pass-dashboard',
+        'campaign-german-pass-local',
       ]),
     );
   });
