@@ -2,14 +2,14 @@
 // run a worker until it ends, and read what it left in S3.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import type { CampaignInput, DecisionEntry } from '../../core/campaign/contracts.ts';
 import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
-import { compressionCampaign, type CampaignOptions } from '../../workflows/campaign.ts';
+import { compressionCampaign, stateQuery, type CampaignOptions } from '../../workflows/campaign.ts';
 import { workflowBundle } from './services.ts';
 
 export const fixtureCampaign = (name: string) =>
@@ -67,3 +67,12 @@ export function payloadSizes(history: unknown): number[] {
 }
 
 export const projectPath = (...parts: string[]) => path.join(projectRoot, ...parts);
+
+/** Poll the `state` query until the campaign waits for a human review. */
+export async function untilReviewPending(handle: WorkflowHandle<typeof compressionCampaign>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await handle.query(stateQuery)).pendingReview) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the campaign never asked for a review');
+}

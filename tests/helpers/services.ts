@@ -1,5 +1,5 @@
 // What integration tests need from the shared services started by global-setup.ts.
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { LOCAL_S3_CREDENTIALS, type ConnectionSettings } from '../../core/config/connection.ts';
@@ -48,4 +48,30 @@ export async function connectTemporal(): Promise<{
 /** A unique id for workflows, task queues and keys, so tests never collide. */
 export function uniqueId(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+}
+
+/**
+ * The Temporal connection and S3 store most integration test files share: connected before the
+ * file's tests, closed after them. `temporal()` is valid inside tests.
+ */
+export function useTemporalAndStore(): {
+  temporal: () => Awaited<ReturnType<typeof connectTemporal>>;
+  store: ArtifactStore;
+} {
+  const store = testStore();
+  let connection: Awaited<ReturnType<typeof connectTemporal>> | undefined;
+  beforeAll(async () => {
+    connection = await connectTemporal();
+  });
+  afterAll(async () => {
+    await connection?.close();
+    store.destroy();
+  });
+  return {
+    temporal: () => {
+      if (!connection) throw new Error('useTemporalAndStore: not connected yet (use it inside a test)');
+      return connection;
+    },
+    store,
+  };
 }

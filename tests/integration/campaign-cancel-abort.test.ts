@@ -1,44 +1,35 @@
 // Stopping a campaign early: `abort` (a signal) ends it at the last good model with status
 // "aborted"; cancelling the workflow still runs the compensation (decision + lineage) in a
 // non-cancellable scope, so the campaign ends at its last good model with the reason on record.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ArtifactRef } from '../../core/storage/index.ts';
-import { campaignInput, campaignWorker, fixtureCampaign, readDecisions, startCampaign } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
-import { abortSignal, stateQuery, type compressionCampaign } from '../../workflows/campaign.ts';
+import {
+  campaignInput,
+  campaignWorker,
+  fixtureCampaign,
+  readDecisions,
+  startCampaign,
+  untilReviewPending,
+} from '../helpers/campaign.ts';
+import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
+import { abortSignal } from '../../workflows/campaign.ts';
 
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
-
-async function untilReviewPending(handle: WorkflowHandle<typeof compressionCampaign>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if ((await handle.query(stateQuery)).pendingReview) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('the campaign never asked for a review');
-}
+const { temporal: connection, store } = useTemporalAndStore();
 
 describe('stopping a campaign early', () => {
   it('abort ends at the last good model; cancel still records where it stopped', async () => {
     const taskQueue = uniqueId('stop-q');
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
+    const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
     const abortId = uniqueId('german-abort');
     const cancelId = uniqueId('german-cancel');
     const toAbort = await startCampaign(
-      temporal.client,
+      connection().client,
       await campaignInput(fixtureCampaign('german-review'), store, abortId),
       taskQueue,
     );
     const toCancel = await startCampaign(
-      temporal.client,
+      connection().client,
       await campaignInput(fixtureCampaign('german-review'), store, cancelId),
       taskQueue,
     );

@@ -1,6 +1,6 @@
 // A campaign that continues as new after every milestone carries only refs and small records
 // across runs, and still finishes with one contiguous decision log.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   campaignInput,
   campaignWorker,
@@ -9,25 +9,17 @@ import {
   readDecisions,
   startCampaign,
 } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
+import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
 
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
+const { temporal: connection, store } = useTemporalAndStore();
 
 describe('continueAsNew at milestone boundaries', () => {
   it('finishes across runs with the same result as one run would give', async () => {
     const id = uniqueId('german-can');
     const taskQueue = uniqueId('can-q');
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
+    const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
     const handle = await startCampaign(
-      temporal.client,
+      connection().client,
       await campaignInput(fixtureCampaign('german-pass'), store, id),
       taskQueue,
       {
@@ -41,13 +33,13 @@ describe('continueAsNew at milestone boundaries', () => {
       [2, 'pass'],
     ]);
 
-    const firstRun = temporal.client.workflow.getHandle(id, handle.firstExecutionRunId);
+    const firstRun = connection().client.workflow.getHandle(id, handle.firstExecutionRunId);
     const firstHistory = await firstRun.fetchHistory();
     const last = firstHistory.events?.at(-1);
     expect(last?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     // What crosses the run boundary is small: refs and records, never weights or rows.
     expect(Math.max(...payloadSizes(last))).toBeLessThan(32 * 1024);
-    const latest = await temporal.client.workflow.getHandle(id).describe();
+    const latest = await connection().client.workflow.getHandle(id).describe();
     expect(latest.runId).not.toBe(handle.firstExecutionRunId);
 
     const decisions = await readDecisions(store, id);

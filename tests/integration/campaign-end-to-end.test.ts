@@ -1,7 +1,7 @@
 // A small campaign end to end against the real Temporal server and real S3: every artifact it
 // references verifies, the history carries only small payloads and replays, and running the same
 // campaign again gives identical checkpoints and decisions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CampaignResult } from '../../workflows/campaign.ts';
 import { ArtifactRef } from '../../core/storage/index.ts';
 import type { DecisionEntry } from '../../core/campaign/contracts.ts';
@@ -14,23 +14,19 @@ import {
   startCampaign,
 } from '../helpers/campaign.ts';
 import { replayAndMaybeRecord } from '../helpers/replay.ts';
-import { connectTemporal, testStore, uniqueId, workflowBundle } from '../helpers/services.ts';
+import { uniqueId, useTemporalAndStore, workflowBundle } from '../helpers/services.ts';
 
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
+const { temporal: connection, store } = useTemporalAndStore();
 
 async function runCampaign(name: string): Promise<{ id: string; result: CampaignResult; decisions: DecisionEntry[] }> {
   const id = uniqueId(name);
   const taskQueue = uniqueId('campaign-q');
-  const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-  const handle = await startCampaign(temporal.client, await campaignInput(fixtureCampaign(name), store, id), taskQueue);
+  const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
+  const handle = await startCampaign(
+    connection().client,
+    await campaignInput(fixtureCampaign(name), store, id),
+    taskQueue,
+  );
   const result = await worker.runUntil(handle.result());
   return { id, result, decisions: await readDecisions(store, id) };
 }
@@ -85,7 +81,7 @@ describe('compression campaign end to end', () => {
   });
 
   it('keeps every history payload under 64 KB, keeps search attributes current and replays', async () => {
-    const handle = temporal.client.workflow.getHandle(first.id);
+    const handle = connection().client.workflow.getHandle(first.id);
     const history = await handle.fetchHistory();
     const sizes = payloadSizes(history);
     expect(sizes.length).toBeGreaterThan(20);

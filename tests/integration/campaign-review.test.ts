@@ -1,20 +1,18 @@
 // Human review: a failed gate pauses the campaign; the `review` Update validates its input, and
 // approve or reject decides the milestone. The decision log records every review.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkflowHandle } from '@temporalio/client';
-import { campaignInput, campaignWorker, fixtureCampaign, readDecisions, startCampaign } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
-import { reviewUpdate, stateQuery, type compressionCampaign } from '../../workflows/campaign.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  campaignInput,
+  campaignWorker,
+  fixtureCampaign,
+  readDecisions,
+  startCampaign,
+  untilReviewPending,
+} from '../helpers/campaign.ts';
+import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
+import { reviewUpdate, stateQuery } from '../../workflows/campaign.ts';
 
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
+const { temporal: connection, store } = useTemporalAndStore();
 
 /** The validator's message: the client wraps it in WorkflowUpdateFailedError's cause. */
 async function updateRejection(promise: Promise<unknown>): Promise<string> {
@@ -26,28 +24,19 @@ async function updateRejection(promise: Promise<unknown>): Promise<string> {
   return err.cause?.message ?? err.message;
 }
 
-async function untilReviewPending(handle: WorkflowHandle<typeof compressionCampaign>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const state = await handle.query(stateQuery);
-    if (state.pendingReview) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('the campaign never asked for a review');
-}
-
 describe('human review', () => {
   it('approve accepts the candidate; reject stops at the last good model; invalid reviews are refused', async () => {
     const taskQueue = uniqueId('review-q');
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
+    const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
     const approveId = uniqueId('german-review-approve');
     const rejectId = uniqueId('german-review-reject');
     const approve = await startCampaign(
-      temporal.client,
+      connection().client,
       await campaignInput(fixtureCampaign('german-review'), store, approveId),
       taskQueue,
     );
     const reject = await startCampaign(
-      temporal.client,
+      connection().client,
       await campaignInput(fixtureCampaign('german-review'), store, rejectId),
       taskQueue,
     );

@@ -1,27 +1,19 @@
 // A gate that the second milestone must fail: the campaign rolls back to the last good model,
 // backs off (bisect) and finishes on a model that passed; the rejected candidate is kept.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { campaignInput, campaignWorker, fixtureCampaign, readDecisions, startCampaign } from '../helpers/campaign.ts';
 import { replayAndMaybeRecord } from '../helpers/replay.ts';
-import { connectTemporal, testStore, uniqueId, workflowBundle } from '../helpers/services.ts';
+import { uniqueId, useTemporalAndStore, workflowBundle } from '../helpers/services.ts';
 
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
+const { temporal: connection, store } = useTemporalAndStore();
 
 describe('failed gate', () => {
   it('rolls back, backs off and finishes on the last good model without deleting anything', async () => {
     const id = uniqueId('german-rollback');
     const taskQueue = uniqueId('rollback-q');
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
+    const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
     const handle = await startCampaign(
-      temporal.client,
+      connection().client,
       await campaignInput(fixtureCampaign('german-rollback'), store, id),
       taskQueue,
     );

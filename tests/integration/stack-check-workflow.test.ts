@@ -1,28 +1,20 @@
 // The template every workflow test follows: a Worker per test on a unique task queue, the shared
 // server and bundle from global setup, `worker.runUntil`, then replay of the real history.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import { stackCheck } from '../../workflows/stack-check.ts';
 import { sha256Hex } from '../../core/storage/index.ts';
-import { connectTemporal, testStore, uniqueId, workflowBundle } from '../helpers/services.ts';
+import { uniqueId, useTemporalAndStore, workflowBundle } from '../helpers/services.ts';
 import { replayAndMaybeRecord } from '../helpers/replay.ts';
 
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
+const { temporal: connection, store } = useTemporalAndStore();
 
 describe('stackCheck workflow', () => {
   it('writes an artifact to S3 through an activity, returns its ref, and replays from its history', async () => {
     const taskQueue = uniqueId('stack-check');
     const worker = await Worker.create({
-      connection: temporal.nativeConnection,
+      connection: connection().nativeConnection,
       namespace: 'fairshrink',
       taskQueue,
       workflowBundle: workflowBundle(),
@@ -30,7 +22,7 @@ describe('stackCheck workflow', () => {
     });
     const workflowId = uniqueId('stack-check-wf');
     const key = `stack-check/${workflowId}.json`;
-    const handle = await temporal.client.workflow.start(stackCheck, {
+    const handle = await connection().client.workflow.start(stackCheck, {
       taskQueue,
       workflowId,
       args: [{ key, message: 'integration' }],
@@ -57,13 +49,13 @@ describe('stackCheck workflow', () => {
   it('fails fast, without retries, when the activity input is invalid', async () => {
     const taskQueue = uniqueId('stack-check-bad');
     const worker = await Worker.create({
-      connection: temporal.nativeConnection,
+      connection: connection().nativeConnection,
       namespace: 'fairshrink',
       taskQueue,
       workflowBundle: workflowBundle(),
       activities: createActivities({ store }),
     });
-    const handle = await temporal.client.workflow.start(stackCheck, {
+    const handle = await connection().client.workflow.start(stackCheck, {
       taskQueue,
       workflowId: uniqueId('stack-check-bad-wf'),
       args: [{ key: 'stack-check/../escape.json', message: 'x' }],
