@@ -4,6 +4,8 @@
 // and a VERIFY.md written for this campaign. `fairshrink audit verify <dir>` re-checks the files
 // against the manifest, every checkpoint and report against S3 (downloaded and hashed), every
 // checkpoint against the refs recorded in the history, and replays the history against this code.
+// A campaign that continued as new at milestone boundaries has one history per run: history.json
+// then holds every run ({ workflowId, runs }), and verify checks refs across and replays each of them.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,7 +35,7 @@ import {
   type CommandContext,
 } from './campaign.ts';
 import { closedReason } from './campaign-status.ts';
-import { exportHistory, historyFileText, parseHistoryFile, replayHistory } from './history.ts';
+import { exportRuns, historyFileText, parseHistoryRuns, replayRuns, runLabel, storedHistory } from './history.ts';
 import { installRuntime } from '../../workers/worker.ts';
 import { connectionSettings } from '../../core/config/connection.ts';
 
@@ -41,7 +43,8 @@ export const auditHelp = `fairshrink audit <campaignId> --out <dir> [--json]
 fairshrink audit verify <dir> [--json]
 
 audit: write the campaign's audit bundle into <dir> (a new or empty folder):
-  history.json          the workflow history ({ workflowId, history }, Temporal JSON)
+  history.json          the workflow history ({ workflowId, history }, Temporal JSON), or every run's
+                        ({ workflowId, runs: [{ runId, history }, ...] }) when it continued as new
   lineage.json          config/data/code hashes, seed tree, environment, checkpoints, gates
   decisions.jsonl       the decision log, one JSON object per line
   rubric.json           the fairness rubric the gates applied
@@ -57,8 +60,8 @@ audit: write the campaign's audit bundle into <dir> (a new or empty folder):
 
 audit verify: re-check a bundle. Every file against MANIFEST.json (a changed, missing or unlisted
 file is named), every checkpoint and gate report against S3 (downloaded and hashed; a changed or
-missing object is named), every checkpoint against the refs in history.json, and history.json
-replayed against this checkout's workflow code. One line per problem.
+missing object is named), every checkpoint against the refs in history.json (every run), and every run
+in history.json replayed against this checkout's workflow code. One line per problem.
 
 Exit codes: audit: 0 written, 2 bad usage, no such campaign or <dir> not empty, 1 S3/Temporal failure.
 verify: 0 everything checks out, 1 one or more problems (each printed), 2 bad usage or no bundle.
@@ -211,8 +214,8 @@ export async function writeAuditBundle(
   if (status === 'COMPLETED') result = await handle.result();
   else if (status !== 'RUNNING') failure = await handle.result().then(() => null, closedReason);
 
-  const history = await exportHistory(c, campaignId);
-  await put('history.json', historyFileText(history));
+  const runs = await exportRuns(c, campaignId);
+  await put('history.json', historyFileText(storedHistory(campaignId, runs)));
 
   const lineageBytes = await optionalObject(store, `${prefix}/lineage.json`);
   let lineage: Lineage | undefined;
@@ -261,6 +264,7 @@ export async function writeAuditBundle(
       gates,
       checkpoints,
       decisions: decisions.entries,
+      runIds: runs.map((r) => r.runId),
       files: [...written.map((f) => f.path), 'VERIFY.md', 'SHA256SUMS', 'MANIFEST.json'],
       bucket: store.bucket,
     }),
@@ -286,6 +290,8 @@ interface GuideFacts {
   gates: GateRecord[];
   checkpoints: CheckpointList;
   decisions: DecisionEntry[];
+  /** The workflow runs in history.json, oldest first (more than one when the campaign continued as new). */
+  runIds: string[];
   files: string[];
   bucket: string;
 }
@@ -329,8 +335,8 @@ export function verifyGuide(f: GuideFacts): string {
     'It re-hashes every file against `MANIFEST.json` (a changed, missing or extra file is named), downloads',
     `every checkpoint file in \`checkpoints.json\` (${f.checkpoints.checkpoints.reduce((n, c) => n + c.files.length, 0)} objects) and every gate report and decision`,
     '(from `lineage.json`) and compares their sha256 (a changed or missing object is named by its s3:// uri),',
-    'checks that each checkpoint appears with the same sha256 in the workflow history, and replays the',
-    'history. Exit code 0 means every check passed. Without fairshrink, the files alone:',
+    `checks that each checkpoint appears with the same sha256 in the workflow history${f.runIds.length > 1 ? ' (in every run that records it)' : ''}, and replays the`,
+    `history${f.runIds.length > 1 ? ` (each of its ${f.runIds.length} runs)` : ''}. Exit code 0 means every check passed. Without fairshrink, the files alone:`,
     '',
     '```sh',
     `cd ${dir} && sha256sum -c SHA256SUMS`,
@@ -348,6 +354,18 @@ export function verifyGuide(f: GuideFacts): string {
     'when, with which inputs, and what it returned). Replaying against a later commit tells whether that',
     'commit can still run or resume this campaign.',
     '',
+  );
+  if (f.runIds.length > 1) {
+    add(
+      `The campaign continued as new at milestone boundaries, so its history is ${f.runIds.length} runs, oldest first,`,
+      '`history.json` holding `{ workflowId, runs: [{ runId, history }, ...] }`. `fairshrink replay` replays',
+      'every run and names the run that does not replay:',
+      '',
+      ...f.runIds.map((runId, i) => `${i + 1}. \`${runId}\``),
+      '',
+    );
+  }
+  add(
     '## 3. Re-run the campaign and compare checkpoints',
     '',
     `The same config (sha256 \`${input.configSha256}\`), seed \`${input.config.seed}\`, code and backend on the same machine give`,
@@ -500,22 +518,34 @@ export async function verifyAuditBundle(
   }
   log(`files: ${checked.files} checked against MANIFEST.json`);
 
-  // 2. checkpoints and gate artifacts against S3, and checkpoints against the history's refs
+  // 2. checkpoints and gate artifacts against S3, and checkpoints against the refs of every run's history
   const stored = await readJson<unknown>(dir, 'history.json', problems);
   const historyText = stored === undefined ? undefined : JSON.stringify(stored);
-  const parsedHistory = historyText === undefined ? undefined : parseHistoryFile(historyText, `${dir}/history.json`);
-  const historyRefs = parsedHistory ? refsInHistory(parsedHistory.history) : new Map<string, ArtifactRef>();
+  const parsedHistory = historyText === undefined ? undefined : parseHistoryRuns(historyText, `${dir}/history.json`);
+  // Every run's record of a uri is checked (a run carries earlier checkpoints' refs into the next one).
+  const historyRefs = new Map<string, { ref: ArtifactRef; run: string }[]>();
+  parsedHistory?.runs.forEach((run, i) => {
+    for (const [uri, ref] of refsInHistory(run.history)) {
+      const seen = historyRefs.get(uri) ?? [];
+      seen.push({ ref, run: runLabel(parsedHistory.runs, i) });
+      historyRefs.set(uri, seen);
+    }
+  });
   const objects: { label: string; ref: ArtifactRef }[] = [];
   const checkpointList = await readJson<CheckpointList>(dir, 'checkpoints.json', problems);
   for (const cp of checkpointList?.checkpoints ?? []) {
     for (const file of cp.files) {
       const ref = { uri: file.uri, sha256: file.sha256, bytes: file.bytes };
       objects.push({ label: `checkpoint ${cp.stepKey} ${file.role}`, ref });
-      const recorded = historyRefs.get(file.uri);
-      if (parsedHistory && (!recorded || recorded.sha256 !== file.sha256)) {
-        problems.push(
-          `checkpoint ${cp.stepKey} ${file.role}: ${file.uri} ${recorded ? `has sha256 ${recorded.sha256} in history.json, ${file.sha256} in checkpoints.json` : 'is not in history.json'}`,
-        );
+      if (!parsedHistory) continue;
+      const recorded = historyRefs.get(file.uri) ?? [];
+      if (recorded.length === 0)
+        problems.push(`checkpoint ${cp.stepKey} ${file.role}: ${file.uri} is not in history.json`);
+      for (const { ref: r, run } of recorded) {
+        if (r.sha256 !== file.sha256)
+          problems.push(
+            `checkpoint ${cp.stepKey} ${file.role}: ${file.uri} has sha256 ${r.sha256} in history.json${run ? ` ${run}` : ''}, ${file.sha256} in checkpoints.json`,
+          );
       }
     }
   }
@@ -543,13 +573,22 @@ export async function verifyAuditBundle(
   }
   log(`S3: ${checked.objects} of ${objects.length} objects match their sha256`);
 
-  // 3. replay
+  // 3. replay every run
   if (parsedHistory) {
-    const outcome = await replayHistory(parsedHistory.history, parsedHistory.workflowId);
-    checked.replayed = outcome.deterministic;
-    if (!outcome.deterministic)
-      problems.push(`history.json does not replay against this code: ${outcome.message.split('\n')[0]}`);
-    else log(`history: ${outcome.events} events replay deterministically`);
+    const { runs, workflowId } = parsedHistory;
+    const outcomes = await replayRuns(runs, workflowId);
+    checked.replayed = outcomes.every((o) => o.deterministic);
+    outcomes.forEach((o, i) => {
+      if (o.deterministic) return;
+      const label = runLabel(runs, i);
+      problems.push(
+        `history.json${label ? ` ${label}` : ''} does not replay against this code: ${o.message.split('\n')[0]}`,
+      );
+    });
+    if (checked.replayed) {
+      const events = outcomes.reduce((n, o) => n + o.events, 0);
+      log(`history: ${events} events${runs.length > 1 ? ` in ${runs.length} runs` : ''} replay deterministically`);
+    }
   }
   return { dir, ok: problems.length === 0, problems, checked };
 }
