@@ -96,4 +96,20 @@ describe('human review', () => {
     });
     expect(rejectedLog.at(-1)?.kind).toBe('stop');
   });
+
+  it('applies the policy default when nobody reviews before the timeout, and logs it', async () => {
+    const taskQueue = uniqueId('review-timeout-q');
+    const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
+    const id = uniqueId('german-review-timeout');
+    const handle = await startCampaign(
+      connection().client,
+      await campaignInput(fixtureCampaign('german-review-timeout'), store, id),
+      taskQueue,
+    );
+    const result = await worker.runUntil(handle.result());
+    expect(result.status).toBe('completed');
+    expect(result.final.checkpoint.stepKey).toBe('milestone-2/attempt-0/finetune');
+    const review = (await readDecisions(store, id)).find((d) => d.kind === 'review');
+    expect(review?.review).toEqual({ reviewer: 'policy', reason: 'no review within 2s', action: 'approve' });
+  });
 });
