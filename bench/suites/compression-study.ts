@@ -59,6 +59,8 @@ type Finetune = 'plain' | 'constrained';
 interface AttributeMetrics {
   worstGroupAccuracy: MetricValue;
   eod: MetricValue;
+  /** max_g ψ_g with its paired-bootstrap CI (core/fairness, reference = the dense baseline). */
+  maxPsiCi: MetricValue;
   maxPsi: number | undefined;
   psi: Record<string, number | undefined>;
 }
@@ -89,7 +91,7 @@ function evaluateStep(ds: EncodedDataset, probs: Float32Array, reference: Float3
   const test = ds.splits.test;
   const sensitive = Object.fromEntries(REPORTED_ATTRIBUTES.map((a) => [a, groupLabels(ds, 'test', a)]));
   const report = evaluateFairness(
-    { label: test.y, score: probs, sensitive },
+    { label: test.y, score: probs, referenceScore: reference, sensitive },
     { bootstrap: BOOTSTRAP, seed: deriveSeed(seed, 'bootstrap'), attributes: REPORTED_ATTRIBUTES },
   );
   const attributes: Record<string, AttributeMetrics> = {};
@@ -97,9 +99,16 @@ function evaluateStep(ds: EncodedDataset, probs: Float32Array, reference: Float3
     const data = { x: test.x, y: test.y, groups: sensitive[a]! };
     const gaps = excessAccuracyGaps(groupPerformance(reference, data), groupPerformance(probs, data));
     const attr = report.attributes[a]!;
+    // Two independent computations of max ψ_g (core/compression and core/fairness) must agree.
+    const fromReport = attr.disparities['max_excess_accuracy_gap']!.value;
+    const fromCompression = maxExcessGap(gaps).value;
+    if (fromReport !== null && fromCompression !== undefined && Math.abs(fromReport - fromCompression) > 1e-9) {
+      throw new Error(`max ψ (${a}) disagrees: core/fairness ${fromReport}, core/compression ${fromCompression}`);
+    }
     attributes[a] = {
       worstGroupAccuracy: attr.disparities['worst_group_accuracy']!,
       eod: attr.disparities['equalized_odds_difference']!,
+      maxPsiCi: attr.disparities['max_excess_accuracy_gap']!,
       maxPsi: maxExcessGap(gaps).value,
       psi: Object.fromEntries(Object.entries(gaps).map(([g, e]) => [g, e.value])),
     };
@@ -248,7 +257,7 @@ const suite: BenchSuite = {
           ...(constrained
             ? { target: `≤ ε = ${EPSILON} (constraint on train; measured on test)`, met: maxPsiMean <= EPSILON }
             : {}),
-          notes: `point estimate on test vs the dense baseline, no CI; per seed: ${perSeed((m) => `${fmt(m.attributes[a]!.maxPsi)} ${JSON.stringify(Object.fromEntries(Object.entries(m.attributes[a]!.psi).map(([g, v]) => [g, v === undefined ? null : Number(v.toFixed(4))])))}`)}`,
+          notes: `on test vs the dense baseline; per seed value [95% paired bootstrap CI, ${BOOTSTRAP} resamples] and ψ_g per group: ${perSeed((m) => `${fmtCi(m.attributes[a]!.maxPsiCi)} ${JSON.stringify(Object.fromEntries(Object.entries(m.attributes[a]!.psi).map(([g, v]) => [g, v === undefined ? null : Number(v.toFixed(4))])))}`)}`,
         });
       }
     }
