@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditCommand, refsInHistory, type AuditManifest, type CheckpointList } from '../../cli/commands/audit.ts';
 import { historyCommand, replayCommand } from '../../cli/commands/history.ts';
-import { campaignInput, campaignWorker, fixtureCampaign, startCampaign } from '../helpers/campaign.ts';
+import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
 import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
 import { captureIo, useTestEnvironment } from './cli-support.ts';
 
@@ -42,12 +42,12 @@ beforeAll(async () => {
   temporal = await connectTemporal();
   scratch = mkdtempSync(path.join(inject('scratchDir'), 'cli-runs-'));
   const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-  const handle = await startCampaign(
-    temporal.client,
-    await campaignInput(fixtureCampaign('german-pass'), store, id),
+  const handle = await startFixtureCampaign(temporal.client, store, {
+    name: 'german-pass',
+    campaignId: id,
     taskQueue,
-    { milestonesPerRun: 1 },
-  );
+    options: { milestonesPerRun: 1 },
+  });
   const result = await worker.runUntil(handle.result());
   expect(result.status).toBe('completed');
   firstRunId = handle.firstExecutionRunId;

@@ -11,7 +11,7 @@ import { historyCommand, replayCommand } from '../../cli/commands/history.ts';
 import { watchCommand, type WatchEvent } from '../../cli/commands/watch.ts';
 import { UsageError } from '../../cli/io.ts';
 import { parseS3Uri } from '../../core/storage/index.ts';
-import { campaignInput, campaignWorker, fixtureCampaign, startCampaign } from '../helpers/campaign.ts';
+import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
 import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
 import { captureIo, untilState, useTestEnvironment } from './cli-support.ts';
 
@@ -35,11 +35,11 @@ afterAll(async () => {
 describe('watch, history, replay and the audit bundle of one campaign', () => {
   it('watch started after the first gate prints the earlier gates, then follows the campaign to its result', async () => {
     const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-    const handle = await startCampaign(
-      temporal.client,
-      await campaignInput(fixtureCampaign('german-pass'), store, id),
+    const handle = await startFixtureCampaign(temporal.client, store, {
+      name: 'german-pass',
+      campaignId: id,
       taskQueue,
-    );
+    });
     const io = captureIo();
     const code = await worker.runUntil(async () => {
       await untilState(handle, (s) => s.attempts.length >= 1, 'milestone 1 is gated');

@@ -5,7 +5,7 @@ import { campaignStatusCommand } from '../../cli/commands/campaign-status.ts';
 import { controlCommand, reviewCommand } from '../../cli/commands/control.ts';
 import { listCommand, type CampaignListing } from '../../cli/commands/list.ts';
 import { UsageError } from '../../cli/io.ts';
-import { campaignInput, campaignWorker, fixtureCampaign, startCampaign } from '../helpers/campaign.ts';
+import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
 import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
 import { captureIo, eventually, untilState, useTestEnvironment } from './cli-support.ts';
 
@@ -32,11 +32,11 @@ describe('campaign control from the command line', () => {
   it('status and list show a running campaign; pause holds it at a step boundary and resume lets it finish', async () => {
     const id = uniqueId('cli-pass');
     const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-    const handle = await startCampaign(
-      temporal.client,
-      await campaignInput(fixtureCampaign('german-pass'), store, id),
+    const handle = await startFixtureCampaign(temporal.client, store, {
+      name: 'german-pass',
+      campaignId: id,
       taskQueue,
-    );
+    });
     await worker.runUntil(async () => {
       await untilState(handle, (s) => s.phase === 'milestone', 'milestone 1 starts');
 
@@ -109,11 +109,11 @@ describe('campaign control from the command line', () => {
   it('review: a refusal by the validator is one line with exit code 2; an approval is accepted', async () => {
     const id = uniqueId('cli-review');
     const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-    const handle = await startCampaign(
-      temporal.client,
-      await campaignInput(fixtureCampaign('german-review'), store, id),
+    const handle = await startFixtureCampaign(temporal.client, store, {
+      name: 'german-review',
+      campaignId: id,
       taskQueue,
-    );
+    });
     await expect(reviewCommand([id, 'approve', '--reason', 'x'], captureIo(), context)).rejects.toThrow(UsageError);
     await expect(
       reviewCommand([id, 'approve', '--reviewer', 'ana', '--reason', 'x', '--sparsity', '0.5'], captureIo(), context),

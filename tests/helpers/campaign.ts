@@ -76,3 +76,13 @@ export async function untilReviewPending(handle: WorkflowHandle<typeof compressi
   }
   throw new Error('the campaign never asked for a review');
 }
+
+/** Start a fixture campaign (tests/fixtures/campaigns/<name>.yaml) under `campaignId` on `taskQueue`. */
+export async function startFixtureCampaign(
+  client: Client,
+  store: ArtifactStore,
+  fixture: { name: string; campaignId: string; taskQueue: string; options?: CampaignOptions },
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof compressionCampaign>> {
+  const input = await campaignInput(fixtureCampaign(fixture.name), store, fixture.campaignId);
+  return startCampaign(client, input, fixture.taskQueue, fixture.options);
+}

@@ -4,14 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ArtifactRef } from '../../core/storage/index.ts';
-import {
-  campaignInput,
-  campaignWorker,
-  fixtureCampaign,
-  readDecisions,
-  startCampaign,
-  untilReviewPending,
-} from '../helpers/campaign.ts';
+import { campaignWorker, readDecisions, startFixtureCampaign, untilReviewPending } from '../helpers/campaign.ts';
 import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
 import { abortSignal } from '../../workflows/campaign.ts';
 
@@ -23,16 +16,16 @@ describe('stopping a campaign early', () => {
     const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
     const abortId = uniqueId('german-abort');
     const cancelId = uniqueId('german-cancel');
-    const toAbort = await startCampaign(
-      connection().client,
-      await campaignInput(fixtureCampaign('german-review'), store, abortId),
+    const toAbort = await startFixtureCampaign(connection().client, store, {
+      name: 'german-review',
+      campaignId: abortId,
       taskQueue,
-    );
-    const toCancel = await startCampaign(
-      connection().client,
-      await campaignInput(fixtureCampaign('german-review'), store, cancelId),
+    });
+    const toCancel = await startFixtureCampaign(connection().client, store, {
+      name: 'german-review',
+      campaignId: cancelId,
       taskQueue,
-    );
+    });
 
     const [aborted, cancelled] = await worker.runUntil(async () => {
       await untilReviewPending(toAbort);

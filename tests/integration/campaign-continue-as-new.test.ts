@@ -1,14 +1,7 @@
 // A campaign that continues as new after every milestone carries only refs and small records
 // across runs, and still finishes with one contiguous decision log.
 import { describe, expect, it } from 'vitest';
-import {
-  campaignInput,
-  campaignWorker,
-  fixtureCampaign,
-  payloadSizes,
-  readDecisions,
-  startCampaign,
-} from '../helpers/campaign.ts';
+import { campaignWorker, payloadSizes, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
 import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
 
 const { temporal: connection, store } = useTemporalAndStore();
@@ -18,14 +11,14 @@ describe('continueAsNew at milestone boundaries', () => {
     const id = uniqueId('german-can');
     const taskQueue = uniqueId('can-q');
     const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
-    const handle = await startCampaign(
-      connection().client,
-      await campaignInput(fixtureCampaign('german-pass'), store, id),
+    const handle = await startFixtureCampaign(connection().client, store, {
+      name: 'german-pass',
+      campaignId: id,
       taskQueue,
-      {
+      options: {
         milestonesPerRun: 1,
       },
-    );
+    });
     const result = await worker.runUntil(handle.result());
     expect(result.status).toBe('completed');
     expect(result.milestones.map((m) => [m.milestone, m.status])).toEqual([

@@ -1,14 +1,7 @@
 // Human review: a failed gate pauses the campaign; the `review` Update validates its input, and
 // approve or reject decides the milestone. The decision log records every review.
 import { describe, expect, it } from 'vitest';
-import {
-  campaignInput,
-  campaignWorker,
-  fixtureCampaign,
-  readDecisions,
-  startCampaign,
-  untilReviewPending,
-} from '../helpers/campaign.ts';
+import { campaignWorker, readDecisions, startFixtureCampaign, untilReviewPending } from '../helpers/campaign.ts';
 import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
 import { reviewUpdate, stateQuery } from '../../workflows/campaign.ts';
 
@@ -30,16 +23,16 @@ describe('human review', () => {
     const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
     const approveId = uniqueId('german-review-approve');
     const rejectId = uniqueId('german-review-reject');
-    const approve = await startCampaign(
-      connection().client,
-      await campaignInput(fixtureCampaign('german-review'), store, approveId),
+    const approve = await startFixtureCampaign(connection().client, store, {
+      name: 'german-review',
+      campaignId: approveId,
       taskQueue,
-    );
-    const reject = await startCampaign(
-      connection().client,
-      await campaignInput(fixtureCampaign('german-review'), store, rejectId),
+    });
+    const reject = await startFixtureCampaign(connection().client, store, {
+      name: 'german-review',
+      campaignId: rejectId,
       taskQueue,
-    );
+    });
 
     const [approved, rejected] = await worker.runUntil(async () => {
       await untilReviewPending(approve);
@@ -101,11 +94,11 @@ describe('human review', () => {
     const taskQueue = uniqueId('review-timeout-q');
     const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
     const id = uniqueId('german-review-timeout');
-    const handle = await startCampaign(
-      connection().client,
-      await campaignInput(fixtureCampaign('german-review-timeout'), store, id),
+    const handle = await startFixtureCampaign(connection().client, store, {
+      name: 'german-review-timeout',
+      campaignId: id,
       taskQueue,
-    );
+    });
     const result = await worker.runUntil(handle.result());
     expect(result.status).toBe('completed');
     expect(result.final.checkpoint.stepKey).toBe('milestone-2/attempt-0/finetune');

@@ -1,7 +1,7 @@
 // A gate that the second milestone must fail: the campaign rolls back to the last good model,
 // backs off (bisect) and finishes on a model that passed; the rejected candidate is kept.
 import { describe, expect, it } from 'vitest';
-import { campaignInput, campaignWorker, fixtureCampaign, readDecisions, startCampaign } from '../helpers/campaign.ts';
+import { campaignWorker, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
 import { replayAndMaybeRecord } from '../helpers/replay.ts';
 import { uniqueId, useTemporalAndStore, workflowBundle } from '../helpers/services.ts';
 
@@ -12,11 +12,11 @@ describe('failed gate', () => {
     const id = uniqueId('german-rollback');
     const taskQueue = uniqueId('rollback-q');
     const worker = await campaignWorker(connection().nativeConnection, taskQueue, store);
-    const handle = await startCampaign(
-      connection().client,
-      await campaignInput(fixtureCampaign('german-rollback'), store, id),
+    const handle = await startFixtureCampaign(connection().client, store, {
+      name: 'german-rollback',
+      campaignId: id,
       taskQueue,
-    );
+    });
     const result = await worker.runUntil(handle.result());
 
     const failed = result.milestones.find((m) => m.milestone === 2 && m.attempt === 0)!;

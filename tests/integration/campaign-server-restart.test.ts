@@ -9,7 +9,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { freePort, stopProcess, waitFor } from '../../infra/process.ts';
 import { startTemporal, temporalHealthy } from '../../infra/stack.ts';
 import { ensureTool } from '../../infra/tools.ts';
-import { campaignInput, campaignWorker, fixtureCampaign, readDecisions, startCampaign } from '../helpers/campaign.ts';
+import { campaignWorker, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
 import { testStore, uniqueId } from '../helpers/services.ts';
 import { stateQuery } from '../../workflows/campaign.ts';
 
@@ -48,11 +48,7 @@ describe('Temporal server restart', () => {
     const id = uniqueId('german-restart');
     const taskQueue = uniqueId('restart-q');
     const worker = await campaignWorker(nativeConnection, taskQueue, store);
-    const handle = await startCampaign(
-      client,
-      await campaignInput(fixtureCampaign('german-pass'), store, id),
-      taskQueue,
-    );
+    const handle = await startFixtureCampaign(client, store, { name: 'german-pass', campaignId: id, taskQueue });
 
     const result = await worker.runUntil(async () => {
       for (let i = 0; i < 600; i++) {

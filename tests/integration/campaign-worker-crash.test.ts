@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { StepProgress } from '../../core/campaign/contracts.ts';
 import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
-import { campaignInput, fixtureCampaign, projectPath, readDecisions, startCampaign } from '../helpers/campaign.ts';
+import { projectPath, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
 import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
 
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
@@ -44,14 +44,14 @@ describe('worker crash during fine-tuning', () => {
   it('resumes the retried fine-tuning from its heartbeat checkpoint on a new worker', async () => {
     const id = uniqueId('adult-crash');
     const taskQueue = uniqueId('crash-q');
-    const handle = await startCampaign(
-      temporal.client,
-      await campaignInput(fixtureCampaign('adult-crash'), store, id),
+    const handle = await startFixtureCampaign(temporal.client, store, {
+      name: 'adult-crash',
+      campaignId: id,
       taskQueue,
-      {
+      options: {
         heartbeatTimeout: '5s',
       },
-    );
+    });
     const first = spawnWorker(taskQueue);
 
     // Wait until the server holds a heartbeat of the fine-tuning step that carries an epoch checkpoint.
