@@ -1,6 +1,6 @@
 // Restart the Temporal server in the middle of a campaign, on the same SQLite file: the worker
 // reconnects and the campaign finishes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,10 @@ describe('Temporal server restart', () => {
       });
     const healthy = () =>
       waitFor('restarted Temporal', async () => ((await temporalHealthy(address, 'fairshrink')) ? true : undefined), {
-        timeoutMs: 60_000,
+        // Start-up can be slow while the other test files load both cores; the log says why if it never comes up.
+        timeoutMs: 120_000,
+        onTimeout: () =>
+          `server log:\n${readFileSync(path.join(dir, 'temporal.log'), 'utf8').split('\n').slice(-20).join('\n')}`,
       });
     pid = server();
     await healthy();
