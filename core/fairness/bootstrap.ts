@@ -27,15 +27,16 @@ export function drawStratifiedMultiplicities(cellRows: readonly Int32Array[], rn
       let k = 0;
       while (k < n) {
         const u = rng.nextUint32();
+        // m < 2^32, so the 32-bit integer operators below are exact: m & 0xffff = m mod 2^16, m >>> 16 = ⌊m / 2^16⌋.
         const m1 = (u >>> 16) * n;
-        if (m1 % 65536 >= reject) {
-          out[rows[Math.floor(m1 / 65536)]!]!++;
+        if ((m1 & 0xffff) >= reject) {
+          out[rows[m1 >>> 16]!]!++;
           k++;
         }
         if (k === n) break;
         const m2 = (u & 0xffff) * n;
-        if (m2 % 65536 >= reject) {
-          out[rows[Math.floor(m2 / 65536)]!]!++;
+        if ((m2 & 0xffff) >= reject) {
+          out[rows[m2 >>> 16]!]!++;
           k++;
         }
       }

@@ -240,13 +240,30 @@ function deltaSnapshot(candidate: Snapshot, reference: Snapshot): Snapshot {
   };
 }
 
-function collect(snapshot: Snapshot, matrix: Float64Array, resamples: number, column: number): number {
-  let slot = 0;
+/** Writes resample `b`'s values (visit order) into row b of a resample-major matrix; returns how many. */
+function collect(snapshot: Snapshot, matrix: Float64Array, slots: number, b: number): number {
+  let slot = b * slots;
   visitSnapshot(snapshot, (e) => {
-    matrix[slot * resamples + column] = e.value ?? NaN;
-    slot++;
+    matrix[slot++] = e.value ?? NaN;
   });
-  return slot;
+  return slot - b * slots;
+}
+
+/**
+ * Resample-major (one row per resample, written as the bootstrap runs) to value-major (one contiguous
+ * run of resamples per value, as the percentiles read it), in tiles so both sides stay in cache.
+ */
+function transpose(matrix: Float64Array, resamples: number, slots: number): Float64Array {
+  const out = new Float64Array(matrix.length);
+  const TILE = 32;
+  for (let b0 = 0; b0 < resamples; b0 += TILE) {
+    const b1 = Math.min(b0 + TILE, resamples);
+    for (let s0 = 0; s0 < slots; s0 += TILE) {
+      const s1 = Math.min(s0 + TILE, slots);
+      for (let b = b0; b < b1; b++) for (let s = s0; s < s1; s++) out[s * resamples + b] = matrix[b * slots + s]!;
+    }
+  }
+  return out;
 }
 
 interface PairedCounts {
@@ -425,8 +442,8 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
   let refIntervals: PercentileInterval[] | null = null;
   let deltaIntervals: PercentileInterval[] | null = null;
   if (resamples > 0) {
-    const candMatrix = new Float64Array(candPaths.length * resamples);
-    const refMatrix = new Float64Array(refPaths.length * resamples);
+    const candRows = new Float64Array(candPaths.length * resamples);
+    const refRows = new Float64Array(refPaths.length * resamples);
     const cellRows = canonicalCellOrder(cells, label, reference ? [candidate, reference] : [candidate], weight);
     const rng = createRng(seed);
     const multiplicity = new Float64Array(n);
@@ -436,12 +453,14 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
         ? engine.runPair(candidate, reference, multiplicity)
         : [engine.run(candidate, multiplicity), undefined];
       const snap = evaluate(cs, rs);
-      if (collect(snap.cand, candMatrix, resamples, b) !== candPaths.length)
+      if (collect(snap.cand, candRows, candPaths.length, b) !== candPaths.length)
         throw new Error('snapshot shape changed between resamples');
-      if (snap.ref && collect(snap.ref, refMatrix, resamples, b) !== refPaths.length) {
+      if (snap.ref && collect(snap.ref, refRows, refPaths.length, b) !== refPaths.length) {
         throw new Error('snapshot shape changed between resamples');
       }
     }
+    const candMatrix = transpose(candRows, resamples, candPaths.length);
+    const refMatrix = transpose(refRows, resamples, refPaths.length);
     const slice = (m: Float64Array, slot: number): Float64Array => m.subarray(slot * resamples, (slot + 1) * resamples);
     candIntervals = candPaths.map((_, slot) => percentileInterval(slice(candMatrix, slot), ciLevel));
     if (reference) {

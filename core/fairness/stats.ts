@@ -266,6 +266,7 @@ export class StatsEngine {
   private readonly label: Uint8Array;
   private readonly sampleWeight: Float64Array | null;
   private readonly cellOf: Int32Array;
+  private readonly cellRows: readonly Int32Array[];
   private readonly cellCount: number;
   private readonly partitionCount: number;
   /** cell * partitionCount + p -> global group id */
@@ -273,7 +274,6 @@ export class StatsEngine {
   private readonly groupOffset: number[];
   private readonly groupCount: number;
   private readonly cellAcc: Float64Array;
-  private readonly cellAccB: Float64Array;
   private readonly negBelow: Float64Array;
   private readonly runPos: Float64Array;
   private readonly runNeg: Float64Array;
@@ -288,6 +288,7 @@ export class StatsEngine {
     this.label = label;
     this.sampleWeight = sampleWeight;
     this.cellOf = cells.cellOf;
+    this.cellRows = cells.cellRows;
     this.cellCount = cells.cellRows.length;
     this.partitionCount = cells.partitions.length;
     this.groupOffset = [];
@@ -304,7 +305,6 @@ export class StatsEngine {
       });
     }
     this.cellAcc = new Float64Array(this.cellCount * this.stride);
-    this.cellAccB = new Float64Array(this.cellCount * this.stride);
     this.negBelow = new Float64Array(total);
     this.runPos = new Float64Array(total);
     this.runNeg = new Float64Array(total);
@@ -323,68 +323,9 @@ export class StatsEngine {
     return this.finish(model, this.cellAcc, weight);
   }
 
-  /** Both models on the same multiplicities (a paired bootstrap resample), sharing the pass over rows. */
+  /** Both models on the same multiplicities (a paired bootstrap resample), each counting flips against the other. */
   runPair(a: ModelArrays, b: ModelArrays, multiplicity: Float64Array | null): [PartitionStats, PartitionStats] {
-    const weight = this.rowWeights(multiplicity);
-    const { stride, cellOf, cellAcc, cellAccB } = this;
-    cellAcc.fill(0);
-    cellAccB.fill(0);
-    const n = this.label.length;
-    const codeA = a.code;
-    const codeB = b.code;
-    const predA = a.pred;
-    const predB = b.pred;
-    const llA = a.logLoss;
-    const llB = b.logLoss;
-    const brA = a.brier;
-    const brB = b.brier;
-    const sA = a.score;
-    const sB = b.score;
-    const topA = a.topConfidence;
-    const topB = b.topConfidence;
-    const bpA = a.binPositiveOffset;
-    const bpB = b.binPositiveOffset;
-    const btA = a.binTopOffset;
-    const btB = b.binTopOffset;
-    // The per-model body of accumulateCells, written out for two models so they share the row reads.
-    for (let i = 0; i < n; i++) {
-      const m = multiplicity === null ? 1 : multiplicity[i]!;
-      if (m === 0) continue;
-      const w = weight[i]!;
-      const base = cellOf[i]! * stride;
-      const ca = codeA[i]!;
-      const cb = codeB[i]!;
-      const flip = predA[i] !== predB[i] ? w : 0;
-      cellAcc[base + ROWS]! += m;
-      cellAcc[base + WEIGHT]! += w;
-      cellAcc[base + CONFUSION + ca]! += w;
-      cellAcc[base + LOG_LOSS]! += w * llA[i]!;
-      cellAcc[base + BRIER]! += w * brA[i]!;
-      cellAcc[base + FLIPS]! += flip;
-      let o = base + bpA[i]!;
-      cellAcc[o]! += w;
-      cellAcc[o + 1]! += w * (ca >> 1);
-      cellAcc[o + 2]! += w * sA[i]!;
-      o = base + btA[i]!;
-      cellAcc[o]! += w;
-      if (ca === 0 || ca === 3) cellAcc[o + 1]! += w;
-      cellAcc[o + 2]! += w * topA[i]!;
-      cellAccB[base + ROWS]! += m;
-      cellAccB[base + WEIGHT]! += w;
-      cellAccB[base + CONFUSION + cb]! += w;
-      cellAccB[base + LOG_LOSS]! += w * llB[i]!;
-      cellAccB[base + BRIER]! += w * brB[i]!;
-      cellAccB[base + FLIPS]! += flip;
-      o = base + bpB[i]!;
-      cellAccB[o]! += w;
-      cellAccB[o + 1]! += w * (cb >> 1);
-      cellAccB[o + 2]! += w * sB[i]!;
-      o = base + btB[i]!;
-      cellAccB[o]! += w;
-      if (cb === 0 || cb === 3) cellAccB[o + 1]! += w;
-      cellAccB[o + 2]! += w * topB[i]!;
-    }
-    return [this.finish(a, cellAcc, weight), this.finish(b, cellAccB, weight)];
+    return [this.run(a, multiplicity, b.pred), this.run(b, multiplicity, a.pred)];
   }
 
   /** Per-row weight: multiplicity × sample weight. */
@@ -399,6 +340,9 @@ export class StatsEngine {
     return rowWeight;
   }
 
+  // Cell by cell, so the additive sums run in local variables and only the indexed slots (confusion cell,
+  // calibration bins) touch memory. Within a cell the rows are added in row order, as before, so every sum
+  // is bit-for-bit what a pass in row order gives.
   private accumulateCells(
     model: ModelArrays,
     multiplicity: Float64Array | null,
@@ -406,29 +350,42 @@ export class StatsEngine {
     cellAcc: Float64Array,
     otherPred: Uint8Array | undefined,
   ): void {
-    const { stride, cellOf } = this;
-    const n = this.label.length;
+    const { stride, cellRows } = this;
     const { code, logLoss, brier, score, topConfidence, binPositiveOffset, binTopOffset, pred } = model;
-    for (let i = 0; i < n; i++) {
-      const m = multiplicity === null ? 1 : multiplicity[i]!;
-      if (m === 0) continue;
-      const w = weight[i]!;
-      const base = cellOf[i]! * stride;
-      const c = code[i]!;
-      cellAcc[base + ROWS]! += m;
-      cellAcc[base + WEIGHT]! += w;
-      cellAcc[base + CONFUSION + c]! += w;
-      cellAcc[base + LOG_LOSS]! += w * logLoss[i]!;
-      cellAcc[base + BRIER]! += w * brier[i]!;
-      const bp = base + binPositiveOffset[i]!;
-      cellAcc[bp]! += w;
-      cellAcc[bp + 1]! += w * (c >> 1);
-      cellAcc[bp + 2]! += w * score[i]!;
-      const bt = base + binTopOffset[i]!;
-      cellAcc[bt]! += w;
-      if (c === 0 || c === 3) cellAcc[bt + 1]! += w;
-      cellAcc[bt + 2]! += w * topConfidence[i]!;
-      if (otherPred !== undefined && otherPred[i] !== pred[i]) cellAcc[base + FLIPS]! += w;
+    for (let c = 0; c < cellRows.length; c++) {
+      const rows = cellRows[c]!;
+      const base = c * stride;
+      let count = 0;
+      let weightSum = 0;
+      let logLossSum = 0;
+      let brierSum = 0;
+      let flips = 0;
+      for (let j = 0; j < rows.length; j++) {
+        const i = rows[j]!;
+        const m = multiplicity === null ? 1 : multiplicity[i]!;
+        if (m === 0) continue;
+        const w = weight[i]!;
+        const k = code[i]!;
+        count += m;
+        weightSum += w;
+        cellAcc[base + CONFUSION + k]! += w;
+        logLossSum += w * logLoss[i]!;
+        brierSum += w * brier[i]!;
+        const bp = base + binPositiveOffset[i]!;
+        cellAcc[bp]! += w;
+        cellAcc[bp + 1]! += w * (k >> 1);
+        cellAcc[bp + 2]! += w * score[i]!;
+        const bt = base + binTopOffset[i]!;
+        cellAcc[bt]! += w;
+        if (k === 0 || k === 3) cellAcc[bt + 1]! += w;
+        cellAcc[bt + 2]! += w * topConfidence[i]!;
+        if (otherPred !== undefined && otherPred[i] !== pred[i]) flips += w;
+      }
+      cellAcc[base + ROWS] = count;
+      cellAcc[base + WEIGHT] = weightSum;
+      cellAcc[base + LOG_LOSS] = logLossSum;
+      cellAcc[base + BRIER] = brierSum;
+      cellAcc[base + FLIPS] = flips;
     }
   }
 
@@ -474,20 +431,27 @@ export class StatsEngine {
         this.sortedGroupCache.set(order, sortedGroups);
       }
       const sortedLabel = model.sortedLabel;
+      // Partition 0 is everyone (one group): its counts stay in locals, the other partitions go by group id.
+      // Rows drawn 0 times are not skipped: adding 0 changes nothing, and is cheaper than a branch that a
+      // bootstrap's random multiplicities make unpredictable.
+      let negAll = 0;
+      let aucAll = 0;
       for (let k = 0; k < n; k++) {
         const w = rowWeight[order[k]!]!;
-        if (w === 0) continue;
         const o = k * partitionCount;
         const end = o + partitionCount;
         if (sortedLabel[k] === 1) {
-          for (let p = o; p < end; p++) {
+          aucAll += w * negAll;
+          for (let p = o + 1; p < end; p++) {
             const g = sortedGroups[p]!;
             auc[g]! += w * negBelow[g]!;
           }
         } else {
-          for (let p = o; p < end; p++) negBelow[sortedGroups[p]!]! += w;
+          negAll += w;
+          for (let p = o + 1; p < end; p++) negBelow[sortedGroups[p]!]! += w;
         }
       }
+      auc[0] = aucAll;
       for (let g = 0; g < auc.length; g++) groupAcc[g * stride + AUC] = auc[g]!;
       return;
     }
