@@ -4,26 +4,6 @@ import { defined, undefinedBecause, type Estimate } from './estimate.ts';
 import type { Disparity } from './disparities.ts';
 import type { GroupStats } from './stats.ts';
 
-interface Pooled {
-  n: number;
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-}
-
-function pool(stats: readonly GroupStats[]): Pooled {
-  const out: Pooled = { n: 0, tp: 0, fp: 0, tn: 0, fn: 0 };
-  for (const s of stats) {
-    out.n += s.weight;
-    out.tp += s.tp;
-    out.fp += s.fp;
-    out.tn += s.tn;
-    out.fn += s.fn;
-  }
-  return out;
-}
-
 export type Aif360Metric =
   | 'statistical_parity_difference'
   | 'disparate_impact'
@@ -37,48 +17,71 @@ export const AIF360_METRICS: readonly Aif360Metric[] = [
   'average_odds_difference',
 ];
 
+const allFour = (d: Disparity): Record<Aif360Metric, Disparity> => ({
+  statistical_parity_difference: d,
+  disparate_impact: d,
+  aif360_equal_opportunity_difference: d,
+  average_odds_difference: d,
+});
+
+// Straight-line code without closures: this runs for every partition of every bootstrap resample.
 export function aif360Disparities(
   names: readonly string[],
   stats: readonly GroupStats[],
   privileged: string | undefined,
 ): Record<Aif360Metric, Disparity> {
-  const all = (d: Disparity): Record<Aif360Metric, Disparity> => ({
-    statistical_parity_difference: d,
-    disparate_impact: d,
-    aif360_equal_opportunity_difference: d,
-    average_odds_difference: d,
-  });
   const pIdx = privileged === undefined ? -1 : names.indexOf(privileged);
-  if (pIdx < 0) return all(undefinedBecause(`privileged group ${JSON.stringify(privileged)} not found among groups`));
-  if (names.length < 2) return all(undefinedBecause('needs an unprivileged group besides the privileged one'));
-  const p = pool([stats[pIdx]!]);
-  const u = pool(stats.filter((_, i) => i !== pIdx));
+  if (pIdx < 0)
+    return allFour(undefinedBecause(`privileged group ${JSON.stringify(privileged)} not found among groups`));
+  if (names.length < 2) return allFour(undefinedBecause('needs an unprivileged group besides the privileged one'));
+  // P: the privileged group; U: every other group pooled.
+  const p = stats[pIdx]!;
+  const pN = p.weight;
+  const pTp = p.tp;
+  const pFp = p.fp;
+  const pTn = p.tn;
+  const pFn = p.fn;
+  let uN = 0;
+  let uTp = 0;
+  let uFp = 0;
+  let uTn = 0;
+  let uFn = 0;
+  for (let g = 0; g < stats.length; g++) {
+    if (g === pIdx) continue;
+    const s = stats[g]!;
+    uN += s.weight;
+    uTp += s.tp;
+    uFp += s.fp;
+    uTn += s.tn;
+    uFn += s.fn;
+  }
   const pair = ['unprivileged', names[pIdx]!];
-  const sr = (g: Pooled): number => (g.tp + g.fp) / g.n;
-  const tpr = (g: Pooled): number => g.tp / (g.tp + g.fn);
-  const fpr = (g: Pooled): number => g.fp / (g.fp + g.tn);
-  const need = (cond: boolean, reason: string, f: () => number): Disparity =>
-    cond ? { ...defined(f()), pair } : undefinedBecause(reason);
-  const haveRows = p.n > 0 && u.n > 0;
-  const havePos = p.tp + p.fn > 0 && u.tp + u.fn > 0;
-  const haveNeg = p.fp + p.tn > 0 && u.fp + u.tn > 0;
+  const haveRows = pN > 0 && uN > 0;
+  const havePos = pTp + pFn > 0 && uTp + uFn > 0;
+  const haveNeg = pFp + pTn > 0 && uFp + uTn > 0;
+  const srP = (pTp + pFp) / pN;
+  const srU = (uTp + uFp) / uN;
+  const tprP = pTp / (pTp + pFn);
+  const tprU = uTp / (uTp + uFn);
+  const fprP = pFp / (pFp + pTn);
+  const fprU = uFp / (uFp + uTn);
   return {
     // statistical parity difference = SR_U − SR_P
-    statistical_parity_difference: need(haveRows, 'empty group', () => sr(u) - sr(p)),
+    statistical_parity_difference: haveRows ? { value: srU - srP, pair } : undefinedBecause('empty group'),
     // disparate impact = SR_U / SR_P (not folded; can exceed 1)
-    disparate_impact: need(
-      haveRows && sr(p) > 0,
-      'privileged selection rate is 0: disparate impact is x/0',
-      () => sr(u) / sr(p),
-    ),
+    disparate_impact:
+      haveRows && srP > 0
+        ? { value: srU / srP, pair }
+        : undefinedBecause('privileged selection rate is 0: disparate impact is x/0'),
     // equal opportunity difference = TPR_U − TPR_P
-    aif360_equal_opportunity_difference: need(havePos, 'a side has no positives (y = 1)', () => tpr(u) - tpr(p)),
+    aif360_equal_opportunity_difference: havePos
+      ? { value: tprU - tprP, pair }
+      : undefinedBecause('a side has no positives (y = 1)'),
     // average odds difference = ½[(FPR_U − FPR_P) + (TPR_U − TPR_P)]
-    average_odds_difference: need(
-      havePos && haveNeg,
-      'a side has no positives or no negatives',
-      () => 0.5 * (fpr(u) - fpr(p) + (tpr(u) - tpr(p))),
-    ),
+    average_odds_difference:
+      havePos && haveNeg
+        ? { value: 0.5 * (fprU - fprP + (tprU - tprP)), pair }
+        : undefinedBecause('a side has no positives or no negatives'),
   };
 }
 

@@ -137,10 +137,18 @@ export function maximumOverGroups(names: readonly string[], values: readonly Est
   return withExcluded({ ...defined(max.value), pair: [max.name] }, excluded);
 }
 
+/** Items of `a`, then those of `b` not already listed (a Set union, without the Set: these lists are tiny). */
+function union(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const x of a) if (!out.includes(x)) out.push(x);
+  for (const x of b) if (!out.includes(x)) out.push(x);
+  return out;
+}
+
 const mergeExcluded = (a: Disparity, b: Disparity): string[] => {
   if (a.excluded === undefined) return b.excluded ?? [];
   if (b.excluded === undefined) return a.excluded;
-  return [...new Set([...a.excluded, ...b.excluded])];
+  return union(a.excluded, b.excluded);
 };
 
 export interface GenericDisparities {
@@ -246,18 +254,18 @@ export function equalizedOdds(
   if (tpr.value === undefined) return undefinedBecause(`true_positive_rate disparity undefined: ${tpr.reason}`);
   if (fpr.value === undefined) return undefinedBecause(`false_positive_rate disparity undefined: ${fpr.reason}`);
   const excluded = mergeExcluded(tpr, fpr);
+  let out: Disparity;
   if (agg === 'mean') {
-    const pair = [...new Set([...(tpr.pair ?? []), ...(fpr.pair ?? [])])];
-    return withExcluded({ ...defined((tpr.value + fpr.value) / 2), pair }, excluded);
-  }
-  const tprWorse = kind === 'difference' ? tpr.value >= fpr.value : tpr.value <= fpr.value;
-  const chosen = tprWorse ? tpr : fpr;
-  return withExcluded(
-    {
-      ...defined(chosen.value!),
+    out = { value: (tpr.value + fpr.value) / 2, pair: union(tpr.pair ?? [], fpr.pair ?? []) };
+  } else {
+    const tprWorse = kind === 'difference' ? tpr.value >= fpr.value : tpr.value <= fpr.value;
+    const chosen = tprWorse ? tpr : fpr;
+    out = {
+      value: chosen.value!,
       pair: chosen.pair ?? [],
       component: tprWorse ? 'true_positive_rate' : 'false_positive_rate',
-    },
-    excluded,
-  );
+    };
+  }
+  if (excluded.length > 0) out.excluded = excluded;
+  return out;
 }

@@ -18,11 +18,9 @@ export function rate(num: number, den: number, reason: string, fairlearnCompat =
 
 /** Applies `fn` to defined inputs; otherwise passes the first reason on. */
 export function combine(inputs: Estimate[], fn: (...values: number[]) => number): Estimate {
-  const values: number[] = [];
-  for (const input of inputs) {
-    if (input.value === undefined) return input;
-    values.push(input.value);
-  }
-  const value = fn(...values);
+  for (const input of inputs) if (input.value === undefined) return input;
+  // Two inputs is every caller in the bootstrap's hot path: no array of values, no spread call.
+  const value =
+    inputs.length === 2 ? fn(inputs[0]!.value!, inputs[1]!.value!) : fn(...inputs.map((input) => input.value!));
   return Number.isFinite(value) ? { value } : { value: undefined, reason: `not finite (${value})` };
 }

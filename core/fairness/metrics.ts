@@ -95,6 +95,8 @@ export function rocAuc(stats: GroupStats): Estimate {
   return defined(stats.aucNumerator / (p * n));
 }
 
+const mean2 = (a: number, b: number): number => (a + b) / 2;
+
 export function groupMetrics(
   stats: GroupStats,
   options: MetricOptions = DEFAULT_METRIC_OPTIONS,
@@ -110,7 +112,7 @@ export function groupMetrics(
     base_rate: rate(tp + fn, n, NO_ROWS), // AIF360 base_rate: P(y = 1)
     selection_rate: rate(tp + fp, n, NO_ROWS), // Fairlearn selection_rate: P(ŷ = 1)
     accuracy: rate(tp + tn, n, NO_ROWS), // scikit-learn accuracy_score
-    balanced_accuracy: combine([tpr, tnr], (a, b) => (a + b) / 2), // scikit-learn balanced_accuracy_score: (TPR + TNR) / 2
+    balanced_accuracy: combine([tpr, tnr], mean2), // scikit-learn balanced_accuracy_score: (TPR + TNR) / 2
     true_positive_rate: tpr,
     false_positive_rate: rate(fp, fp + tn, NO_NEGATIVES, compat), // Fairlearn false_positive_rate: FP / (FP + TN)
     true_negative_rate: tnr,

@@ -58,6 +58,13 @@ function genericKeys(m: string): [string, string, string, string] {
 /** Reference-comparison metrics per group (candidate snapshot only). */
 export const COMPARISON_GROUP_METRICS = ['accuracy_drop', 'excess_accuracy_gap', 'flip_rate'] as const;
 
+/** One metric across groups (a module-level function: a closure here would be re-created every resample). */
+function column(groups: readonly MetricRecord[], m: string): Estimate[] {
+  const out = new Array<Estimate>(groups.length);
+  for (let g = 0; g < groups.length; g++) out[g] = groups[g]![m]!;
+  return out;
+}
+
 function metricsOf(stats: GroupStats, ctx: SnapshotContext): MetricRecord {
   const record: MetricRecord = groupMetrics(stats, ctx.metricOptions);
   for (const c of ctx.custom) record[c.key] = c.compute(stats);
@@ -72,11 +79,10 @@ function disparitiesOf(
   privileged: string | undefined,
   ctx: SnapshotContext,
 ): Record<string, Disparity> {
-  const column = (m: string): Estimate[] => groups.map((g) => g[m]!);
   const out: Record<string, Disparity> = {};
   const bases = disparityBaseMetrics(ctx.custom);
   const generic: Record<string, GenericDisparities> = {};
-  for (const m of bases) generic[m] = genericDisparities(names, column(m), overall[m]!);
+  for (const m of bases) generic[m] = genericDisparities(names, column(groups, m), overall[m]!);
   const sr = generic['selection_rate']!;
   const tpr = generic['true_positive_rate']!;
   const fpr = generic['false_positive_rate']!;
@@ -97,7 +103,7 @@ function disparitiesOf(
   out['equal_opportunity_difference_to_overall'] = tpr.diffAll;
   out['equal_opportunity_ratio'] = tpr.ratio;
   out['equal_opportunity_ratio_to_overall'] = tpr.ratioAll;
-  out['worst_group_accuracy'] = minimumOverGroups(names, column('accuracy'));
+  out['worst_group_accuracy'] = minimumOverGroups(names, column(groups, 'accuracy'));
   out['ece_gap'] = generic['ece']!.diff;
   const aif = aif360Disparities(names, stats, privileged);
   out['statistical_parity_difference'] = aif.statistical_parity_difference;
@@ -136,6 +142,7 @@ export function modelSnapshot(stats: PartitionStats, ctx: SnapshotContext): Snap
 }
 
 const accuracyOf = (s: GroupStats): Estimate => rate(s.tp + s.tn, s.weight, 'empty group (no rows)');
+const difference = (a: number, b: number): number => a - b;
 
 /**
  * Adds reference comparisons to the candidate snapshot, in place:
@@ -151,7 +158,7 @@ export function addReferenceComparisons(
 ): void {
   const overallDrop = combine(
     [accuracyOf(referenceStats.groups[0]![0]!), accuracyOf(candidateStats.groups[0]![0]!)],
-    (r, c) => r - c,
+    difference,
   );
   const overallCand = candidateStats.groups[0]![0]!;
   candidate.overall['accuracy_drop'] = overallDrop;
@@ -161,16 +168,16 @@ export function addReferenceComparisons(
     const snap = candidate.partitions[p - 1]!;
     const cand = candidateStats.groups[p]!;
     const ref = referenceStats.groups[p]!;
-    snap.groups.forEach((record, g) => {
-      const drop = combine([accuracyOf(ref[g]!), accuracyOf(cand[g]!)], (r, c) => r - c);
+    for (let g = 0; g < snap.groups.length; g++) {
+      const record = snap.groups[g]!;
+      const drop = combine([accuracyOf(ref[g]!), accuracyOf(cand[g]!)], difference);
       record['accuracy_drop'] = drop;
-      record['excess_accuracy_gap'] = combine([drop, overallDrop], (d, o) => d - o);
+      record['excess_accuracy_gap'] = combine([drop, overallDrop], difference);
       record['flip_rate'] = rate(cand[g]!.flips, cand[g]!.weight, 'empty group (no rows)');
-    });
-    const column = (m: string): Estimate[] => snap.groups.map((r) => r[m]!);
-    snap.disparities['max_accuracy_drop'] = maximumOverGroups(names, column('accuracy_drop'));
-    snap.disparities['max_excess_accuracy_gap'] = maximumOverGroups(names, column('excess_accuracy_gap'));
-    snap.disparities['max_flip_rate'] = maximumOverGroups(names, column('flip_rate'));
+    }
+    snap.disparities['max_accuracy_drop'] = maximumOverGroups(names, column(snap.groups, 'accuracy_drop'));
+    snap.disparities['max_excess_accuracy_gap'] = maximumOverGroups(names, column(snap.groups, 'excess_accuracy_gap'));
+    snap.disparities['max_flip_rate'] = maximumOverGroups(names, column(snap.groups, 'flip_rate'));
   }
 }
 
