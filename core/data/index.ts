@@ -6,7 +6,9 @@
  * - `loadDataset(specFile | { spec, baseDir }, { sourceBytes? })` → EncodedDataset: Float32Array
  *   feature matrices per split (row-major, with shape), Uint8Array labels, group codes per sensitive
  *   attribute, feature names, the fitted encoder, and rawSha256 / specSha256 / datasetId.
- * - `encodeCsv(dataset, bytes, file)` encodes new rows (e.g. a monitoring batch) exactly like the training data.
+ * - `encodeCsv(dataset, bytes, file)` encodes new rows (labels optional) exactly like the training data;
+ *   `encodeBatch(dataset, bytes, file)` (batch.ts) does the same for a labelled batch, with the data set's drop
+ *   rules and sensitive groups, as deployment audits need.
  * - `serializeDataset(ds)` / `deserializeDataset(bytes)`: deterministic bytes for the artifact store.
  * - Bad input throws `DataError` with file, line, column and a fix.
  * See docs/data-and-models.md.
@@ -18,6 +20,7 @@ import { encodeRows } from './encode.ts';
 import type { FeatureMatrix } from './matrix.ts';
 import { locate, poolTables } from './table.ts';
 
+export { encodeBatch, type EncodedBatch } from './batch.ts';
 export { parseCsv, maybeGunzip, type CsvDialect, type CsvTable } from './csv.ts';
 export { SPLIT_NAMES, groupLabels, type EncodedDataset, type EncodedSplit, type SensitiveAttribute, type SourceDigest, type SplitName } from './dataset.ts';
 export { bucketLabels, groupOf, labelOf, parseNumber } from './derive.ts';

@@ -37,6 +37,61 @@ function resolveFeatureColumns(spec: DatasetSpec, table: PooledTable): FeatureCo
   return { categorical: categoricalColumns, numeric: numericColumns };
 }
 
+/** Where the label and each sensitive attribute (spec order) sit in a table. */
+export interface LabelAndGroupColumns {
+  label: number;
+  sensitive: number[];
+}
+
+/** Finds the label and sensitive columns (DataError when one does not exist) and checks the group derivations. */
+export function labelAndGroupColumns(spec: DatasetSpec, table: PooledTable, specFile: string): LabelAndGroupColumns {
+  const label = columnIndex(table, spec.label.column, 'label');
+  const sensitive = spec.sensitive.map((s) => {
+    checkDerivation(s.derive, { file: specFile, column: s.column });
+    return columnIndex(table, s.column, `sensitive attribute '${s.name}'`);
+  });
+  return { label, sensitive };
+}
+
+/** The rows the drop rules keep, with each one's label and group names. */
+export interface LabelledRows {
+  /** Table positions of the kept rows, in table order. */
+  kept: number[];
+  /** 1 = positive class, per kept row. */
+  labels: Uint8Array;
+  /** Per sensitive attribute (spec order): each kept row's group name. */
+  groupNames: string[][];
+}
+
+/**
+ * Applies `drop.missingIn`, then maps each kept row's label to 0/1 and its sensitive values to group names.
+ * The one path every labelled row takes, whether it is loaded with the data set or arrives later in a batch.
+ */
+export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: LabelAndGroupColumns): LabelledRows {
+  const missing = new Set(spec.dialect.missing);
+  const dropCols = spec.drop.missingIn === 'any' ? table.columns.map((_, i) => i) : spec.drop.missingIn.map((c) => columnIndex(table, c, 'drop.missingIn'));
+  const kept: number[] = [];
+  for (let r = 0; r < table.rows.length; r++) {
+    const row = table.rows[r]!;
+    if (!dropCols.some((c) => missing.has(row[c]!))) kept.push(r);
+  }
+
+  const labels = new Uint8Array(kept.length);
+  const groupNames: string[][] = spec.sensitive.map(() => new Array<string>(kept.length));
+  kept.forEach((r, i) => {
+    const row = table.rows[r]!;
+    const rawLabel = row[columns.label]!;
+    if (missing.has(rawLabel)) throw new DataError('the label is missing.', locate(table, r, spec.label.column), 'add the label column to drop.missingIn.');
+    labels[i] = labelOf(spec.label, rawLabel, locate(table, r, spec.label.column));
+    spec.sensitive.forEach((s, k) => {
+      const raw = row[columns.sensitive[k]!]!;
+      if (missing.has(raw)) throw new DataError(`the sensitive attribute '${s.name}' is missing.`, locate(table, r, s.column), `add '${s.column}' to drop.missingIn.`);
+      groupNames[k]![i] = groupOf(s.derive, raw, locate(table, r, s.column));
+    });
+  });
+  return { kept, labels, groupNames };
+}
+
 /** Reads, hashes, parses and encodes a data set described by a spec file, a loaded spec, or a spec object (with `baseDir`). */
 export async function loadDataset(input: string | LoadedDatasetSpec, options: LoadDatasetOptions = {}): Promise<EncodedDataset> {
   const loaded = typeof input === 'string' ? await loadDatasetSpec(input) : { ...input, spec: parseDatasetSpec(input.spec, input.file) };
@@ -65,36 +120,11 @@ export async function loadDataset(input: string | LoadedDatasetSpec, options: Lo
   const rawHash = rawSha256(digests);
 
   // 2. Columns the spec names must exist.
-  const labelCol = columnIndex(table, spec.label.column, 'label');
-  const sensitiveCols = spec.sensitive.map((s) => {
-    checkDerivation(s.derive, { file: loaded.file ?? 'dataset spec', column: s.column });
-    return columnIndex(table, s.column, `sensitive attribute '${s.name}'`);
-  });
+  const columns = labelAndGroupColumns(spec, table, loaded.file ?? 'dataset spec');
   const featureColumns = resolveFeatureColumns(spec, table);
-  const missing = new Set(spec.dialect.missing);
 
-  // 3. Rows to drop.
-  const dropCols = spec.drop.missingIn === 'any' ? table.columns.map((_, i) => i) : spec.drop.missingIn.map((c) => columnIndex(table, c, 'drop.missingIn'));
-  const kept: number[] = [];
-  for (let r = 0; r < table.rows.length; r++) {
-    const row = table.rows[r]!;
-    if (!dropCols.some((c) => missing.has(row[c]!))) kept.push(r);
-  }
-
-  // 4. Labels and groups per kept row.
-  const labels = new Uint8Array(kept.length);
-  const groupNames: string[][] = spec.sensitive.map(() => new Array<string>(kept.length));
-  kept.forEach((r, i) => {
-    const row = table.rows[r]!;
-    const rawLabel = row[labelCol]!;
-    if (missing.has(rawLabel)) throw new DataError('the label is missing.', locate(table, r, spec.label.column), 'add the label column to drop.missingIn.');
-    labels[i] = labelOf(spec.label, rawLabel, locate(table, r, spec.label.column));
-    spec.sensitive.forEach((s, k) => {
-      const raw = row[sensitiveCols[k]!]!;
-      if (missing.has(raw)) throw new DataError(`the sensitive attribute '${s.name}' is missing.`, locate(table, r, s.column), `add '${s.column}' to drop.missingIn.`);
-      groupNames[k]![i] = groupOf(s.derive, raw, locate(table, r, s.column));
-    });
-  });
+  // 3–4. Rows to drop; labels and groups per kept row.
+  const { kept, labels, groupNames } = labelledRows(spec, table, columns);
   const sensitive = spec.sensitive.map((s, k) => {
     const observed = new Set(groupNames[k]);
     const declared = declaredGroups(s.derive);
