@@ -76,6 +76,14 @@ export class MemoryStore implements BlobStore {
     return object === undefined ? undefined : { sha256: object.sha256, bytes: object.bytes.byteLength };
   }
 
+  /** Keys under a prefix in key order, as ArtifactStore.list returns them (S3 lists in UTF-8 byte order). */
+  async list(prefix: string): Promise<{ key: string; bytes: number }[]> {
+    return [...this.objects]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, object]) => ({ key, bytes: object.bytes.byteLength }));
+  }
+
   /** Object bytes by key (test inspection). */
   bytesAt(key: string): Uint8Array {
     const object = this.objects.get(key);
