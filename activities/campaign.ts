@@ -17,7 +17,11 @@ export function toActivityFailure(step: string, err: unknown): unknown {
   if (error instanceof z.ZodError) return nonRetryable('InvalidInput', z.prettifyError(error));
   if (error instanceof InvalidObjectKeyError) return nonRetryable('InvalidInput');
   if (error.name === 'DataError') return nonRetryable('DataError');
-  if (['RubricError', 'FairnessInputError', 'ModelImportError', 'CampaignInputError'].includes(error.name)) {
+  if (
+    ['RubricError', 'FairnessInputError', 'ModelImportError', 'CampaignInputError', 'DeploymentError'].includes(
+      error.name,
+    )
+  ) {
     return nonRetryable('InvalidInput');
   }
   // The step saw its cancellation signal: report it as such, so Temporal records a cancellation.

@@ -1,5 +1,6 @@
 import type { ArtifactStore } from '../core/storage/index.ts';
 import { createCampaignActivities } from './campaign.ts';
+import { createMonitorActivities } from './monitor.ts';
 import { createReportActivities } from './report.ts';
 import { createStorageActivities } from './storage.ts';
 
@@ -9,6 +10,7 @@ export function createActivities(deps: { store: ArtifactStore }) {
     ...createStorageActivities(deps.store),
     ...createCampaignActivities(deps.store),
     ...createReportActivities(deps.store),
+    ...createMonitorActivities(deps.store),
   };
 }
 

@@ -565,13 +565,13 @@ function ceagTerm(
 const ACTIVATION_RANGES_KEY = 'fairshrinkActivationRanges';
 
 /** P(y = 1) of some rows, by the model loaded from a checkpoint. */
-type Predict = (x: FeatureMatrix) => Float32Array;
+export type Predict = (x: FeatureMatrix) => Float32Array;
 
 /**
  * Loads a checkpoint's model and lends `use` its predictor: tfjs, or the plain-array fake-quant forward pass when the
  * checkpoint quantizes activations. The model is disposed afterwards.
  */
-async function withPredictor<T>(
+export async function withPredictor<T>(
   store: BlobStore,
   checkpoint: CheckpointRef,
   use: (predict: Predict, forward: 'tfjs' | 'fake-quant') => Promise<T>,

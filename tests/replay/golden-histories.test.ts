@@ -13,13 +13,14 @@ describe('golden histories replay against the current workflow code', () => {
     expect(goldens.map((g) => g.name)).toEqual(
       // Three generations of campaign histories must replay: campaign-german-pass and -rollback from
       // before DASHBOARD_PATCH, campaign-german-pass-dashboard from before LOCAL_BOOKKEEPING_PATCH,
-      // and campaign-german-pass-local with both.
+      // and campaign-german-pass-local with both; monitor-rollback is a deployment audit that rolled back.
       expect.arrayContaining([
         'stack-check-golden',
         'campaign-german-pass',
         'campaign-german-rollback',
         'campaign-german-pass-dashboard',
         'campaign-german-pass-local',
+        'monitor-rollback',
       ]),
     );
   });
