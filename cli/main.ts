@@ -60,6 +60,14 @@ const commands: Record<string, Command> = {
     summary: 'write (audit <id> --out dir) or check (audit verify dir) an audit bundle',
     run: async (a, io, ctx) => (await import('./commands/audit.ts')).auditCommand(a, io, ctx),
   },
+  promote: {
+    summary: "put a finished campaign's model into service as the next version of a deployment",
+    run: async (a, io, ctx) => (await import('./commands/deploy.ts')).promoteCommand(a, io, ctx),
+  },
+  monitor: {
+    summary: 're-audit a deployment (add-batch | run | schedule | unschedule | status), rolling back on failure',
+    run: async (a, io, ctx) => (await import('./commands/deploy.ts')).monitorCommand(a, io, ctx),
+  },
   demo: { summary: 'run the demo campaign (UCI Adult, 4 gated milestones, int8) on the local stack', run: demoCommand },
   evaluate: { summary: 'fairness report (and rubric gate) for a predictions CSV', run: evaluate },
   report: {

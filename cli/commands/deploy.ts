@@ -1,0 +1,396 @@
+// `fairshrink promote` and `fairshrink monitor ...`: put a campaign's model into service as a versioned
+// deployment, upload labelled batches, re-audit the serving model (once, or on a Temporal Schedule), and
+// show a deployment's versions, audits and incidents. The audits themselves run in workers
+// (workflows/monitor.ts); these commands only talk to Temporal and S3.
+import { readFile } from 'node:fs/promises';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { batchKey } from '../../core/monitoring/audit.ts';
+import { DEFAULT_MONITOR_POLICY, type MonitorPolicy } from '../../core/monitoring/contracts.ts';
+import { deploymentFromCampaign, readCampaignDataset } from '../../core/monitoring/promotion.ts';
+import {
+  currentVersion,
+  listEvents,
+  listIncidents,
+  listVersions,
+  promote,
+  validateDeploymentName,
+} from '../../core/monitoring/registry.ts';
+import { parseRubricText } from '../../core/config/rubric.ts';
+import { sha256Hex } from '../../core/data/hash.ts';
+import { parseJsonBytes } from '../../core/campaign/store.ts';
+import type { CampaignResult } from '../../workflows/campaign.ts';
+import { monitorDeployment, type MonitorInput, type MonitorResult } from '../../workflows/monitor.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
+import {
+  CampaignCommandError,
+  campaignIdArgument,
+  campaignInputOf,
+  commonFlags,
+  describeCampaign,
+  openStore,
+  parseCommandArgs,
+  reportingFailures,
+  withCampaignClient,
+  type CommandContext,
+} from './campaign.ts';
+
+export const promoteHelp = `fairshrink promote <campaignId> --name <deployment> [--model final|baseline]
+                   [--rubric <rubric.yaml>] [--note <text>] [--by <name>] [--json]
+
+Put a finished campaign's model into service as the next version of a deployment
+(deployments/<name>/v<N>.json in S3, immutable; current.json points to it). The record keeps what a
+later audit needs to judge the model the same way: checkpoint, dense reference, encoded data set,
+rubric, evaluation plan, and the model's report at promotion. Earlier versions stay; promoting the
+version that already serves again changes nothing.
+
+  --model final     the campaign's final model (default); baseline: its dense model
+  --rubric file     judge audits with this rubric instead of the campaign's
+
+Exit codes: 0 promoted (or already current), 1 Temporal or S3 unreachable, 2 bad usage, no such
+campaign, or a campaign that did not finish.
+
+Examples:
+  fairshrink promote german-pass-3f2a9c1d0b7e --name credit-scoring --by ana --note "Q4 release"
+  fairshrink promote german-pass-3f2a9c1d0b7e --name credit-scoring --model baseline`;
+
+export const monitorHelp = `fairshrink monitor <subcommand> <deployment> [flags]
+
+Re-audits of a deployment: each audit scores the serving model on the newest labelled batch, applies
+the deployment's rubric, measures drift against the data the model was promoted on (feature PSI and
+KS, group mix, metric drift with CIs) and, when the audit fails, rolls the deployment back to its
+previous known-good version (policy rollback) or only records an incident (policy alert).
+
+  add-batch <deployment> <file.csv>   upload a labelled batch (same columns as the data set)
+  run <deployment>                    audit now and wait for the outcome
+  schedule <deployment> --every <d>   audit periodically (a Temporal Schedule, id monitor-<deployment>)
+  unschedule <deployment>             delete that schedule (audits and records stay)
+  status <deployment>                 serving version, versions, recent audits and incidents
+
+Flags (run, schedule): --policy rollback|alert (default rollback), --fail-on-drift (drift alone
+fails an audit), --psi <x> (feature and group-mix PSI threshold, default 0.25).
+Durations: 30s, 15m, 6h, 1d.
+
+Exit codes: 0 done (run: the audit passed), 1 the audit failed (run) or Temporal/S3 unreachable,
+2 bad usage or no such deployment.
+
+Examples:
+  fairshrink monitor add-batch credit-scoring batches/2026-11.csv
+  fairshrink monitor run credit-scoring
+  fairshrink monitor schedule credit-scoring --every 1d --policy rollback
+  fairshrink monitor status credit-scoring --json`;
+
+const scheduleIdOf = (deployment: string): string => `monitor-${deployment}`;
+
+const defaultActor = (): string => process.env.FAIRSHRINK_USER || process.env.USER || 'unknown';
+
+function deploymentName(value: string | undefined, command: string): string {
+  if (value === undefined) throw new UsageError(`${command} needs a deployment name`, `fairshrink monitor --help`);
+  try {
+    return validateDeploymentName(value);
+  } catch (err) {
+    throw new UsageError((err as Error).message, 'names use lower-case letters, digits and "-", e.g. credit-scoring');
+  }
+}
+
+// ---- promote ---------------------------------------------------------------------------------
+
+export async function promoteCommand(argv: string[], io: CliIo, context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('promote', argv, {
+    ...commonFlags,
+    name: { type: 'string' },
+    model: { type: 'string' },
+    rubric: { type: 'string' },
+    note: { type: 'string' },
+    by: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout(promoteHelp);
+    return EXIT.ok;
+  }
+  const campaignId = campaignIdArgument('promote', positionals, 'fairshrink promote <campaignId> --name <deployment>');
+  if (values.name === undefined) {
+    throw new UsageError('promote needs --name <deployment>', `fairshrink promote ${campaignId} --name credit-scoring`);
+  }
+  const name = deploymentName(values.name, 'promote');
+  const model = values.model ?? 'final';
+  if (model !== 'final' && model !== 'baseline') {
+    throw new UsageError(
+      `--model must be final or baseline, got "${model}"`,
+      `fairshrink promote ${campaignId} --name ${name} --model final`,
+    );
+  }
+  const rubric =
+    values.rubric === undefined ? undefined : parseRubricText(await readText(values.rubric, '--rubric'), values.rubric);
+  return reportingFailures(io, context, () =>
+    withCampaignClient(async (c) => {
+      const { handle, description } = await describeCampaign(c, campaignId);
+      if (description.status.name !== 'COMPLETED') {
+        throw new CampaignCommandError(
+          `campaign ${campaignId} is ${description.status.name.toLowerCase()}: only a finished campaign can be promoted`,
+          `\`fairshrink watch ${campaignId}\` follows it to the end`,
+          EXIT.usage,
+        );
+      }
+      const result = (await handle.result()) as CampaignResult;
+      const campaign = await campaignInputOf(c, campaignId);
+      const store = openStore(c.settings);
+      const lineage = parseJsonBytes<unknown>(await store.get(result.lineage), result.lineage.uri);
+      const chosen = model === 'baseline' ? { ...result, final: result.baseline } : result;
+      const record = deploymentFromCampaign({
+        campaign: rubric === undefined ? campaign : { ...campaign, rubric },
+        result: chosen,
+        lineage,
+        dataset: await readCampaignDataset(store, campaign),
+        name,
+        promotedBy: values.by ?? defaultActor(),
+        note: values.note ?? '',
+      });
+      const promoted = await promote(store, record, new Date().toISOString());
+      const v = promoted.version;
+      if (values.json) io.stdout(JSON.stringify({ ...promoted, ref: promoted.ref }, null, 2));
+      else {
+        io.stdout(
+          promoted.alreadyCurrent
+            ? `${name} v${v.version} already serves ${v.source.campaignId} ${v.checkpoint.stepKey}; nothing changed`
+            : `promoted ${campaignId} ${v.checkpoint.stepKey} (${(v.checkpoint.sparsity * 100).toFixed(1)}% sparse${v.checkpoint.int8 ? ', int8' : ''}) as ${name} v${v.version}; it serves now`,
+        );
+        io.stdout(`record: ${promoted.ref.uri}  sha256 ${promoted.ref.sha256}`);
+      }
+      return EXIT.ok;
+    }),
+  );
+}
+
+async function readText(file: string, flag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(err as Error).message}`, 'check the path');
+  }
+}
+
+// ---- monitor ---------------------------------------------------------------------------------
+
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function parseEvery(value: string | undefined): number {
+  if (value === undefined)
+    throw new UsageError('schedule needs --every <duration>', 'e.g. --every 1d (30s, 15m, 6h, 1d)');
+  const match = DURATION.exec(value);
+  const ms = match === null ? NaN : Number(match[1]) * UNIT_MS[match[2]!]!;
+  if (!(ms >= 10_000)) {
+    throw new UsageError(
+      `--every "${value}": give a duration of at least 10s, as 30s, 15m, 6h or 1d`,
+      'e.g. --every 1d',
+    );
+  }
+  return ms;
+}
+
+function policyOf(values: { policy?: string; 'fail-on-drift'?: boolean; psi?: string }): MonitorPolicy {
+  const onFail = values.policy ?? DEFAULT_MONITOR_POLICY.onFail;
+  if (onFail !== 'rollback' && onFail !== 'alert') {
+    throw new UsageError(`--policy must be rollback or alert, got "${onFail}"`, '--policy rollback');
+  }
+  const psi = values.psi === undefined ? DEFAULT_MONITOR_POLICY.drift.featurePsi : Number(values.psi);
+  if (!(psi > 0)) throw new UsageError(`--psi must be a positive number, got "${values.psi}"`, '--psi 0.25');
+  return { onFail, drift: { featurePsi: psi, groupMixPsi: psi, failOnDrift: values['fail-on-drift'] === true } };
+}
+
+export async function monitorCommand(argv: string[], io: CliIo, context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('monitor', argv, {
+    ...commonFlags,
+    every: { type: 'string' },
+    policy: { type: 'string' },
+    'fail-on-drift': { type: 'boolean' },
+    psi: { type: 'string' },
+    paused: { type: 'boolean' },
+  });
+  const [sub, nameArg, ...rest] = positionals;
+  if (values.help || sub === undefined) {
+    io.stdout(monitorHelp);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const subcommands = ['add-batch', 'run', 'schedule', 'unschedule', 'status'];
+  if (!subcommands.includes(sub)) {
+    throw new UsageError(`unknown monitor subcommand "${sub}"`, `one of: ${subcommands.join(', ')}`);
+  }
+  const name = deploymentName(nameArg, `monitor ${sub}`);
+  if (sub === 'add-batch' && rest.length !== 1) {
+    throw new UsageError('add-batch needs one CSV file', `fairshrink monitor add-batch ${name} batch.csv`);
+  }
+  if (sub !== 'add-batch' && rest.length > 0) {
+    throw new UsageError(`unexpected argument "${rest[0]}"`, `fairshrink monitor ${sub} ${name}`);
+  }
+  const policy = policyOf(values);
+  const every = sub === 'schedule' ? parseEvery(values.every) : undefined;
+  const batchBytes = sub === 'add-batch' ? await readBytes(rest[0]!) : undefined;
+
+  return reportingFailures(io, context, () =>
+    withCampaignClient(async (c) => {
+      const store = openStore(c.settings);
+      const current = await currentVersion(store, name).catch((err: Error) => {
+        throw new CampaignCommandError(err.message, `fairshrink promote <campaignId> --name ${name}`, EXIT.usage);
+      });
+      if (sub === 'add-batch') {
+        const sha256 = sha256Hex(batchBytes!);
+        const key = await batchKey(store, name, sha256);
+        const ref = await store.put(key, batchBytes!, { contentType: 'text/csv' });
+        if (values.json) io.stdout(JSON.stringify({ key, ref }, null, 2));
+        else io.stdout(`batch ${key} (${ref.bytes} bytes, sha256 ${ref.sha256.slice(0, 12)}…) uploaded for ${name}`);
+        return EXIT.ok;
+      }
+      if (sub === 'run') {
+        const input: MonitorInput = { deployment: name, policy };
+        const handle = await c.client.workflow.start(monitorDeployment, {
+          taskQueue: c.settings.temporal.taskQueue,
+          workflowId: `monitor-${name}-manual-${Date.now().toString(36)}`,
+          args: [input],
+        });
+        if (!values.json) io.stdout(`auditing ${name} v${current.version.version} (workflow ${handle.workflowId}) …`);
+        let result: MonitorResult;
+        try {
+          result = await handle.result();
+        } catch (err) {
+          if (err instanceof WorkflowFailedError) {
+            throw new CampaignCommandError(
+              `the audit of ${name} failed to run: ${(err.cause as Error | undefined)?.message ?? err.message}`,
+              `\`fairshrink monitor status ${name}\`; is a worker running (\`fairshrink worker\`)?`,
+            );
+          }
+          throw err;
+        }
+        if (values.json) io.stdout(JSON.stringify(result, null, 2));
+        else io.stdout(describeMonitorResult(result));
+        return result.audit.status === 'fail' ? EXIT.failed : EXIT.ok;
+      }
+      if (sub === 'schedule') {
+        const scheduleId = scheduleIdOf(name);
+        const input: MonitorInput = { deployment: name, policy };
+        const options = {
+          spec: { intervals: [{ every: every! }] },
+          action: {
+            type: 'startWorkflow' as const,
+            workflowType: monitorDeployment,
+            workflowId: `monitor-${name}`,
+            taskQueue: c.settings.temporal.taskQueue,
+            args: [input] as [MonitorInput],
+          },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+          state: { paused: values.paused === true, note: `re-audits of deployment ${name}` },
+        };
+        const existing = c.client.schedule.getHandle(scheduleId);
+        let updated = false;
+        try {
+          await existing.describe();
+          await existing.update((prev) => ({
+            ...prev,
+            spec: options.spec,
+            action: options.action,
+            policies: options.policies,
+          }));
+          updated = true;
+        } catch (err) {
+          if (!(err instanceof ScheduleNotFoundError)) throw err;
+          await c.client.schedule.create({ scheduleId, ...options });
+        }
+        const summary = { scheduleId, every: every! / 1000, policy, updated };
+        if (values.json) io.stdout(JSON.stringify(summary, null, 2));
+        else
+          io.stdout(
+            `${updated ? 'updated' : 'created'} schedule ${scheduleId}: audit ${name} every ${values.every} (policy ${policy.onFail}${policy.drift.failOnDrift ? ', drift fails' : ''})`,
+          );
+        return EXIT.ok;
+      }
+      if (sub === 'unschedule') {
+        try {
+          await c.client.schedule.getHandle(scheduleIdOf(name)).delete();
+        } catch (err) {
+          if (err instanceof ScheduleNotFoundError) {
+            throw new CampaignCommandError(
+              `deployment ${name} has no schedule`,
+              `fairshrink monitor schedule ${name} --every 1d`,
+              EXIT.usage,
+            );
+          }
+          throw err;
+        }
+        io.stdout(
+          values.json
+            ? JSON.stringify({ deleted: scheduleIdOf(name) })
+            : `deleted schedule ${scheduleIdOf(name)}; audits and records stay`,
+        );
+        return EXIT.ok;
+      }
+      // status
+      const [versions, events, incidents] = await Promise.all([
+        listVersions(store, name),
+        listEvents(store, name),
+        listIncidents(store, name),
+      ]);
+      let schedule: { every: string; paused: boolean; next: string | null } | null = null;
+      try {
+        const d = await c.client.schedule.getHandle(scheduleIdOf(name)).describe();
+        const interval = d.spec.intervals?.[0]?.every;
+        schedule = {
+          every: interval === undefined ? '?' : `${Number(interval) / 1000}s`,
+          paused: d.state.paused,
+          next: d.info.nextActionTimes[0]?.toISOString() ?? null,
+        };
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
+      const status = { deployment: name, current: current.pointer, versions, events, incidents, schedule };
+      if (values.json) {
+        io.stdout(JSON.stringify(status, null, 2));
+        return EXIT.ok;
+      }
+      io.stdout(
+        `${name}: v${current.pointer.version} serves since ${current.pointer.since} (${current.pointer.reason})`,
+      );
+      for (const v of versions) {
+        io.stdout(
+          `  v${v.version}  ${v.promotedAt}  ${v.source.campaignId} ${v.checkpoint.stepKey}  by ${v.promotedBy}${v.note ? `  — ${v.note}` : ''}`,
+        );
+      }
+      io.stdout(
+        schedule === null
+          ? 'schedule: none'
+          : `schedule: every ${schedule.every}${schedule.paused ? ' (paused)' : ''}, next ${schedule.next ?? '—'}`,
+      );
+      const recent = events.slice(-10);
+      io.stdout(recent.length === 0 ? 'events: none' : 'events (latest 10):');
+      for (const e of recent) io.stdout(`  #${e.seq} ${e.at} ${e.kind} v${e.version}: ${e.message}`);
+      io.stdout(`incidents: ${incidents.length}`);
+      return EXIT.ok;
+    }),
+  );
+}
+
+async function readBytes(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`, 'check the path');
+  }
+}
+
+export function describeMonitorResult(result: MonitorResult): string {
+  const a = result.audit;
+  const lines = [
+    `audit ${a.auditId} of ${a.deployment} v${a.version} on ${a.batch.key} (${a.batch.rows} rows): ${a.status} — ${a.reason}`,
+  ];
+  for (const c of a.constraints) if (c.status !== 'pass') lines.push(`  ${c.id}: ${c.status} — ${c.reason}`);
+  if (a.drift.reasons.length > 0) lines.push(`  drift: ${a.drift.reasons.join('; ')}`);
+  if (a.drift.significantMetricDrifts > 0)
+    lines.push(`  ${a.drift.significantMetricDrifts} metric(s) moved beyond their CIs`);
+  if (result.rollback !== null) {
+    lines.push(
+      result.rollback.rolledBack
+        ? `rolled back ${a.deployment} from v${result.rollback.fromVersion} to v${result.rollback.toVersion}; incident ${result.rollback.incident.uri}`
+        : `incident recorded (${result.rollback.reason}); v${result.rollback.version} still serves: ${result.rollback.incident.uri}`,
+    );
+  }
+  return lines.join('\n');
+}
