@@ -115,7 +115,6 @@ describe('deployment monitoring', () => {
 
       await addBatch(store, name, await germanBatch(400, true));
       const bad = await audit(client, name, taskQueue, 'monitor-rollback');
-      if (process.env.DEBUG_MONITOR) console.log(JSON.stringify({ clean, bad }, null, 1));
       expect(bad.audit.status).toBe('fail');
       expect(bad.audit.summary.accuracy!).toBeLessThan(0.55);
       expect(bad.action).toBe('rolled-back');
