@@ -7,8 +7,9 @@ import { connectionSettings } from '../../core/config/connection.ts';
 import { CampaignFileError, loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
-import { compressionCampaign, stateQuery, type CampaignResult } from '../../workflows/campaign.ts';
+import { compressionCampaign } from '../../workflows/campaign.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { terminalOf, watchCampaign } from './watch.ts';
 
 export const runHelp = `fairshrink run <campaign.yaml> [--id <campaign-id>] [--watch] [--dry-run] [--json]
 
@@ -16,7 +17,7 @@ Validate a campaign file, upload its data set and model files to S3, and start t
 the task queue FAIRSHRINK_TASK_QUEUE (a worker must run: \`fairshrink worker\`). The campaign id is
 <name>-<config hash> unless --id is given; running the same file again attaches to that campaign.
 
-  --watch     wait for the campaign, printing each milestone's gate as it happens
+  --watch     follow the campaign as \`fairshrink watch\` does, until it ends
   --dry-run   only validate the file and print the campaign id
   --json      print the result as JSON
 
@@ -96,34 +97,15 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       if (values.json) io.stdout(JSON.stringify({ campaignId: input.campaignId }));
       return EXIT.ok;
     }
-    let seenAttempts = 0;
-    const poll = setInterval(() => {
-      handle
-        .query(stateQuery)
-        .then((state) => {
-          for (const record of state.attempts.slice(seenAttempts)) {
-            if (!values.json) {
-              io.stdout(
-                `milestone ${record.milestone}/${state.milestones} attempt ${record.attempt}: ${(record.achievedSparsity * 100).toFixed(1)}% sparsity, gate ${record.status} — ${record.reason}`,
-              );
-            }
-          }
-          seenAttempts = state.attempts.length;
-        })
-        .catch(() => undefined);
-    }, 2000);
-    let result: CampaignResult;
-    try {
-      result = await handle.result();
-    } finally {
-      clearInterval(poll);
-    }
-    io.stdout(
-      values.json
-        ? JSON.stringify(result, null, 2)
-        : `${result.status}: ${result.reason}\nfinal model ${result.final.checkpoint.stepKey}: ${(result.final.checkpoint.sparsity * 100).toFixed(1)}% sparsity${result.quantized ? ', int8' : ''}\nlineage ${result.lineage.uri}`,
+    // Follow it exactly as `fairshrink watch` does (decisions, state, step progress, result and exit code).
+    const terminal = terminalOf(io);
+    return await watchCampaign(
+      { settings, client, connection, close: () => connection.close() },
+      store,
+      input.campaignId,
+      terminal.io,
+      { intervalMs: 1000, json: values.json === true, tty: terminal.tty && values.json !== true },
     );
-    return result.status === 'completed' ? EXIT.ok : EXIT.failed;
   } finally {
     store.destroy();
     await connection.close();
