@@ -26,7 +26,14 @@ export interface EncodedBatch {
 function columnsUsed(dataset: EncodedDataset): string[] {
   const { spec, encoder } = dataset;
   const drop = spec.drop.missingIn === 'any' ? [] : spec.drop.missingIn;
-  return [...new Set([spec.label.column, ...spec.sensitive.map((s) => s.column), ...drop, ...encoder.features.map((f) => f.column)])];
+  return [
+    ...new Set([
+      spec.label.column,
+      ...spec.sensitive.map((s) => s.column),
+      ...drop,
+      ...encoder.features.map((f) => f.column),
+    ]),
+  ];
 }
 
 function requireColumns(dataset: EncodedDataset, table: PooledTable, file: string): void {
@@ -52,7 +59,11 @@ export function encodeBatch(dataset: EncodedDataset, bytes: Uint8Array, file: st
   const table = poolTables([parseCsv(bytes, { ...spec.dialect, skipLines: 0 }, file)]);
   requireColumns(dataset, table, file);
   if (table.rows.length === 0) {
-    throw new DataError('the batch has no data rows.', { file }, 'supply at least one labelled row (a header alone is not a batch).');
+    throw new DataError(
+      'the batch has no data rows.',
+      { file },
+      'supply at least one labelled row (a header alone is not a batch).',
+    );
   }
 
   const { kept, labels, groupNames } = labelledRows(spec, table, labelAndGroupColumns(spec, table, 'dataset spec'));

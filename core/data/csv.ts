@@ -44,7 +44,12 @@ function* records(text: string, dialect: CsvDialect, file: string): Generator<{ 
     let quoted = false;
     for (;;) {
       if (i >= n) {
-        if (inQuotes) throw new DataError(`a quoted field opened on line ${startLine} is never closed.`, { file, line: startLine }, `close the ${quote} or set the dialect's quote character.`);
+        if (inQuotes)
+          throw new DataError(
+            `a quoted field opened on line ${startLine} is never closed.`,
+            { file, line: startLine },
+            `close the ${quote} or set the dialect's quote character.`,
+          );
         fields.push(field);
         break;
       }
@@ -91,7 +96,8 @@ function* records(text: string, dialect: CsvDialect, file: string): Generator<{ 
 
 /** Parses CSV bytes (gzip allowed) into a table. `file` names the source in errors. */
 export function parseCsv(bytes: Uint8Array, dialect: CsvDialect, file: string): CsvTable {
-  if (dialect.delimiter.length !== 1) throw new DataError(`the delimiter must be one character, got '${dialect.delimiter}'.`, { file });
+  if (dialect.delimiter.length !== 1)
+    throw new DataError(`the delimiter must be one character, got '${dialect.delimiter}'.`, { file });
   const text = new TextDecoder('utf-8').decode(maybeGunzip(bytes)).replace(/^\uFEFF/, '');
   let columns = dialect.columns ? [...dialect.columns] : undefined;
   const rows: string[][] = [];
@@ -105,13 +111,26 @@ export function parseCsv(bytes: Uint8Array, dialect: CsvDialect, file: string): 
       headerSeen = true;
       if (columns === undefined) columns = values;
       else if (columns.length !== values.length) {
-        throw new DataError(`the header has ${values.length} fields but the spec lists ${columns.length} columns.`, { file, line }, 'make dialect.columns match the file or drop it to use the header names.');
+        throw new DataError(
+          `the header has ${values.length} fields but the spec lists ${columns.length} columns.`,
+          { file, line },
+          'make dialect.columns match the file or drop it to use the header names.',
+        );
       }
       continue;
     }
-    if (columns === undefined) throw new DataError('the file has no header and the spec gives no column names.', { file }, 'set dialect.columns or dialect.header: true.');
+    if (columns === undefined)
+      throw new DataError(
+        'the file has no header and the spec gives no column names.',
+        { file },
+        'set dialect.columns or dialect.header: true.',
+      );
     if (values.length !== columns.length) {
-      throw new DataError(`expected ${columns.length} fields, found ${values.length}.`, { file, line }, `check the delimiter ('${dialect.delimiter}') and quoting, or fix the row.`);
+      throw new DataError(
+        `expected ${columns.length} fields, found ${values.length}.`,
+        { file, line },
+        `check the delimiter ('${dialect.delimiter}') and quoting, or fix the row.`,
+      );
     }
     rows.push(values);
     lines.push(line);
@@ -119,7 +138,12 @@ export function parseCsv(bytes: Uint8Array, dialect: CsvDialect, file: string): 
   if (columns === undefined) throw new DataError('the file is empty.', { file });
   const seen = new Set<string>();
   for (const c of columns) {
-    if (seen.has(c)) throw new DataError(`column name '${c}' appears twice.`, { file }, 'give every column a unique name in dialect.columns.');
+    if (seen.has(c))
+      throw new DataError(
+        `column name '${c}' appears twice.`,
+        { file },
+        'give every column a unique name in dialect.columns.',
+      );
     seen.add(c);
   }
   return { file, columns, rows, lines };

@@ -59,7 +59,9 @@ export function groupLabels(dataset: EncodedDataset, split: SplitName, attribute
   const attr = dataset.sensitive.find((s) => s.name === attribute);
   const codes = dataset.splits[split].groups[attribute];
   if (attr === undefined || codes === undefined) {
-    throw new Error(`groupLabels: no sensitive attribute '${attribute}'; the data set has [${dataset.sensitive.map((s) => s.name).join(', ')}]`);
+    throw new Error(
+      `groupLabels: no sensitive attribute '${attribute}'; the data set has [${dataset.sensitive.map((s) => s.name).join(', ')}]`,
+    );
   }
   return Array.from(codes, (c) => attr.groups[c]!);
 }

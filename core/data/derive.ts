@@ -8,7 +8,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** Parses a decimal number strictly (no hex, no empty string, no 'NaN'). */
 export function parseNumber(raw: string, where: DataErrorLocation): number {
   if (!NUMBER.test(raw)) {
-    throw new DataError(`'${raw}' is not a number.`, where, 'fix the value, add the token to dialect.missing, or declare the column categorical.');
+    throw new DataError(
+      `'${raw}' is not a number.`,
+      where,
+      'fix the value, add the token to dialect.missing, or declare the column categorical.',
+    );
   }
   return Number.parseFloat(raw);
 }
@@ -25,7 +29,9 @@ export function labelOf(spec: LabelSpec, raw: string, where: DataErrorLocation):
   throw new DataError(
     `label '${raw}' is neither positive [${spec.positive!.join(', ')}] nor negative [${spec.negative.join(', ')}].`,
     where,
-    spec.stripTrailingPeriod || !raw.endsWith('.') ? 'add the value to label.positive or label.negative.' : 'set label.stripTrailingPeriod: true, or add the value to the label lists.',
+    spec.stripTrailingPeriod || !raw.endsWith('.')
+      ? 'add the value to label.positive or label.negative.'
+      : 'set label.stripTrailingPeriod: true, or add the value to the label lists.',
   );
 }
 
@@ -53,10 +59,14 @@ export function declaredGroups(derive: GroupDerivation): string[] | undefined {
 export function checkDerivation(derive: GroupDerivation, where: DataErrorLocation): void {
   if (derive.kind === 'buckets') {
     for (let i = 1; i < derive.edges.length; i++) {
-      if (!(derive.edges[i]! > derive.edges[i - 1]!)) throw new DataError('bucket edges must be strictly increasing.', where);
+      if (!(derive.edges[i]! > derive.edges[i - 1]!))
+        throw new DataError('bucket edges must be strictly increasing.', where);
     }
     if (derive.labels && derive.labels.length !== derive.edges.length + 1) {
-      throw new DataError(`${derive.edges.length} edges make ${derive.edges.length + 1} buckets but ${derive.labels.length} labels were given.`, where);
+      throw new DataError(
+        `${derive.edges.length} edges make ${derive.edges.length + 1} buckets but ${derive.labels.length} labels were given.`,
+        where,
+      );
     }
   }
 }
@@ -68,7 +78,11 @@ export function groupOf(derive: GroupDerivation, raw: string, where: DataErrorLo
     case 'map': {
       const group = derive.map[raw] ?? derive.default;
       if (group === undefined) {
-        throw new DataError(`value '${raw}' is not in the group map [${Object.keys(derive.map).join(', ')}].`, where, 'add it to derive.map or set derive.default.');
+        throw new DataError(
+          `value '${raw}' is not in the group map [${Object.keys(derive.map).join(', ')}].`,
+          where,
+          'add it to derive.map or set derive.default.',
+        );
       }
       return group;
     }

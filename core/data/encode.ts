@@ -68,7 +68,12 @@ export function fitEncoder(
       values[n++] = v;
       sum += v;
     }
-    if (n === 0) throw new DataError('the numeric feature has no values in the training split.', { file: table.files.join(', '), column }, 'drop the column via features.exclude.');
+    if (n === 0)
+      throw new DataError(
+        'the numeric feature has no values in the training split.',
+        { file: table.files.join(', '), column },
+        'drop the column via features.exclude.',
+      );
     const mean = sum / n;
     let ss = 0;
     for (let i = 0; i < n; i++) ss += (values[i]! - mean) ** 2;
@@ -76,13 +81,19 @@ export function fitEncoder(
     features.push({ kind: 'numeric', column, mean, std: std > 0 ? std : 1 });
   }
   const featureNames = features.flatMap((f) =>
-    f.kind === 'numeric' ? [f.column] : [...f.categories.map((v) => `${f.column}=${v}`), `${f.column}=${UNSEEN_CATEGORY}`],
+    f.kind === 'numeric'
+      ? [f.column]
+      : [...f.categories.map((v) => `${f.column}=${v}`), `${f.column}=${UNSEEN_CATEGORY}`],
   );
   return { version: 1, missing: [...missing], numericMissing, features, featureNames };
 }
 
 function missingNumeric(table: PooledTable, row: number, column: string): DataError {
-  return new DataError('the numeric feature is missing.', locate(table, row, column), `list the column in drop.missingIn, or set features.numericMissing: mean.`);
+  return new DataError(
+    'the numeric feature is missing.',
+    locate(table, row, column),
+    `list the column in drop.missingIn, or set features.numericMissing: mean.`,
+  );
 }
 
 /** Encodes the given rows of `table` (all rows when omitted) with a fitted encoder. */

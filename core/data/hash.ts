@@ -13,7 +13,8 @@ export function sha256Hex(data: Uint8Array | string): string {
 /** JSON with object keys sorted at every level and no whitespace, so equal values give equal bytes. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`canonicalJson: ${value} is not representable in JSON`);
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new Error(`canonicalJson: ${value} is not representable in JSON`);
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;

@@ -22,9 +22,24 @@ import { locate, poolTables } from './table.ts';
 
 export { encodeBatch, type EncodedBatch } from './batch.ts';
 export { parseCsv, maybeGunzip, type CsvDialect, type CsvTable } from './csv.ts';
-export { SPLIT_NAMES, groupLabels, type EncodedDataset, type EncodedSplit, type SensitiveAttribute, type SourceDigest, type SplitName } from './dataset.ts';
+export {
+  SPLIT_NAMES,
+  groupLabels,
+  type EncodedDataset,
+  type EncodedSplit,
+  type SensitiveAttribute,
+  type SourceDigest,
+  type SplitName,
+} from './dataset.ts';
 export { bucketLabels, groupOf, labelOf, parseNumber } from './derive.ts';
-export { encodeRows, fitEncoder, MISSING_CATEGORY, UNSEEN_CATEGORY, type EncoderState, type FeatureEncoding } from './encode.ts';
+export {
+  encodeRows,
+  fitEncoder,
+  MISSING_CATEGORY,
+  UNSEEN_CATEGORY,
+  type EncoderState,
+  type FeatureEncoding,
+} from './encode.ts';
 export { DataError, type DataErrorLocation } from './errors.ts';
 export { canonicalJson, datasetIdOf, rawSha256, sha256Hex, specForHash, specSha256, type DatasetId } from './hash.ts';
 export { loadDataset, type LoadDatasetOptions, type SourceBytes } from './load.ts';
@@ -51,11 +66,18 @@ export {
  * Encodes a new CSV file (same dialect and columns as the data set's sources) with the data set's
  * fitted encoder. Returns features and, when the label column is present and filled, labels.
  */
-export function encodeCsv(dataset: EncodedDataset, bytes: Uint8Array, file: string, skipLines = 0): { x: FeatureMatrix; y: Uint8Array | undefined } {
+export function encodeCsv(
+  dataset: EncodedDataset,
+  bytes: Uint8Array,
+  file: string,
+  skipLines = 0,
+): { x: FeatureMatrix; y: Uint8Array | undefined } {
   const table = poolTables([parseCsv(maybeGunzip(bytes), { ...dataset.spec.dialect, skipLines }, file)]);
   const x = encodeRows(dataset.encoder, table);
   const labelCol = table.columns.indexOf(dataset.spec.label.column);
   if (labelCol < 0) return { x, y: undefined };
-  const y = Uint8Array.from(table.rows, (row, r) => labelOf(dataset.spec.label, row[labelCol]!, locate(table, r, dataset.spec.label.column)));
+  const y = Uint8Array.from(table.rows, (row, r) =>
+    labelOf(dataset.spec.label, row[labelCol]!, locate(table, r, dataset.spec.label.column)),
+  );
   return { x, y };
 }

@@ -23,17 +23,34 @@ export interface LoadDatasetOptions {
 function resolveFeatureColumns(spec: DatasetSpec, table: PooledTable): FeatureColumns {
   const { categorical, numeric, exclude } = spec.features;
   const where = { file: table.files.join(', ') };
-  for (const c of [...categorical, ...exclude, ...(numeric === 'rest' ? [] : numeric)]) columnIndex(table, c, 'feature');
+  for (const c of [...categorical, ...exclude, ...(numeric === 'rest' ? [] : numeric)])
+    columnIndex(table, c, 'feature');
   const numericColumns =
-    numeric === 'rest' ? table.columns.filter((c) => c !== spec.label.column && !categorical.includes(c) && !exclude.includes(c)) : numeric.filter((c) => !exclude.includes(c));
+    numeric === 'rest'
+      ? table.columns.filter((c) => c !== spec.label.column && !categorical.includes(c) && !exclude.includes(c))
+      : numeric.filter((c) => !exclude.includes(c));
   const categoricalColumns = categorical.filter((c) => !exclude.includes(c));
   for (const c of categoricalColumns) {
-    if (numericColumns.includes(c)) throw new DataError('the column is listed as both categorical and numeric.', { ...where, column: c }, 'list it once.');
+    if (numericColumns.includes(c))
+      throw new DataError(
+        'the column is listed as both categorical and numeric.',
+        { ...where, column: c },
+        'list it once.',
+      );
   }
   if (categoricalColumns.includes(spec.label.column) || numericColumns.includes(spec.label.column)) {
-    throw new DataError('the label column is also a feature (the model would see the answer).', { ...where, column: spec.label.column }, 'remove it from features or add it to features.exclude.');
+    throw new DataError(
+      'the label column is also a feature (the model would see the answer).',
+      { ...where, column: spec.label.column },
+      'remove it from features or add it to features.exclude.',
+    );
   }
-  if (categoricalColumns.length + numericColumns.length === 0) throw new DataError('the spec selects no feature columns.', where, 'list features.categorical and/or features.numeric.');
+  if (categoricalColumns.length + numericColumns.length === 0)
+    throw new DataError(
+      'the spec selects no feature columns.',
+      where,
+      'list features.categorical and/or features.numeric.',
+    );
   return { categorical: categoricalColumns, numeric: numericColumns };
 }
 
@@ -69,7 +86,10 @@ export interface LabelledRows {
  */
 export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: LabelAndGroupColumns): LabelledRows {
   const missing = new Set(spec.dialect.missing);
-  const dropCols = spec.drop.missingIn === 'any' ? table.columns.map((_, i) => i) : spec.drop.missingIn.map((c) => columnIndex(table, c, 'drop.missingIn'));
+  const dropCols =
+    spec.drop.missingIn === 'any'
+      ? table.columns.map((_, i) => i)
+      : spec.drop.missingIn.map((c) => columnIndex(table, c, 'drop.missingIn'));
   const kept: number[] = [];
   for (let r = 0; r < table.rows.length; r++) {
     const row = table.rows[r]!;
@@ -81,11 +101,21 @@ export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: Lab
   kept.forEach((r, i) => {
     const row = table.rows[r]!;
     const rawLabel = row[columns.label]!;
-    if (missing.has(rawLabel)) throw new DataError('the label is missing.', locate(table, r, spec.label.column), 'add the label column to drop.missingIn.');
+    if (missing.has(rawLabel))
+      throw new DataError(
+        'the label is missing.',
+        locate(table, r, spec.label.column),
+        'add the label column to drop.missingIn.',
+      );
     labels[i] = labelOf(spec.label, rawLabel, locate(table, r, spec.label.column));
     spec.sensitive.forEach((s, k) => {
       const raw = row[columns.sensitive[k]!]!;
-      if (missing.has(raw)) throw new DataError(`the sensitive attribute '${s.name}' is missing.`, locate(table, r, s.column), `add '${s.column}' to drop.missingIn.`);
+      if (missing.has(raw))
+        throw new DataError(
+          `the sensitive attribute '${s.name}' is missing.`,
+          locate(table, r, s.column),
+          `add '${s.column}' to drop.missingIn.`,
+        );
       groupNames[k]![i] = groupOf(s.derive, raw, locate(table, r, s.column));
     });
   });
@@ -93,8 +123,14 @@ export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: Lab
 }
 
 /** Reads, hashes, parses and encodes a data set described by a spec file, a loaded spec, or a spec object (with `baseDir`). */
-export async function loadDataset(input: string | LoadedDatasetSpec, options: LoadDatasetOptions = {}): Promise<EncodedDataset> {
-  const loaded = typeof input === 'string' ? await loadDatasetSpec(input) : { ...input, spec: parseDatasetSpec(input.spec, input.file) };
+export async function loadDataset(
+  input: string | LoadedDatasetSpec,
+  options: LoadDatasetOptions = {},
+): Promise<EncodedDataset> {
+  const loaded =
+    typeof input === 'string'
+      ? await loadDatasetSpec(input)
+      : { ...input, spec: parseDatasetSpec(input.spec, input.file) };
   const { spec, baseDir } = loaded;
 
   // 1. Sources: bytes, hashes, parsed rows.
@@ -107,13 +143,24 @@ export async function loadDataset(input: string | LoadedDatasetSpec, options: Lo
       try {
         bytes = new Uint8Array(await readFile(file));
       } catch (err) {
-        throw new DataError(`cannot read the source (${file}): ${err instanceof Error ? err.message : String(err)}.`, { file: source.path }, 'source paths are relative to the spec file.');
+        throw new DataError(
+          `cannot read the source (${file}): ${err instanceof Error ? err.message : String(err)}.`,
+          { file: source.path },
+          'source paths are relative to the spec file.',
+        );
       }
     }
     const content = maybeGunzip(bytes);
     const table = parseCsv(content, { ...spec.dialect, skipLines: source.skipLines }, source.path);
     tables.push(table);
-    digests.push({ role: source.role, path: source.path, bytes: bytes.byteLength, sha256: sha256Hex(bytes), contentSha256: sha256Hex(content), rows: table.rows.length });
+    digests.push({
+      role: source.role,
+      path: source.path,
+      bytes: bytes.byteLength,
+      sha256: sha256Hex(bytes),
+      contentSha256: sha256Hex(content),
+      rows: table.rows.length,
+    });
   }
   const table = poolTables(tables);
   const specHash = specSha256(spec);
@@ -137,8 +184,11 @@ export async function loadDataset(input: string | LoadedDatasetSpec, options: Lo
   });
 
   // 5. Split.
-  const stratifyBy = (spec.split.stratifyBy ?? spec.sensitive.map((s) => s.name)).map((name) => spec.sensitive.findIndex((s) => s.name === name));
-  const stratumOf = (i: number) => [...stratifyBy.map((k) => sensitive[k]!.groups[codes[k]![i]!]!), `y=${labels[i]}`].join('\u0000');
+  const stratifyBy = (spec.split.stratifyBy ?? spec.sensitive.map((s) => s.name)).map((name) =>
+    spec.sensitive.findIndex((s) => s.name === name),
+  );
+  const stratumOf = (i: number) =>
+    [...stratifyBy.map((k) => sensitive[k]!.groups[codes[k]![i]!]!), `y=${labels[i]}`].join('\u0000');
   const part = new Uint8Array(kept.length); // 0 train, 1 validation, 2 test
   if (spec.split.kind === 'given') {
     const trainPositions: number[] = [];
@@ -146,7 +196,10 @@ export async function loadDataset(input: string | LoadedDatasetSpec, options: Lo
       const role = spec.sources[table.fileIndex[r]!]!.role;
       if (role === 'train') trainPositions.push(i);
       else if (role === 'test') part[i] = 2;
-      else throw new DataError(`split.kind 'given' needs every source to have role 'train' or 'test', not '${role}'.`, { file: table.files[table.fileIndex[r]!] });
+      else
+        throw new DataError(`split.kind 'given' needs every source to have role 'train' or 'test', not '${role}'.`, {
+          file: table.files[table.fileIndex[r]!],
+        });
     });
     const vf = spec.split.validationFraction;
     const assigned = stratifiedAssign(trainPositions, trainPositions.map(stratumOf), [1 - vf, vf], spec.split.seed);
@@ -179,7 +232,13 @@ export async function loadDataset(input: string | LoadedDatasetSpec, options: Lo
 
   // 7. Fit on train, encode every split.
   const keptRows = (list: number[]) => Uint32Array.from(list, (i) => kept[i]!);
-  const encoder = fitEncoder(table, keptRows(positions.train), featureColumns, spec.dialect.missing, spec.features.numericMissing);
+  const encoder = fitEncoder(
+    table,
+    keptRows(positions.train),
+    featureColumns,
+    spec.dialect.missing,
+    spec.features.numericMissing,
+  );
   const makeSplit = (split: SplitName): EncodedSplit => {
     const list = positions[split];
     const rowIds = keptRows(list);

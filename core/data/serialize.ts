@@ -33,7 +33,8 @@ function dtypeOf(a: TypedArray): Dtype {
 }
 
 function assertLittleEndian(): void {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('EncodedDataset serialisation assumes a little-endian machine');
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+    throw new Error('EncodedDataset serialisation assumes a little-endian machine');
 }
 
 function sectionsOf(dataset: EncodedDataset): [string, TypedArray][] {
@@ -89,15 +90,20 @@ interface Header {
 /** Parses bytes written by serializeDataset, checking magic, version, bounds and the body checksum. */
 export function deserializeDataset(bytes: Uint8Array, source = 'encoded dataset'): EncodedDataset {
   assertLittleEndian();
-  if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error(`${source}: not a fairshrink encoded data set (bad magic bytes)`);
+  if (bytes.length < MAGIC.length + 4 || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new Error(`${source}: not a fairshrink encoded data set (bad magic bytes)`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length, true);
   const prefix = MAGIC.length + 4;
   if (prefix + headerLength > bytes.length) throw new Error(`${source}: truncated header`);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(prefix, prefix + headerLength))) as Header;
-  if (header.serialization !== FORMAT_VERSION) throw new Error(`${source}: serialisation version ${header.serialization} is not supported (expected ${FORMAT_VERSION})`);
+  if (header.serialization !== FORMAT_VERSION)
+    throw new Error(
+      `${source}: serialisation version ${header.serialization} is not supported (expected ${FORMAT_VERSION})`,
+    );
   const headerEnd = prefix + headerLength;
   const body = bytes.subarray(headerEnd + pad8(headerEnd));
-  if (sha256Hex(body) !== header.bodySha256) throw new Error(`${source}: body checksum mismatch (the bytes are corrupt or truncated)`);
+  if (sha256Hex(body) !== header.bodySha256)
+    throw new Error(`${source}: body checksum mismatch (the bytes are corrupt or truncated)`);
   const read = (name: string): TypedArray => {
     const s = header.sections.find((x) => x.name === name);
     if (s === undefined) throw new Error(`${source}: missing section '${name}'`);
@@ -105,7 +111,13 @@ export function deserializeDataset(bytes: Uint8Array, source = 'encoded dataset'
     if (s.offset + s.length * per > body.length) throw new Error(`${source}: section '${name}' runs past the end`);
     // Copy into a fresh, aligned buffer.
     const copy = body.slice(s.offset, s.offset + s.length * per).buffer;
-    return s.dtype === 'float32' ? new Float32Array(copy) : s.dtype === 'uint32' ? new Uint32Array(copy) : s.dtype === 'uint16' ? new Uint16Array(copy) : new Uint8Array(copy);
+    return s.dtype === 'float32'
+      ? new Float32Array(copy)
+      : s.dtype === 'uint32'
+        ? new Uint32Array(copy)
+        : s.dtype === 'uint16'
+          ? new Uint16Array(copy)
+          : new Uint8Array(copy);
   };
   const meta = header.meta;
   const splits = {} as Record<SplitName, EncodedSplit>;

@@ -56,7 +56,11 @@ export const GroupDerivation = z.discriminatedUnion('kind', [
   /** Map raw values to group names (e.g. A92 → female); unmapped values take `default` or are an error. */
   z.strictObject({ kind: z.literal('map'), map: z.record(z.string(), z.string()), default: z.string().optional() }),
   /** Numeric buckets: bucket i holds edges[i-1] <= v < edges[i]. `labels` has edges.length + 1 names. */
-  z.strictObject({ kind: z.literal('buckets'), edges: z.array(z.number()).min(1), labels: z.array(z.string()).optional() }),
+  z.strictObject({
+    kind: z.literal('buckets'),
+    edges: z.array(z.number()).min(1),
+    labels: z.array(z.string()).optional(),
+  }),
   /** Numeric threshold: v > threshold → `above`, else `atOrBelow`. */
   z.strictObject({ kind: z.literal('threshold'), threshold: z.number(), above: z.string(), atOrBelow: z.string() }),
 ]);
@@ -123,25 +127,47 @@ export const DatasetSpec = z
     if (spec.split.kind === 'given') {
       for (const role of ['train', 'test'] as const) {
         if (!spec.sources.some((s) => s.role === role)) {
-          ctx.addIssue({ code: 'custom', path: ['sources'], message: `split.kind 'given' needs a source with role '${role}'` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sources'],
+            message: `split.kind 'given' needs a source with role '${role}'`,
+          });
         }
       }
     } else {
       const f = spec.split.fractions;
       if (Math.abs(f.train + f.validation + f.test - 1) > 1e-9) {
-        ctx.addIssue({ code: 'custom', path: ['split', 'fractions'], message: `fractions must sum to 1, got ${f.train + f.validation + f.test}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['split', 'fractions'],
+          message: `fractions must sum to 1, got ${f.train + f.validation + f.test}`,
+        });
       }
     }
     const names = new Set<string>();
     spec.sensitive.forEach((s, i) => {
-      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sensitive', i, 'name'], message: `duplicate sensitive attribute '${s.name}'` });
+      if (names.has(s.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sensitive', i, 'name'],
+          message: `duplicate sensitive attribute '${s.name}'`,
+        });
       names.add(s.name);
     });
     for (const name of spec.split.stratifyBy ?? []) {
-      if (!names.has(name)) ctx.addIssue({ code: 'custom', path: ['split', 'stratifyBy'], message: `'${name}' is not a sensitive attribute name` });
+      if (!names.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['split', 'stratifyBy'],
+          message: `'${name}' is not a sensitive attribute name`,
+        });
     }
     if (!spec.dialect.header && spec.dialect.columns === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['dialect', 'columns'], message: 'without a header row, list the column names' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dialect', 'columns'],
+        message: 'without a header row, list the column names',
+      });
     }
   });
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
@@ -178,7 +204,10 @@ export async function loadDatasetSpec(file: string): Promise<LoadedDatasetSpec> 
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new DataError(`the spec is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message : String(err)}.`, { file });
+    throw new DataError(
+      `the spec is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message : String(err)}.`,
+      { file },
+    );
   }
   return { spec: parseDatasetSpec(raw, file), baseDir: dirname(resolve(file)), file };
 }

@@ -27,7 +27,12 @@ export function allocate(n: number, fractions: readonly number[], tieOrder?: rea
  * Assigns each of `rows` to a part (index into `fractions`). `strata[i]` is the stratum key of rows[i].
  * Returns part indices aligned with `rows`.
  */
-export function stratifiedAssign(rows: ArrayLike<number>, strata: readonly string[], fractions: readonly number[], seed: number): Uint8Array {
+export function stratifiedAssign(
+  rows: ArrayLike<number>,
+  strata: readonly string[],
+  fractions: readonly number[],
+  seed: number,
+): Uint8Array {
   const byStratum = new Map<string, number[]>();
   for (let i = 0; i < rows.length; i++) {
     const key = strata[i]!;
@@ -40,7 +45,10 @@ export function stratifiedAssign(rows: ArrayLike<number>, strata: readonly strin
     const members = byStratum.get(key)!;
     const rng = createRng(deriveSeed(seed, 'split', key));
     shuffleInPlace(members, rng);
-    const tieOrder = shuffleInPlace(fractions.map((_, i) => i), rng) as number[];
+    const tieOrder = shuffleInPlace(
+      fractions.map((_, i) => i),
+      rng,
+    ) as number[];
     const counts = allocate(members.length, fractions, tieOrder);
     let k = 0;
     counts.forEach((count, p) => {

@@ -17,7 +17,11 @@ export function poolTables(tables: readonly CsvTable[]): PooledTable {
   if (first === undefined) throw new Error('poolTables: no tables');
   for (const t of tables) {
     if (t.columns.length !== first.columns.length || t.columns.some((c, i) => c !== first.columns[i])) {
-      throw new DataError(`its columns [${t.columns.join(', ')}] differ from ${first.file}'s [${first.columns.join(', ')}].`, { file: t.file }, 'all sources of a data set must have the same columns in the same order.');
+      throw new DataError(
+        `its columns [${t.columns.join(', ')}] differ from ${first.file}'s [${first.columns.join(', ')}].`,
+        { file: t.file },
+        'all sources of a data set must have the same columns in the same order.',
+      );
     }
   }
   const total = tables.reduce((n, t) => n + t.rows.length, 0);
@@ -38,14 +42,22 @@ export function poolTables(tables: readonly CsvTable[]): PooledTable {
 
 /** Where row `row` of the table came from, for errors. */
 export function locate(table: PooledTable, row: number, column?: string): DataErrorLocation {
-  return { file: table.files[table.fileIndex[row]!], line: table.lines[row], ...(column !== undefined ? { column } : {}) };
+  return {
+    file: table.files[table.fileIndex[row]!],
+    line: table.lines[row],
+    ...(column !== undefined ? { column } : {}),
+  };
 }
 
 /** Index of `column`, or a DataError listing the available columns. */
 export function columnIndex(table: PooledTable, column: string, role: string): number {
   const i = table.columns.indexOf(column);
   if (i < 0) {
-    throw new DataError(`the ${role} column '${column}' does not exist. The columns are: ${table.columns.join(', ')}.`, { file: table.files.join(', '), column }, 'fix the column name in the spec (or dialect.columns).');
+    throw new DataError(
+      `the ${role} column '${column}' does not exist. The columns are: ${table.columns.join(', ')}.`,
+      { file: table.files.join(', '), column },
+      'fix the column name in the spec (or dialect.columns).',
+    );
   }
   return i;
 }

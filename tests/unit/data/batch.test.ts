@@ -35,13 +35,19 @@ describe('encodeBatch: the data set encoding of new rows', () => {
     expect(batch.groups.sex).toEqual(test.groups.sex);
     expect(batch.groups.age_group).toEqual(test.groups.age_group);
     // Gzip input is read the same way.
-    expect(encodeBatch(ds, new Uint8Array(gzipSync(bytes(csv))), 'german-batch.data.gz').x.values).toEqual(test.x.values);
+    expect(encodeBatch(ds, new Uint8Array(gzipSync(bytes(csv))), 'german-batch.data.gz').x.values).toEqual(
+      test.x.values,
+    );
   });
 
   it("applies the data set's drop rules, and sends unseen categories to the <unseen> column", async () => {
     const spec = tinySpec({ dialect: { missing: ['', '?'] }, drop: { missingIn: ['colour'] } });
     const ds = await loadDataset(loaded(spec), { sourceBytes: { 'tiny.csv': bytes(tinyCsv()) } });
-    const batch = encodeBatch(ds, bytes(`${HEADER}\n1,?,1.5,b,21,yes\n2,purple,3.0,a,22,no\n3,red,4.5,b,23,no\n`), 'batch.csv');
+    const batch = encodeBatch(
+      ds,
+      bytes(`${HEADER}\n1,?,1.5,b,21,yes\n2,purple,3.0,a,22,no\n3,red,4.5,b,23,no\n`),
+      'batch.csv',
+    );
     expect(batch.rows).toBe(2);
     expect(batch.droppedRows).toBe(1);
     expect(ds.featureNames.slice(0, 4)).toEqual(['colour=blue', 'colour=green', 'colour=red', 'colour=<unseen>']);
@@ -59,7 +65,9 @@ describe('encodeBatch: bad batches name file, line and column, with a fix', () =
   it('a column the data set uses is missing', async () => {
     const err = batchFailure(await tiny(), 'id,colour,size,group,outcome\n1,red,1.5,a,yes\n');
     expect(err).toMatchObject({ file: 'batch.csv', column: 'age' });
-    expect(err.message).toMatch(/the batch has no column 'age', which data set 'tiny' uses\. The batch's columns are: id, colour, size, group, outcome/);
+    expect(err.message).toMatch(
+      /the batch has no column 'age', which data set 'tiny' uses\. The batch's columns are: id, colour, size, group, outcome/,
+    );
     expect(err.fix).toMatch(/columns of the data set's sources/);
   });
 
@@ -72,7 +80,9 @@ describe('encodeBatch: bad batches name file, line and column, with a fix', () =
   it('a group the data set never saw, at its first row, with the count', async () => {
     const err = batchFailure(await tiny(), `${HEADER}\n1,red,1.5,a,21,yes\n2,red,3.0,c,22,no\n3,red,4.5,c,23,no\n`);
     expect(err).toMatchObject({ file: 'batch.csv', line: 3, column: 'group' });
-    expect(err.message).toMatch(/group 'c' of sensitive attribute 'group' is not among the data set's groups \[a, b\] \(2 rows of the batch; unseen: c\)/);
+    expect(err.message).toMatch(
+      /group 'c' of sensitive attribute 'group' is not among the data set's groups \[a, b\] \(2 rows of the batch; unseen: c\)/,
+    );
     expect(err.fix).toMatch(/remove those rows|derive\.map/);
   });
 

@@ -17,13 +17,21 @@ describe('CSV dialect', () => {
   });
 
   it("skips banner lines (adult.test's '|1x3 Cross validator') and uses listed column names", () => {
-    const t = parseCsv(bytes('|1x3 Cross validator\n25, Private, <=50K.\n'), { ...dialect, header: false, skipLines: 1, columns: ['age', 'work', 'income'] }, 'adult.test');
+    const t = parseCsv(
+      bytes('|1x3 Cross validator\n25, Private, <=50K.\n'),
+      { ...dialect, header: false, skipLines: 1, columns: ['age', 'work', 'income'] },
+      'adult.test',
+    );
     expect(t.rows).toEqual([['25', 'Private', '<=50K.']]);
     expect(t.lines).toEqual([2]);
   });
 
   it('reads space-delimited files (german.data)', () => {
-    const t = parseCsv(bytes('A11 6 A34\nA12 48 A32\n'), { ...dialect, delimiter: ' ', header: false, columns: ['a', 'b', 'c'] }, 'german.data');
+    const t = parseCsv(
+      bytes('A11 6 A34\nA12 48 A32\n'),
+      { ...dialect, delimiter: ' ', header: false, columns: ['a', 'b', 'c'] },
+      'german.data',
+    );
     expect(t.rows[1]).toEqual(['A12', '48', 'A32']);
   });
 
@@ -34,6 +42,8 @@ describe('CSV dialect', () => {
 
   it('names file and line when a row has the wrong number of fields', () => {
     expect(() => parseCsv(bytes('x,y\n1,2\n3\n'), dialect, 'f.csv')).toThrow(DataError);
-    expect(() => parseCsv(bytes('x,y\n1,2\n3\n'), dialect, 'f.csv')).toThrow(/f\.csv, line 3: expected 2 fields, found 1/);
+    expect(() => parseCsv(bytes('x,y\n1,2\n3\n'), dialect, 'f.csv')).toThrow(
+      /f\.csv, line 3: expected 2 fields, found 1/,
+    );
   });
 });

@@ -5,7 +5,14 @@ import { bytes, loaded, tinyCsv, tinySpec } from './fixtures.ts';
 describe('feature encoding', () => {
   it('one-hot encodes training categories (sorted) plus an unseen bucket, and standardises with training statistics only', async () => {
     const ds = await loadDataset(loaded(tinySpec()), { sourceBytes: { 'tiny.csv': bytes(tinyCsv()) } });
-    expect(ds.featureNames).toEqual(['colour=blue', 'colour=green', 'colour=red', `colour=${UNSEEN_CATEGORY}`, 'size', 'age']);
+    expect(ds.featureNames).toEqual([
+      'colour=blue',
+      'colour=green',
+      'colour=red',
+      `colour=${UNSEEN_CATEGORY}`,
+      'size',
+      'age',
+    ]);
     const train = ds.splits.train;
     const sizeCol = 4;
     let mean = 0;
@@ -24,7 +31,9 @@ describe('feature encoding', () => {
     const a = await loadDataset(loaded(tinySpec()), { sourceBytes: { 'tiny.csv': bytes(tinyCsv()) } });
     const testIds = new Set(a.splits.test.rowIds);
     const lines = tinyCsv().trimEnd().split('\n');
-    const changed = lines.map((line, i) => (i > 0 && testIds.has(i - 1) ? line.replace(/,(\d+),(yes|no)$/, ',999,$2') : line)).join('\n');
+    const changed = lines
+      .map((line, i) => (i > 0 && testIds.has(i - 1) ? line.replace(/,(\d+),(yes|no)$/, ',999,$2') : line))
+      .join('\n');
     const b = await loadDataset(loaded(tinySpec()), { sourceBytes: { 'tiny.csv': bytes(changed) } });
     expect(b.encoder).toEqual(a.encoder);
     expect(b.rawSha256).not.toBe(a.rawSha256);
@@ -34,8 +43,14 @@ describe('feature encoding', () => {
     const ds = await loadDataset(loaded(tinySpec()), { sourceBytes: { 'tiny.csv': bytes(tinyCsv()) } });
     const firstTrain = ds.splits.train.rowIds[0]!;
     const line = tinyCsv().split('\n')[firstTrain + 1]!;
-    const fresh = encodeCsv(ds, bytes(`id,colour,size,group,age,outcome\n${line}\n99,purple,1.0,a,30,no\n`), 'batch.csv');
-    expect(Array.from(fresh.x.values.subarray(0, fresh.x.cols))).toEqual(Array.from(ds.splits.train.x.values.subarray(0, ds.splits.train.x.cols)));
+    const fresh = encodeCsv(
+      ds,
+      bytes(`id,colour,size,group,age,outcome\n${line}\n99,purple,1.0,a,30,no\n`),
+      'batch.csv',
+    );
+    expect(Array.from(fresh.x.values.subarray(0, fresh.x.cols))).toEqual(
+      Array.from(ds.splits.train.x.values.subarray(0, ds.splits.train.x.cols)),
+    );
     expect(Array.from(fresh.x.values.subarray(fresh.x.cols, fresh.x.cols + 4))).toEqual([0, 0, 0, 1]);
     expect(fresh.y).toEqual(new Uint8Array([ds.splits.train.y[0]!, 0]));
   });

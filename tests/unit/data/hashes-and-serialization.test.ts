@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, deserializeDataset, loadDataset, serializeDataset, sha256Hex } from '../../../core/data/index.ts';
+import {
+  canonicalJson,
+  deserializeDataset,
+  loadDataset,
+  serializeDataset,
+  sha256Hex,
+} from '../../../core/data/index.ts';
 import { bytes, loaded, tinyCsv, tinySpec } from './fixtures.ts';
 
 const load = (spec = tinySpec(), csv = tinyCsv(), path = 'tiny.csv') =>
@@ -14,8 +20,16 @@ describe('hashes', () => {
     const base = await load();
     expect(base.rawSha256).toHaveLength(64);
     expect(base.sources[0]!.sha256).toBe(sha256Hex(bytes(tinyCsv())));
-    expect((await load(tinySpec({ name: 'renamed', description: 'x' }), tinyCsv(), 'elsewhere/tiny.csv')).datasetId).toBe(base.datasetId);
-    expect((await load(tinySpec({ split: { kind: 'stratified', fractions: { train: 0.5, validation: 0.25, test: 0.25 }, seed: 2 } }))).datasetId).not.toBe(base.datasetId);
+    expect(
+      (await load(tinySpec({ name: 'renamed', description: 'x' }), tinyCsv(), 'elsewhere/tiny.csv')).datasetId,
+    ).toBe(base.datasetId);
+    expect(
+      (
+        await load(
+          tinySpec({ split: { kind: 'stratified', fractions: { train: 0.5, validation: 0.25, test: 0.25 }, seed: 2 } }),
+        )
+      ).datasetId,
+    ).not.toBe(base.datasetId);
     expect((await load(tinySpec(), tinyCsv(44))).datasetId).not.toBe(base.datasetId);
   });
 });

@@ -21,8 +21,13 @@ describe('spec files', () => {
   it('reports a bad field with the spec file and the field path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fairshrink-spec-'));
     const file = join(dir, 'bad.yaml');
-    await writeFile(file, stringify({ ...tinySpec(), sensitive: [{ name: 'g', column: 'group', derive: { kind: 'buckets' } }] }));
-    await expect(loadDatasetSpec(file)).rejects.toThrow(new RegExp(`${file}: invalid dataset spec: sensitive\\.0\\.derive\\.edges`));
+    await writeFile(
+      file,
+      stringify({ ...tinySpec(), sensitive: [{ name: 'g', column: 'group', derive: { kind: 'buckets' } }] }),
+    );
+    await expect(loadDatasetSpec(file)).rejects.toThrow(
+      new RegExp(`${file}: invalid dataset spec: sensitive\\.0\\.derive\\.edges`),
+    );
   });
 
   it('exports a JSON Schema for editors', () => {
