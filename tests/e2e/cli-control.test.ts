@@ -1,26 +1,16 @@
 // `fairshrink status | list | pause | resume | review` against a real campaign on the test Temporal
 // server and S3: what they print, what they change, and their exit codes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { campaignStatusCommand } from '../../cli/commands/campaign-status.ts';
 import { controlCommand, reviewCommand } from '../../cli/commands/control.ts';
 import { listCommand, type CampaignListing } from '../../cli/commands/list.ts';
 import { UsageError } from '../../cli/io.ts';
 import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
-import { captureIo, eventually, untilState, useTestEnvironment } from './cli-support.ts';
+import { uniqueId } from '../helpers/services.ts';
+import { captureIo, eventually, untilState, useCliServices } from './cli-support.ts';
 
 const context = { verbose: false };
-const taskQueue = uniqueId('cli-control-q');
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  useTestEnvironment(taskQueue);
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
+const { taskQueue, store, temporal } = useCliServices('cli-control');
 
 async function statusJson(id: string) {
   const io = captureIo();
@@ -31,8 +21,8 @@ async function statusJson(id: string) {
 describe('campaign control from the command line', () => {
   it('status and list show a running campaign; pause holds it at a step boundary and resume lets it finish', async () => {
     const id = uniqueId('cli-pass');
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-    const handle = await startFixtureCampaign(temporal.client, store, {
+    const worker = await campaignWorker(temporal().nativeConnection, taskQueue, store);
+    const handle = await startFixtureCampaign(temporal().client, store, {
       name: 'german-pass',
       campaignId: id,
       taskQueue,
@@ -108,8 +98,8 @@ describe('campaign control from the command line', () => {
 
   it('review: a refusal by the validator is one line with exit code 2; an approval is accepted', async () => {
     const id = uniqueId('cli-review');
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-    const handle = await startFixtureCampaign(temporal.client, store, {
+    const worker = await campaignWorker(temporal().nativeConnection, taskQueue, store);
+    const handle = await startFixtureCampaign(temporal().client, store, {
       name: 'german-review',
       campaignId: id,
       taskQueue,

@@ -5,26 +5,16 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { monitorCommand, promoteCommand } from '../../cli/commands/deploy.ts';
 import { UsageError } from '../../cli/io.ts';
 import { projectRoot } from '../../infra/paths.ts';
 import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
-import { captureIo, useTestEnvironment } from './cli-support.ts';
+import { uniqueId } from '../helpers/services.ts';
+import { captureIo, useCliServices } from './cli-support.ts';
 
 const context = { verbose: false };
-const taskQueue = uniqueId('cli-deploy-q');
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  useTestEnvironment(taskQueue);
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
+const { taskQueue, store, temporal } = useCliServices('cli-deploy');
 
 async function run(command: typeof monitorCommand, args: string[]) {
   const io = captureIo();
@@ -35,8 +25,8 @@ async function run(command: typeof monitorCommand, args: string[]) {
 describe('promote and monitor from the command line', () => {
   it('promotes a finished campaign, audits an uploaded batch, manages a schedule and shows status', async () => {
     const id = uniqueId('cli-deploy');
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-    const handle = await startFixtureCampaign(temporal.client, store, {
+    const worker = await campaignWorker(temporal().nativeConnection, taskQueue, store);
+    const handle = await startFixtureCampaign(temporal().client, store, {
       name: 'german-pass',
       campaignId: id,
       taskQueue,

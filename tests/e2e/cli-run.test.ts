@@ -4,23 +4,13 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../cli/commands/run.ts';
 import { campaignWorker, fixtureCampaign } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
-import { captureIo, useTestEnvironment } from './cli-support.ts';
+import { uniqueId } from '../helpers/services.ts';
+import { captureIo, useCliServices } from './cli-support.ts';
 
-const taskQueue = uniqueId('cli-run-q');
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
-beforeAll(async () => {
-  useTestEnvironment(taskQueue);
-  temporal = await connectTemporal();
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
-});
+const { taskQueue, store, temporal } = useCliServices('cli-run');
 
 describe('fairshrink run', () => {
   it('validates with --dry-run and names the bad field of a broken file', async () => {
@@ -39,7 +29,7 @@ describe('fairshrink run', () => {
 
   it('--watch follows the campaign to its end; a second run attaches', async () => {
     const id = uniqueId('cli-run').toLowerCase();
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
+    const worker = await campaignWorker(temporal().nativeConnection, taskQueue, store);
     await worker.runUntil(async () => {
       const io = captureIo();
       expect(await runCommand([fixtureCampaign('german-pass'), '--id', id, '--watch'], io), io.stderrText()).toBe(0);

@@ -1,11 +1,12 @@
 // What the CLI end-to-end tests share: a CliIo that records what a command printed, the environment
 // that points the commands at the test Temporal server and S3 (as a user's shell would), and a
 // running campaign with its worker.
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { CliIo } from '../../cli/io.ts';
 import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
 import type { CampaignHandle } from '../../cli/commands/campaign.ts';
 import { stateQuery, type CampaignState } from '../../workflows/campaign.ts';
+import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
 
 export interface CapturedIo extends CliIo {
   out: string[];
@@ -70,4 +71,30 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * The setup every CLI test file shares: its own task queue, the environment pointing at the test services,
+ * a Temporal connection for its workers (`temporal()` once the suite started) and an S3 store.
+ */
+export function useCliServices(prefix: string) {
+  const taskQueue = uniqueId(`${prefix}-q`);
+  const store = testStore();
+  let temporal: Awaited<ReturnType<typeof connectTemporal>> | undefined;
+  beforeAll(async () => {
+    useTestEnvironment(taskQueue);
+    temporal = await connectTemporal();
+  });
+  afterAll(async () => {
+    await temporal?.close();
+    store.destroy();
+  });
+  return {
+    taskQueue,
+    store,
+    temporal: () => {
+      if (temporal === undefined) throw new Error('useCliServices: the Temporal connection is opened in beforeAll');
+      return temporal;
+    },
+  };
 }
