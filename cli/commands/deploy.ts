@@ -4,7 +4,7 @@
 // (workflows/monitor.ts); these commands only talk to Temporal and S3.
 import { readFile } from 'node:fs/promises';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
-import { batchKey } from '../../core/monitoring/audit.ts';
+import { auditHistory, batchKey, type AuditHistoryEntry } from '../../core/monitoring/audit.ts';
 import { DEFAULT_MONITOR_POLICY, type MonitorPolicy } from '../../core/monitoring/contracts.ts';
 import { deploymentFromCampaign, readCampaignDataset } from '../../core/monitoring/promotion.ts';
 import {
@@ -324,10 +324,11 @@ export async function monitorCommand(argv: string[], io: CliIo, context: Command
         return EXIT.ok;
       }
       // status
-      const [versions, events, incidents] = await Promise.all([
+      const [versions, events, incidents, audits] = await Promise.all([
         listVersions(store, name),
         listEvents(store, name),
         listIncidents(store, name),
+        auditHistory(store, name),
       ]);
       let schedule: { every: string; paused: boolean; next: string | null } | null = null;
       try {
@@ -341,7 +342,7 @@ export async function monitorCommand(argv: string[], io: CliIo, context: Command
       } catch (err) {
         if (!(err instanceof ScheduleNotFoundError)) throw err;
       }
-      const status = { deployment: name, current: current.pointer, versions, events, incidents, schedule };
+      const status = { deployment: name, current: current.pointer, versions, events, incidents, audits, schedule };
       if (values.json) {
         io.stdout(JSON.stringify(status, null, 2));
         return EXIT.ok;
@@ -362,6 +363,10 @@ export async function monitorCommand(argv: string[], io: CliIo, context: Command
       const recent = events.slice(-10);
       io.stdout(recent.length === 0 ? 'events: none' : 'events (latest 10):');
       for (const e of recent) io.stdout(`  #${e.seq} ${e.at} ${e.kind} v${e.version}: ${e.message}`);
+      io.stdout(
+        audits.length === 0 ? 'audits: none' : `audits (latest ${Math.min(audits.length, 10)} of ${audits.length}):`,
+      );
+      if (audits.length > 0) io.stdout(auditTable(audits.slice(-10)));
       io.stdout(`incidents: ${incidents.length}`);
       return EXIT.ok;
     }),
@@ -393,4 +398,45 @@ export function describeMonitorResult(result: MonitorResult): string {
     );
   }
   return lines.join('\n');
+}
+
+const fixed = (x: number | null | undefined, digits = 3): string =>
+  x === null || x === undefined ? '—' : x.toFixed(digits);
+
+/** The audit history as a table: how accuracy, the worst group, equalized odds and drift moved between audits. */
+export function auditTable(audits: readonly AuditHistoryEntry[]): string {
+  const attributes = [...new Set(audits.flatMap((a) => Object.keys(a.equalizedOddsDifference)))];
+  const header = [
+    'at',
+    'version',
+    'status',
+    'rows',
+    'accuracy',
+    'worst group',
+    ...attributes.map((a) => `EOD ${a}`),
+    'max feature PSI',
+    'group-mix PSI',
+  ];
+  const rows = audits.map((a) => [
+    a.at.replace(/\.\d{3}Z$/, 'Z'),
+    `v${a.version}`,
+    a.status,
+    String(a.rows),
+    fixed(a.accuracy),
+    a.worstGroupAccuracy === null
+      ? '—'
+      : `${a.worstGroupAccuracy.attribute}=${a.worstGroupAccuracy.group} ${fixed(a.worstGroupAccuracy.value)}`,
+    ...attributes.map((attr) => fixed(a.equalizedOddsDifference[attr])),
+    a.maxFeaturePsi === null
+      ? '—'
+      : `${a.maxFeaturePsi.feature} ${fixed(a.maxFeaturePsi.value)}${a.drifted ? ' (drift)' : ''}`,
+    a.maxGroupMixPsi === null ? '—' : `${a.maxGroupMixPsi.attribute} ${fixed(a.maxGroupMixPsi.value)}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    `  ${cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()}`;
+  return [line(header), ...rows.map(line)].join('\n');
 }

@@ -217,3 +217,52 @@ async function ensureAuditEvent(store: RegistryStore, input: AuditInput, output:
     input.at,
   );
 }
+
+/** One line of a deployment's audit history: what each audit found, for tracking drift over time. */
+export interface AuditHistoryEntry {
+  auditId: string;
+  at: string;
+  version: number;
+  status: AuditOutput['status'];
+  rows: number;
+  accuracy: number | null;
+  worstGroupAccuracy: AuditOutput['summary']['worstGroupAccuracy'];
+  /** Per attribute: equalized odds difference (Fairlearn, worst case). */
+  equalizedOddsDifference: Record<string, number | null>;
+  maxFeaturePsi: AuditOutput['drift']['maxFeaturePsi'];
+  maxGroupMixPsi: AuditOutput['drift']['maxGroupMixPsi'];
+  drifted: boolean;
+  record: ArtifactRef;
+}
+
+/** Every audit of a deployment, oldest first (by audit time, then id), read from `audits/<id>/audit.json`. */
+export async function auditHistory(store: RegistryStore, name: string): Promise<AuditHistoryEntry[]> {
+  const prefix = `${deploymentDir(name)}/audits/`;
+  const keys = (await store.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('/audit.json'));
+  const entries: AuditHistoryEntry[] = [];
+  for (const key of keys) {
+    const { bytes, ref } = await store.getByKey(key);
+    const record = parseJsonBytes<AuditRecord>(bytes, ref.uri);
+    if (record.format !== 'fairshrink.audit') {
+      throw new CampaignInputError(`${ref.uri} is not an audit record (format ${String(record.format)})`);
+    }
+    const { output } = record;
+    entries.push({
+      auditId: output.auditId,
+      at: record.at,
+      version: output.version,
+      status: output.status,
+      rows: output.batch.rows,
+      accuracy: output.summary.accuracy,
+      worstGroupAccuracy: output.summary.worstGroupAccuracy,
+      equalizedOddsDifference: Object.fromEntries(
+        Object.entries(output.summary.attributes).map(([attr, s]) => [attr, s.equalizedOddsDifference]),
+      ),
+      maxFeaturePsi: output.drift.maxFeaturePsi,
+      maxGroupMixPsi: output.drift.maxGroupMixPsi,
+      drifted: output.drift.drifted,
+      record: ref,
+    });
+  }
+  return entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.auditId < b.auditId ? -1 : 1));
+}

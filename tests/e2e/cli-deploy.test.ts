@@ -72,6 +72,9 @@ describe('promote and monitor from the command line', () => {
       expect(status.out).toMatch(/v1 {2}\S+ {2}\S+ \S+ {2}by ana {2}— first release/);
       expect(status.out).toMatch(/schedule: every 43200s \(paused\)/);
       expect(status.out).toMatch(/#2 \S+ audit v1: audit \S+ of v1: pass/);
+      // The audit history: one audit so far, with its numbers.
+      expect(status.out).toMatch(/audits \(latest 1 of 1\):\n {2}at\s+version\s+status\s+rows\s+accuracy/);
+      expect(status.out).toMatch(/\n {2}\S+Z\s+v1\s+pass\s+300\s+0\.\d{3}\s+\w+=\S+ 0\.\d{3}/);
 
       expect((await run(monitorCommand, ['unschedule', name])).out).toBe(
         `deleted schedule monitor-${name}; audits and records stay`,
