@@ -77,6 +77,8 @@ export class ArtifactStore {
   readonly client: S3Client;
   private readonly multipartThreshold: number;
   private readonly partSize: number;
+  /** Whether the endpoint honours If-None-Match on writes (set to false after its first 501). */
+  private conditionalWrites = true;
 
   constructor(settings: S3Settings, opts: { client?: S3Client; multipartThreshold?: number; partSize?: number } = {}) {
     this.bucket = settings.bucket;
@@ -137,17 +139,48 @@ export class ArtifactStore {
       ContentType: opts.contentType ?? 'application/octet-stream',
       Metadata: { [SHA_METADATA_KEY]: sha256 },
     };
-    if (body.byteLength <= this.multipartThreshold) {
-      await this.client.send(new PutObjectCommand({ ...common, Body: body, ContentLength: body.byteLength }));
-    } else {
-      await this.multipartPut(common, body);
+    // The head above is a check, not a lock: another writer may store the key between it and this write. An
+    // immutable write is therefore conditional (If-None-Match: *, S3 conditional writes), so it can never
+    // replace what someone else stored meanwhile. Endpoints without conditional writes answer 501; for them the
+    // check above is all there is.
+    const conditional = (opts.mode ?? 'immutable') === 'immutable' && this.conditionalWrites;
+    try {
+      await this.write(common, body, conditional);
+    } catch (err) {
+      if (conditional && statusOf(err) === 501) {
+        this.conditionalWrites = false;
+        await this.write(common, body, false);
+      } else if (conditional && statusOf(err) === 412) {
+        const now = await this.head(key);
+        if (now?.sha256 === sha256 && now.bytes === body.byteLength) return ref; // a concurrent identical write
+        throw new ArtifactConflictError(
+          `refusing to overwrite ${ref.uri}: another writer stored other bytes under it (sha256 ${now?.sha256 ?? 'unknown'}) ` +
+            `while this write (sha256 ${sha256}) was under way. Write under a new key; artifacts are immutable.`,
+        );
+      } else throw err;
     }
     return ref;
+  }
+
+  private async write(
+    common: { Bucket: string; Key: string; ContentType: string; Metadata: Record<string, string> },
+    body: Uint8Array,
+    conditional: boolean,
+  ): Promise<void> {
+    const condition = conditional ? { IfNoneMatch: '*' } : {};
+    if (body.byteLength <= this.multipartThreshold) {
+      await this.client.send(
+        new PutObjectCommand({ ...common, ...condition, Body: body, ContentLength: body.byteLength }),
+      );
+    } else {
+      await this.multipartPut(common, body, condition);
+    }
   }
 
   private async multipartPut(
     common: { Bucket: string; Key: string; ContentType: string; Metadata: Record<string, string> },
     body: Uint8Array,
+    condition: { IfNoneMatch?: string },
   ): Promise<void> {
     const created = await this.client.send(new CreateMultipartUploadCommand(common));
     const uploadId = created.UploadId;
@@ -174,6 +207,7 @@ export class ArtifactStore {
           Key: common.Key,
           UploadId: uploadId,
           MultipartUpload: { Parts: parts },
+          ...condition,
         }),
       );
     } catch (err) {

@@ -37,6 +37,35 @@ describe('ArtifactStore against the real S3 endpoint', () => {
     expect(Buffer.from(await store.get(good)).toString()).toBe('good checkpoint');
   });
 
+  it('an immutable write is conditional: what another writer stored after the check is never replaced', async () => {
+    // The race: this writer's existence check ran before the other writer stored the object. Simulated by a
+    // store whose first head() reports nothing; the write itself must still refuse (S3 If-None-Match).
+    const racingStore = (options?: Parameters<typeof testStore>[0]) => {
+      const racing = testStore(options);
+      const realHead = racing.head.bind(racing);
+      let misses = 1;
+      racing.head = async (key) => (misses-- > 0 ? undefined : realHead(key));
+      return racing;
+    };
+    const key = `${uniqueId('t')}/raced.bin`;
+    const first = await store.put(key, bytesOf('first writer'));
+    const late = racingStore();
+    const same = racingStore();
+    const partSize = 5 * 1024 * 1024;
+    const large = racingStore({ multipartThreshold: partSize, partSize });
+    try {
+      await expect(late.put(key, bytesOf('second writer'))).rejects.toThrow(/another writer stored other bytes/);
+      expect(Buffer.from(await store.get(first)).toString()).toBe('first writer');
+      // A concurrent write of the same bytes is the idempotent case, not a conflict.
+      expect(await same.put(key, bytesOf('first writer'))).toEqual(first);
+      // The multipart path completes conditionally too.
+      await expect(large.put(key, new Uint8Array(partSize + 1))).rejects.toBeInstanceOf(ArtifactConflictError);
+      expect(Buffer.from(await store.get(first)).toString()).toBe('first writer');
+    } finally {
+      for (const s of [late, same, large]) s.destroy();
+    }
+  });
+
   it('mutable mode replaces the object (for logs rewritten as they grow)', async () => {
     const key = `${uniqueId('t')}/decisions.jsonl`;
     await store.put(key, bytesOf('{"a":1}\n'), { mode: 'mutable' });
