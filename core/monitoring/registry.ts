@@ -85,16 +85,26 @@ async function layoutOf(store: RegistryStore, name: string): Promise<Layout> {
     else if (incident) layout.incidents.push({ seq: Number(incident[1]), key });
   }
   layout.versions.sort((a, b) => a - b);
-  layout.events.sort((a, b) => a.seq - b.seq);
+  // Two writers at once can give events of different kinds the same seq (their keys differ, so neither write
+  // conflicts). Both are kept, in key order; the next event takes the seq after them.
+  layout.events.sort((a, b) => a.seq - b.seq || (a.key < b.key ? -1 : 1));
   layout.incidents.sort((a, b) => a.seq - b.seq);
-  for (let i = 1; i < layout.events.length; i++) {
-    if (layout.events[i]!.seq === layout.events[i - 1]!.seq)
-      throw new DeploymentError(
-        `${store.uriOf(layout.events[i]!.key)} and ${store.uriOf(layout.events[i - 1]!.key)} share seq ${layout.events[i]!.seq}: ` +
-          'two writers changed this deployment at once. Fix: inspect both events; keep one writer per deployment',
-      );
-  }
   return layout;
+}
+
+/**
+ * Runs a registry change again (from a fresh listing) when one of its immutable writes finds the key taken:
+ * another writer (a concurrent audit, a promotion) got the same version or seq number first. The store's
+ * conditional writes make that a conflict instead of a lost object.
+ */
+async function retryingConflicts<T>(change: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await change();
+    } catch (err) {
+      if ((err as Error).name !== 'ArtifactConflictError' || attempt >= 5) throw err;
+    }
+  }
 }
 
 const nextEventSeq = (layout: Layout): number => (layout.events.at(-1)?.seq ?? 0) + 1;
@@ -289,6 +299,14 @@ export async function promote(
     'build the record with deploymentFromCampaign',
   );
   checkTime(at);
+  return retryingConflicts(() => promoteOnce(store, proposed, at));
+}
+
+async function promoteOnce(
+  store: RegistryStore,
+  proposed: DeploymentDraft,
+  at: string,
+): Promise<{ version: DeploymentVersion; ref: ArtifactRef; pointer: DeploymentPointer; alreadyCurrent: boolean }> {
   const { name } = proposed;
   const layout = await layoutOf(store, name);
   const pointer = await settlePointer(store, layout);
@@ -345,6 +363,15 @@ export async function recordAudit(
   validateDeploymentName(name);
   const result = parseInput(AuditResultSchema, audit, `cannot record audit of ${name}`, 'pass the audit output');
   checkTime(at);
+  return retryingConflicts(() => recordAuditOnce(store, name, result, at));
+}
+
+async function recordAuditOnce(
+  store: RegistryStore,
+  name: string,
+  result: z.output<typeof AuditResultSchema>,
+  at: string,
+): Promise<{ event: DeploymentEvent; ref: ArtifactRef; alreadyRecorded: boolean }> {
   const layout = await layoutOf(store, name);
   const pointer = await settlePointer(store, layout);
   if (pointer === undefined)
@@ -423,6 +450,13 @@ async function answerIncident(
  */
 export async function rollback(store: RegistryStore, input: RollbackInput): Promise<RollbackOutput> {
   const request = parseInput(RollbackInputSchema, input, 'cannot roll back', 'pass the failed audit and the time');
+  return retryingConflicts(() => rollbackOnce(store, request));
+}
+
+async function rollbackOnce(
+  store: RegistryStore,
+  request: z.output<typeof RollbackInputSchema>,
+): Promise<RollbackOutput> {
   const name = request.deployment;
   const layout = await layoutOf(store, name);
   const incidents = await readIncidents(store, layout);

@@ -512,3 +512,74 @@ describe('corrupted records', () => {
     await expect(currentVersion(store, NAME)).rejects.toThrow(/v2\.json holds credit v1, not credit v2/);
   });
 });
+
+describe('two writers at once', () => {
+  /** A store where another writer stores its own object under the first key matching `pattern` just before us. */
+  function racedStore(pattern: RegExp, theirs: (key: string) => unknown) {
+    const store = new MemoryStore();
+    const put = store.put.bind(store);
+    let raced = false;
+    store.put = async (key, bytes, opts) => {
+      if (!raced && pattern.test(key)) {
+        raced = true;
+        await put(key, jsonBytes(theirs(key)), opts);
+      }
+      return put(key, bytes, opts);
+    };
+    return { store, raced: () => raced };
+  }
+
+  it('an audit whose event seq another writer took first is recorded at the next seq; both events stay', async () => {
+    const { store, raced } = racedStore(/events\/000003-audit\.json$/, () => ({
+      seq: 3,
+      at: at(2),
+      kind: 'audit',
+      version: 2,
+      message: 'the other audit',
+      audit: ref(`${DIR}/audits/other/audit.json`),
+    }));
+    await twoVersions(store);
+    const audit = { ...failedAudit('audit-1', 2), status: 'pass' as const, reason: 'all constraints hold' };
+    const recorded = await recordAudit(store, NAME, audit, at(2));
+    expect(raced()).toBe(true);
+    expect(recorded.event.seq).toBe(4);
+    expect((await listEvents(store, NAME)).map((e) => [e.seq, e.kind, e.message.slice(0, 15)])).toEqual([
+      [1, 'promote', 'promoted v1: ca'],
+      [2, 'promote', 'promoted v2: ca'],
+      [3, 'audit', 'the other audit'],
+      [4, 'audit', 'audit audit-1 o'],
+    ]);
+  });
+
+  it('a promotion whose version number another writer took first becomes the next version', async () => {
+    const { store } = racedStore(/\/v3\.json$/, () => ({
+      ...draft('theirs'),
+      format: 'fairshrink.deployment',
+      formatVersion: 1,
+      version: 3,
+      promotedAt: at(3),
+    }));
+    await twoVersions(store);
+    const mine = await promote(store, draft('c'), at(3));
+    expect(mine.version.version).toBe(4);
+    expect((await currentVersion(store, NAME)).pointer.version).toBe(4);
+  });
+
+  it('events of different kinds that share a seq do not stop the deployment: both are kept, in key order', async () => {
+    const store = await twoVersions();
+    // A rollback and an audit written at once, both as #3 (their keys differ, so neither write conflicted).
+    await rollback(store, failure('audit-1', 2, 3));
+    const rollbackEvent = json<DeploymentEvent>(store, `${DIR}/events/000003-rollback.json`);
+    await store.put(`${DIR}/events/000003-audit.json`, jsonBytes({ ...rollbackEvent, kind: 'audit', audit: ref('x') }));
+    const events = await listEvents(store, NAME);
+    expect(events.map((e) => [e.seq, e.kind])).toEqual([
+      [1, 'promote'],
+      [2, 'promote'],
+      [3, 'audit'],
+      [3, 'rollback'],
+    ]);
+    expect((await currentVersion(store, NAME)).pointer.version).toBe(1);
+    const next = await recordAudit(store, NAME, { ...failedAudit('audit-2', 1), status: 'pass', reason: 'ok' }, at(4));
+    expect(next.event.seq).toBe(4);
+  });
+});
