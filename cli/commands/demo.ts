@@ -100,6 +100,7 @@ function describeResult(result: CampaignResult, ui: string, dashboard: string, l
   lines(`decision log ${result.lineage.uri.replace(/lineage\.json$/, 'decisions.jsonl')}`);
   lines(`dashboard    ${dashboard}`);
   lines(`Temporal UI: ${ui}`);
+  lines(`next: npx fairshrink promote ${result.campaignId} --name adult-demo   (then \`fairshrink monitor --help\`)`);
 }
 
 export async function demoCommand(argv: string[], io: CliIo, context = { verbose: false }): Promise<number> {
