@@ -238,23 +238,27 @@ export class ArtifactStore {
 
   /** Read an object by key without a ref (e.g. a manifest found by listing); checks the stored sha256. */
   async getByKey(key: string): Promise<{ bytes: Uint8Array; ref: ArtifactRef }> {
-    const stored = await this.head(key);
-    if (!stored) throw new ArtifactNotFoundError(`no object at ${this.uriOf(key)}`);
-    const bytes = await this.getBytes(key);
+    // Body and stored sha256 from one GET: with a separate HEAD, an object rewritten in between (a mutable
+    // log such as decisions.jsonl, read while a campaign appends to it) looked corrupted.
+    const { bytes, storedSha256 } = await this.getObject(key);
     const sha256 = sha256Hex(bytes);
-    if (stored.sha256 && stored.sha256 !== sha256) {
+    if (storedSha256 && storedSha256 !== sha256) {
       throw new ArtifactIntegrityError(
-        `integrity check failed for ${this.uriOf(key)}: stored sha256 ${stored.sha256}, content hashes to ${sha256}`,
+        `integrity check failed for ${this.uriOf(key)}: stored sha256 ${storedSha256}, content hashes to ${sha256}`,
       );
     }
     return { bytes, ref: { uri: this.uriOf(key), sha256, bytes: bytes.byteLength } };
   }
 
   private async getBytes(key: string): Promise<Uint8Array> {
+    return (await this.getObject(key)).bytes;
+  }
+
+  private async getObject(key: string): Promise<{ bytes: Uint8Array; storedSha256: string | undefined }> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: validateObjectKey(key) }));
       if (!out.Body) throw new ArtifactNotFoundError(`no body for ${this.uriOf(key)}`);
-      return await out.Body.transformToByteArray();
+      return { bytes: await out.Body.transformToByteArray(), storedSha256: out.Metadata?.[SHA_METADATA_KEY] };
     } catch (err) {
       if (statusOf(err) === 404 || (err as Error).name === 'NoSuchKey') {
         throw new ArtifactNotFoundError(`no object at ${this.uriOf(key)}`);

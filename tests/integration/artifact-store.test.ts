@@ -66,6 +66,30 @@ describe('ArtifactStore against the real S3 endpoint', () => {
     }
   });
 
+  it('getByKey of a mutable log rewritten while it is read returns one consistent version', async () => {
+    // A campaign rewrites decisions.jsonl while `watch` reads it. Every request this reader sends first lets the
+    // writer append once more, so any read made of two requests (metadata, then body) sees two versions.
+    const key = `${uniqueId('t')}/decisions.jsonl`;
+    await store.put(key, bytesOf('line 1\n'), { mode: 'mutable' });
+    const reader = testStore();
+    const send = reader.client.send.bind(reader.client) as (command: unknown) => Promise<unknown>;
+    let lines = 1;
+    (reader.client as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
+      lines++;
+      await store.put(key, bytesOf(Array.from({ length: lines }, (_, i) => `line ${i + 1}\n`).join('')), {
+        mode: 'mutable',
+      });
+      return send(command);
+    };
+    try {
+      const { bytes, ref } = await reader.getByKey(key);
+      expect(Buffer.from(bytes).toString()).toMatch(/^(line \d+\n)+$/);
+      expect(ref.sha256).toBe(sha256Hex(bytes));
+    } finally {
+      reader.destroy();
+    }
+  });
+
   it('mutable mode replaces the object (for logs rewritten as they grow)', async () => {
     const key = `${uniqueId('t')}/decisions.jsonl`;
     await store.put(key, bytesOf('{"a":1}\n'), { mode: 'mutable' });
