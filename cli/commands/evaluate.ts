@@ -38,6 +38,8 @@ Optional:
   --intersections           also evaluate every combination of 2+ sensitive attributes (e.g. sex&race)
   --threshold <t>           decision threshold for score >= t (default 0.5)
   --bootstrap <B>           bootstrap resamples for CIs, 0 for none (default 1000)
+  --ci-method <m>           percentile (default) or bias-corrected (Efron's BC: corrects the upward
+                            bias of resampled max-over-groups disparities; docs/fairness.md)
   --seed <n>                bootstrap seed (default 0)
   --min-group-size <n>      flag groups with fewer rows (default 30)
   --privileged <a=g,...>    privileged group per attribute for AIF360 metrics (default: largest group)
@@ -71,6 +73,7 @@ const OPTIONS = {
   intersections: { type: 'boolean' },
   threshold: { type: 'string' },
   bootstrap: { type: 'string' },
+  'ci-method': { type: 'string' },
   seed: { type: 'string' },
   'min-group-size': { type: 'string' },
   privileged: { type: 'string' },
@@ -194,7 +197,7 @@ function summary(report: FairnessReport, gate: GateDecision | undefined, out: st
   const lines: string[] = [];
   const c = report.config;
   lines.push(
-    `fairshrink evaluate: ${report.rows} rows, threshold ${c.threshold}, ${c.bootstrap} bootstrap resamples (seed ${c.seed}), ${Math.round(c.ci_level * 100)}% CIs`,
+    `fairshrink evaluate: ${report.rows} rows, threshold ${c.threshold}, ${c.bootstrap} bootstrap resamples (seed ${c.seed}), ${Math.round(c.ci_level * 100)}% ${c.ci_method} CIs`,
   );
   const o = report.overall;
   lines.push(
@@ -268,6 +271,10 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     'an integer ≥ 0',
   );
   const seed = numberFlag(flags.seed, 'seed', 0, (v) => Number.isInteger(v), 'an integer');
+  const ciMethod = flags['ci-method'] ?? 'percentile';
+  if (ciMethod !== 'percentile' && ciMethod !== 'bias-corrected') {
+    throw new InputProblem(`--ci-method: "${ciMethod}" is not a CI method. Fix: use percentile or bias-corrected`);
+  }
   const minGroupSize = numberFlag(
     flags['min-group-size'],
     'min-group-size',
@@ -346,6 +353,7 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     intersections: flags.intersections === true,
     threshold,
     bootstrap,
+    ciMethod,
     seed,
     minGroupSize,
     fairlearnCompat: flags['fairlearn-compat'] === true,

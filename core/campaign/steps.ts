@@ -694,6 +694,7 @@ export async function evaluate(input: EvaluateInput, ctx: StepContext): Promise<
         intersections: plan.intersections,
         threshold: plan.threshold,
         bootstrap: plan.bootstrap,
+        ciMethod: plan.ciMethod,
         seed: deriveSeed(input.seed, input.stepKey, 'bootstrap'),
         minGroupSize: plan.minGroupSize,
       },

@@ -77,6 +77,11 @@ export const EvaluationPlan = z.strictObject({
   attributes: z.array(z.string().min(1)).optional().describe('Sensitive attributes to report; default all.'),
   intersections: z.boolean().default(false),
   bootstrap: z.int().min(0).default(500),
+  // Optional rather than defaulted, so configs written without it keep their hash (and campaign id).
+  ciMethod: z
+    .enum(['percentile', 'bias-corrected'])
+    .optional()
+    .describe('How CIs are read off the bootstrap resamples: percentile (default) or bias-corrected (Efron BC).'),
   threshold: z.number().gt(0).lt(1).default(0.5),
   minGroupSize: z.int().positive().default(30),
 });

@@ -3,9 +3,13 @@
 // every resample (Fairlearn's MetricFrame resamples all rows together; fairshrink does not, on purpose).
 // Both models are evaluated on the same multiplicities, so deltas are paired.
 import type { Rng } from '../random/rng.ts';
+import { normalCdf, normalQuantileFast } from './power.ts';
 
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 1000;
 export const DEFAULT_CI_LEVEL = 0.95;
+/** How a CI is read off the resamples: plain percentiles, or percentiles corrected for the median bias. */
+export const CI_METHODS = ['percentile', 'bias-corrected'] as const;
+export type CiMethod = (typeof CI_METHODS)[number];
 /** A CI is withheld when its metric is undefined in more than this share of resamples. */
 export const MAX_UNDEFINED_RESAMPLE_SHARE = 0.1;
 
@@ -127,5 +131,42 @@ export function percentileInterval(samples: Float64Array, level: number): Percen
   const values = finite.subarray(0, count);
   const tail = (1 - level) / 2;
   const ci: [number, number] = [quantileBySelection(values, tail), quantileBySelection(values, 1 - tail)];
+  return missing > 0 ? { ci, note: `CI from ${count} of ${total} resamples (undefined in ${missing})` } : { ci };
+}
+
+/**
+ * Bias-corrected percentile interval (Efron 1981; Efron & Tibshirani 1993, §14.3, the BCa interval with
+ * acceleration 0): z0 = Φ⁻¹(share of resamples below the point estimate, ties counted half), and the
+ * interval is the Φ(2·z0 + z_{α/2}) and Φ(2·z0 + z_{1−α/2}) quantiles of the resamples. When the resamples sit
+ * mostly above the estimate — as for max-over-groups disparities, whose resampled maxima are biased upward —
+ * the interval moves down towards it; for a symmetric bootstrap distribution it equals the percentile interval.
+ */
+export function biasCorrectedInterval(samples: Float64Array, point: number, level: number): PercentileInterval {
+  const total = samples.length;
+  if (total === 0) return { ci: null };
+  if (!Number.isFinite(point)) return { ci: null, note: 'no CI: the point estimate is undefined' };
+  const finite = new Float64Array(total);
+  let count = 0;
+  let below = 0;
+  for (let i = 0; i < total; i++) {
+    const v = samples[i]!;
+    if (Number.isNaN(v)) continue;
+    finite[count++] = v;
+    if (v < point) below += 1;
+    else if (v === point) below += 0.5;
+  }
+  const missing = total - count;
+  if (count === 0 || missing / total > MAX_UNDEFINED_RESAMPLE_SHARE) {
+    return { ci: null, note: `no CI: undefined in ${missing} of ${total} bootstrap resamples` };
+  }
+  // The share is kept inside [1/(2B), 1 − 1/(2B)], so z0 stays finite when every resample is on one side.
+  const share = Math.min(Math.max(below / count, 0.5 / count), 1 - 0.5 / count);
+  const z0 = normalQuantileFast(share);
+  const tail = (1 - level) / 2;
+  const zTail = normalQuantileFast(tail);
+  const lo = normalCdf(2 * z0 + zTail);
+  const hi = normalCdf(2 * z0 - zTail);
+  const values = finite.subarray(0, count);
+  const ci: [number, number] = [quantileBySelection(values, lo), quantileBySelection(values, hi)];
   return missing > 0 ? { ci, note: `CI from ${count} of ${total} resamples (undefined in ${missing})` } : { ci };
 }

@@ -33,6 +33,43 @@ export function normalQuantile(p: number): number {
   return z;
 }
 
+// Acklam's rational approximation of the normal quantile (P. J. Acklam, 2003; relative error < 1.2e-9),
+// coefficients as published, then one Halley step on normalCdf for full precision.
+const ACKLAM_A = [
+  -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+];
+const ACKLAM_B = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+const ACKLAM_C = [
+  -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+  2.938163982698783,
+];
+const ACKLAM_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+
+/** Normal quantile without bisection (for many distinct p, e.g. one per bootstrapped value). */
+export function normalQuantileFast(p: number): number {
+  if (!(p > 0 && p < 1)) throw new Error(`normalQuantileFast: p must be in (0, 1), got ${p}`);
+  const [a0, a1, a2, a3, a4, a5] = ACKLAM_A as [number, number, number, number, number, number];
+  const [b0, b1, b2, b3, b4] = ACKLAM_B as [number, number, number, number, number];
+  const [c0, c1, c2, c3, c4, c5] = ACKLAM_C as [number, number, number, number, number, number];
+  const [d0, d1, d2, d3] = ACKLAM_D as [number, number, number, number];
+  const tail = (q: number): number =>
+    (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1);
+  let x: number;
+  if (p < 0.02425) x = tail(Math.sqrt(-2 * Math.log(p)));
+  else if (p > 1 - 0.02425) x = -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  else {
+    const q = p - 0.5;
+    const r = q * q;
+    x =
+      ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) /
+      (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1);
+  }
+  // Halley: e = Φ(x) − p, u = e·√(2π)·exp(x²/2), x ← x − u / (1 + x·u/2)
+  const e = normalCdf(x) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
+}
+
 /**
  * Smallest difference in paired proportions |p_b − p_c| (e.g. a change in group accuracy) that a
  * two-sided McNemar test at level α detects with the given power, by the normal approximation

@@ -9,7 +9,7 @@ export const REPORT_VERSION = 1;
 /** Every metric, disparity and delta in the report has this shape. */
 export interface MetricValue {
   value: number | null;
-  /** Percentile bootstrap interval at config.ci_level; null without bootstrap or when withheld. */
+  /** Bootstrap interval at config.ci_level (config.ci_method); null without bootstrap or when withheld. */
   ci: [number, number] | null;
   /** Why value (or ci) is null, or how the CI was formed when some resamples were undefined. */
   reason?: string;
@@ -94,6 +94,8 @@ export interface ReportConfig {
   bootstrap: number;
   seed: number;
   ci_level: number;
+  /** How CIs are read off the resamples: 'percentile', or 'bias-corrected' (Efron's BC, acceleration 0). */
+  ci_method: 'percentile' | 'bias-corrected';
   bootstrap_scheme: 'stratified by cell (all sensitive attributes), paired across models';
   min_group_size: number;
   calibration_bins: number;

@@ -6,6 +6,9 @@ import {
   DEFAULT_CI_LEVEL,
   drawStratifiedMultiplicities,
   percentileInterval,
+  biasCorrectedInterval,
+  CI_METHODS,
+  type CiMethod,
   type PercentileInterval,
 } from './bootstrap.ts';
 import type { Disparity } from './disparities.ts';
@@ -66,6 +69,8 @@ export interface EvaluationOptions {
   bootstrap?: number;
   seed?: number;
   ciLevel?: number;
+  /** 'percentile' (default) or 'bias-corrected' (see biasCorrectedInterval in bootstrap.ts). */
+  ciMethod?: CiMethod;
   minGroupSize?: number;
   calibrationBins?: number;
   fairlearnCompat?: boolean;
@@ -157,6 +162,13 @@ function validate(input: EvaluationInput, attributes: string[], options: Evaluat
   const level = options.ciLevel ?? DEFAULT_CI_LEVEL;
   if (!(level > 0 && level < 1))
     throw new FairnessInputError('ciLevel', undefined, `ciLevel must be in (0, 1), got ${level}`);
+  if (options.ciMethod !== undefined && !CI_METHODS.includes(options.ciMethod)) {
+    throw new FairnessInputError(
+      'ciMethod',
+      undefined,
+      `ciMethod must be one of ${CI_METHODS.join(', ')}, got ${JSON.stringify(options.ciMethod)}`,
+    );
+  }
 }
 
 /** Rows of each cell in a content order (label, scores, predictions, weight), so row order cannot change the resamples. */
@@ -373,6 +385,7 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
   const resamples = options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES;
   const seed = options.seed ?? 0;
   const ciLevel = options.ciLevel ?? DEFAULT_CI_LEVEL;
+  const ciMethod: CiMethod = options.ciMethod ?? 'percentile';
   const minGroupSize = options.minGroupSize ?? 30;
   const bins = options.calibrationBins ?? 15;
   const alpha = options.alpha ?? 0.05;
@@ -462,15 +475,24 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
     const candMatrix = transpose(candRows, resamples, candPaths.length);
     const refMatrix = transpose(refRows, resamples, refPaths.length);
     const slice = (m: Float64Array, slot: number): Float64Array => m.subarray(slot * resamples, (slot + 1) * resamples);
-    candIntervals = candPaths.map((_, slot) => percentileInterval(slice(candMatrix, slot), ciLevel));
+    // The point estimates in the same slot order, for the bias correction.
+    const candPoint = new Float64Array(candPaths.length);
+    collect(point.cand, candPoint, candPaths.length, 0);
+    const refPoint = new Float64Array(refPaths.length);
+    if (point.ref) collect(point.ref, refPoint, refPaths.length, 0);
+    const interval = (samples: Float64Array, estimate: number): PercentileInterval =>
+      ciMethod === 'percentile'
+        ? percentileInterval(samples, ciLevel)
+        : biasCorrectedInterval(samples, estimate, ciLevel);
+    candIntervals = candPaths.map((_, slot) => interval(slice(candMatrix, slot), candPoint[slot]!));
     if (reference) {
-      refIntervals = refPaths.map((_, slot) => percentileInterval(slice(refMatrix, slot), ciLevel));
+      refIntervals = refPaths.map((_, slot) => interval(slice(refMatrix, slot), refPoint[slot]!));
       const candSlot = new Map(candPaths.map((path, slot) => [path, slot]));
       deltaIntervals = refPaths.map((path, slot) => {
         const c = candSlot.get(path)!;
         const r = slice(refMatrix, slot);
         const d = Float64Array.from(slice(candMatrix, c), (v, k) => v - r[k]!);
-        return percentileInterval(d, ciLevel);
+        return interval(d, candPoint[c]! - refPoint[slot]!);
       });
     }
   }
@@ -531,6 +553,7 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
       bootstrap: resamples,
       seed,
       ci_level: ciLevel,
+      ci_method: ciMethod,
       bootstrap_scheme: 'stratified by cell (all sensitive attributes), paired across models',
       min_group_size: minGroupSize,
       calibration_bins: bins,

@@ -129,6 +129,7 @@ export async function auditDeployment(input: AuditInput, ctx: AuditContext): Pro
       intersections: plan.intersections,
       threshold: plan.threshold,
       bootstrap: plan.bootstrap,
+      ciMethod: plan.ciMethod,
       seed,
       minGroupSize: plan.minGroupSize,
     },

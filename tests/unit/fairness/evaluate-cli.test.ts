@@ -77,6 +77,14 @@ describe('fairshrink evaluate: success', () => {
     expect(r.stdout).toMatch(/demographic_parity_difference: 0\.417 \[/);
   });
 
+  it('--ci-method bias-corrected is recorded in the report and the summary', async () => {
+    const r = await run([...base('bc.json'), '--ci-method', 'bias-corrected']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'bc.json'), 'utf8')) as FairnessReport;
+    expect(report.config.ci_method).toBe('bias-corrected');
+    expect(r.stdout).toMatch(/95% bias-corrected CIs/);
+  });
+
   it('exit 0 when the gate passes, 1 when it fails, with the reason in the summary and the JSON', async () => {
     const pass = await run([...base('pass.json'), '--rubric', rubric(0.5)]);
     expect(pass.code).toBe(0);
@@ -160,6 +168,7 @@ describe('fairshrink evaluate: bad input exits 2 with one clear line', () => {
     await expectBad([...base('x.json'), '--treshold', '0.4'], /unknown flag --treshold/);
     await expectBad(base('x.json').slice(0, 8), /missing --out/);
     await expectBad([...base('x.json'), '--threshold', 'high'], /--threshold: "high" is not a number in \[0, 1\]/);
+    await expectBad([...base('x.json'), '--ci-method', 'bca'], /--ci-method: "bca" is not a CI method/);
   });
 
   it('a bad rubric names the path of the field; a rubric that does not fit the data names the constraint', async () => {
