@@ -4,6 +4,7 @@
 // measure drift against the evaluation split the model was promoted on. Writes
 // `deployments/<name>/audits/<auditId>/{report.json, audit.json}` and an 'audit' event; returns a small summary.
 import { ensureBackend } from '../campaign/checkpoints.ts';
+import { tfExclusive } from '../campaign/progress.ts';
 import { loadEncodedDataset } from '../campaign/dataset-cache.ts';
 import { rubricForScope, withPredictor } from '../campaign/steps.ts';
 import { CampaignInputError, parseJsonBytes, putJson, type StepContext } from '../campaign/store.ts';
@@ -112,11 +113,15 @@ export async function auditDeployment(input: AuditInput, ctx: AuditContext): Pro
   const encoded = encodeBatch(dataset, batchBytes, batch.key);
   const plan = version.evaluation;
   const attributes = plan.attributes ?? dataset.sensitive.map((s) => s.name);
-  const score = await withPredictor(store, version.checkpoint, async (predict) => predict(encoded.x));
-  const referenceScore =
-    version.reference === null
-      ? undefined
-      : await withPredictor(store, version.reference, async (predict) => predict(encoded.x));
+  // Through the process's tfjs queue, like every campaign step (tfExclusive): with more than one activity per
+  // worker, tfjs work must not interleave with a step's open tfjs scope, and the scope frees what scoring leaves.
+  const { score, referenceScore } = await tfExclusive(`audit/${input.auditId}`, ctx, async () => ({
+    score: await withPredictor(store, version.checkpoint, async (predict) => predict(encoded.x)),
+    referenceScore:
+      version.reference === null
+        ? undefined
+        : await withPredictor(store, version.reference, async (predict) => predict(encoded.x)),
+  }));
   const report = evaluateFairness(
     {
       label: encoded.y,
