@@ -3,7 +3,7 @@
 // every resample (Fairlearn's MetricFrame resamples all rows together; fairshrink does not, on purpose).
 // Both models are evaluated on the same multiplicities, so deltas are paired.
 import type { Rng } from '../random/rng.ts';
-import { normalCdf, normalQuantileFast } from './power.ts';
+import { normalCdf, normalQuantile } from './power.ts';
 
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 1000;
 export const DEFAULT_CI_LEVEL = 0.95;
@@ -114,8 +114,14 @@ function quantileBySelection(values: Float64Array, q: number): number {
   return a + (h - lo) * (b - a);
 }
 
-/** Percentile bootstrap interval at `level` from resampled values (NaN = undefined in that resample). */
-export function percentileInterval(samples: Float64Array, level: number): PercentileInterval {
+/**
+ * The interval between the quantiles `levelsOf` picks from the defined resamples (NaN = undefined in that
+ * resample), or why there is none: no resamples, or undefined in more than MAX_UNDEFINED_RESAMPLE_SHARE of them.
+ */
+function intervalOfDefined(
+  samples: Float64Array,
+  levelsOf: (values: Float64Array) => [number, number],
+): PercentileInterval {
   const total = samples.length;
   if (total === 0) return { ci: null };
   const finite = new Float64Array(total);
@@ -129,9 +135,15 @@ export function percentileInterval(samples: Float64Array, level: number): Percen
     return { ci: null, note: `no CI: undefined in ${missing} of ${total} bootstrap resamples` };
   }
   const values = finite.subarray(0, count);
-  const tail = (1 - level) / 2;
-  const ci: [number, number] = [quantileBySelection(values, tail), quantileBySelection(values, 1 - tail)];
+  const [lo, hi] = levelsOf(values); // before the selections below reorder `values`
+  const ci: [number, number] = [quantileBySelection(values, lo), quantileBySelection(values, hi)];
   return missing > 0 ? { ci, note: `CI from ${count} of ${total} resamples (undefined in ${missing})` } : { ci };
+}
+
+/** Percentile bootstrap interval at `level` from resampled values (NaN = undefined in that resample). */
+export function percentileInterval(samples: Float64Array, level: number): PercentileInterval {
+  const tail = (1 - level) / 2;
+  return intervalOfDefined(samples, () => [tail, 1 - tail]);
 }
 
 /**
@@ -142,31 +154,19 @@ export function percentileInterval(samples: Float64Array, level: number): Percen
  * the interval moves down towards it; for a symmetric bootstrap distribution it equals the percentile interval.
  */
 export function biasCorrectedInterval(samples: Float64Array, point: number, level: number): PercentileInterval {
-  const total = samples.length;
-  if (total === 0) return { ci: null };
-  if (!Number.isFinite(point)) return { ci: null, note: 'no CI: the point estimate is undefined' };
-  const finite = new Float64Array(total);
-  let count = 0;
-  let below = 0;
-  for (let i = 0; i < total; i++) {
-    const v = samples[i]!;
-    if (Number.isNaN(v)) continue;
-    finite[count++] = v;
-    if (v < point) below += 1;
-    else if (v === point) below += 0.5;
-  }
-  const missing = total - count;
-  if (count === 0 || missing / total > MAX_UNDEFINED_RESAMPLE_SHARE) {
-    return { ci: null, note: `no CI: undefined in ${missing} of ${total} bootstrap resamples` };
-  }
-  // The share is kept inside [1/(2B), 1 − 1/(2B)], so z0 stays finite when every resample is on one side.
-  const share = Math.min(Math.max(below / count, 0.5 / count), 1 - 0.5 / count);
-  const z0 = normalQuantileFast(share);
-  const tail = (1 - level) / 2;
-  const zTail = normalQuantileFast(tail);
-  const lo = normalCdf(2 * z0 + zTail);
-  const hi = normalCdf(2 * z0 - zTail);
-  const values = finite.subarray(0, count);
-  const ci: [number, number] = [quantileBySelection(values, lo), quantileBySelection(values, hi)];
-  return missing > 0 ? { ci, note: `CI from ${count} of ${total} resamples (undefined in ${missing})` } : { ci };
+  if (samples.length > 0 && !Number.isFinite(point))
+    return { ci: null, note: 'no CI: the point estimate is undefined' };
+  return intervalOfDefined(samples, (values) => {
+    let below = 0;
+    for (const v of values) {
+      if (v < point) below += 1;
+      else if (v === point) below += 0.5;
+    }
+    // The share is kept inside [1/(2B), 1 − 1/(2B)], so z0 stays finite when every resample is on one side.
+    const count = values.length;
+    const share = Math.min(Math.max(below / count, 0.5 / count), 1 - 0.5 / count);
+    const z0 = normalQuantile(share);
+    const zTail = normalQuantile((1 - level) / 2);
+    return [normalCdf(2 * z0 + zTail), normalCdf(2 * z0 - zTail)];
+  });
 }

@@ -14,25 +14,6 @@ export function normalCdf(x: number): number {
   return x >= 0 ? 0.5 + half : 0.5 - half;
 }
 
-const quantileCache = new Map<number, number>();
-
-/** Inverse of normalCdf by bisection (60 halvings of [−10, 10]); memoised. */
-export function normalQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) throw new Error(`normalQuantile: p must be in (0, 1), got ${p}`);
-  const cached = quantileCache.get(p);
-  if (cached !== undefined) return cached;
-  let lo = -10;
-  let hi = 10;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (normalCdf(mid) < p) lo = mid;
-    else hi = mid;
-  }
-  const z = (lo + hi) / 2;
-  if (quantileCache.size < 64) quantileCache.set(p, z);
-  return z;
-}
-
 // Acklam's rational approximation of the normal quantile (P. J. Acklam, 2003; relative error < 1.2e-9),
 // coefficients as published, then one Halley step on normalCdf for full precision.
 const ACKLAM_A = [
@@ -45,9 +26,9 @@ const ACKLAM_C = [
 ];
 const ACKLAM_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
 
-/** Normal quantile without bisection (for many distinct p, e.g. one per bootstrapped value). */
-export function normalQuantileFast(p: number): number {
-  if (!(p > 0 && p < 1)) throw new Error(`normalQuantileFast: p must be in (0, 1), got ${p}`);
+/** Inverse of normalCdf (one call per bootstrapped value in bias-corrected intervals, so no bisection). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new Error(`normalQuantile: p must be in (0, 1), got ${p}`);
   const [a0, a1, a2, a3, a4, a5] = ACKLAM_A as [number, number, number, number, number, number];
   const [b0, b1, b2, b3, b4] = ACKLAM_B as [number, number, number, number, number];
   const [c0, c1, c2, c3, c4, c5] = ACKLAM_C as [number, number, number, number, number, number];
