@@ -14,6 +14,7 @@ import {
 import type { Activities } from '../activities/index.ts';
 import {
   DEFAULT_MONITOR_POLICY,
+  DEPLOYMENT_NAME,
   type ArtifactRef,
   type AuditOutput,
   type MonitorPolicy,
@@ -61,9 +62,9 @@ export function auditIdOf(workflowId: string, runId: string): string {
 }
 
 export async function monitorDeployment(input: MonitorInput): Promise<MonitorResult> {
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(input.deployment)) {
+  if (!DEPLOYMENT_NAME.test(input.deployment)) {
     throw ApplicationFailure.create({
-      message: `deployment "${input.deployment}": use lower-case letters, digits and "-"`,
+      message: `deployment "${input.deployment}": use 1–63 lower-case letters, digits and "-", starting with a letter or digit`,
       type: 'InvalidInput',
       nonRetryable: true,
     });

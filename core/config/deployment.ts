@@ -3,7 +3,12 @@
 // object is reported by key and field instead of flowing on. Pure (zod only): workflow code may import it.
 import { z } from 'zod';
 import type { CheckpointRef, DatasetRef, MetricSummary } from '../campaign/contracts.ts';
-import type { DeploymentEvent, DeploymentPointer, DeploymentVersion } from '../monitoring/contracts.ts';
+import {
+  DEPLOYMENT_NAME,
+  type DeploymentEvent,
+  type DeploymentPointer,
+  type DeploymentVersion,
+} from '../monitoring/contracts.ts';
 import { ArtifactRef } from '../storage/ref.ts';
 import { EvaluationPlan } from './campaign.ts';
 import { RubricSchema } from './rubric.ts';
@@ -13,13 +18,13 @@ export class DeploymentError extends Error {
   override name = 'DeploymentError';
 }
 
-/** Deployment names become S3 key segments and CLI arguments: 1–63 lower-case letters, digits and "-". */
-export const DEPLOYMENT_NAME = /^[a-z0-9-]{1,63}$/;
+export { DEPLOYMENT_NAME };
 
 export function validateDeploymentName(name: string): string {
   if (typeof name !== 'string' || !DEPLOYMENT_NAME.test(name)) {
     throw new DeploymentError(
-      `invalid deployment name ${JSON.stringify(name)}: name must be 1–63 lower-case letters, digits and "-". ` +
+      `invalid deployment name ${JSON.stringify(name)}: name must be 1–63 lower-case letters, digits and "-", ` +
+        'starting with a letter or digit. ' +
         'Fix: pick a name such as "credit-scoring" (--name credit-scoring)',
     );
   }
@@ -31,7 +36,9 @@ export const IsoTime = z.iso.datetime({ offset: true });
 const isoTime = IsoTime;
 const versionNumber = z.int().min(1);
 const seqNumber = z.int().min(1);
-const deploymentName = z.string().regex(DEPLOYMENT_NAME, 'use 1–63 lower-case letters, digits and "-"');
+const deploymentName = z
+  .string()
+  .regex(DEPLOYMENT_NAME, 'use 1–63 lower-case letters, digits and "-", starting with a letter or digit');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
 const count = z.int().nonnegative();
 

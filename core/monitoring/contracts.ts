@@ -9,6 +9,12 @@ import type { ArtifactRef, CheckpointRef, DatasetRef, MetricSummary } from '../c
 
 export type { ArtifactRef, CheckpointRef, DatasetRef, GateStatus, MetricSummary };
 
+/**
+ * Deployment names become S3 key segments and CLI arguments: 1–63 lower-case letters, digits and "-", starting
+ * with a letter or digit (a leading "-" would read as a flag). The registry and the monitor workflow both check it.
+ */
+export const DEPLOYMENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** Storage prefix of every deployment: `deployments/<name>/...`. */
 export const DEPLOYMENTS_PREFIX = 'deployments';
 

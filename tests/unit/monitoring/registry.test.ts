@@ -113,10 +113,13 @@ describe('validateDeploymentName', () => {
     expect(validateDeploymentName(name)).toBe(name);
   });
 
-  it.each(['', 'Credit', 'credit_scoring', 'credit scoring', 'a/b', 'a'.repeat(64), 'crédit'])('rejects %j', (name) => {
-    expect(() => validateDeploymentName(name)).toThrow(DeploymentError);
-    expect(() => validateDeploymentName(name)).toThrow(/name must be 1–63 lower-case letters, digits and "-".*Fix:/);
-  });
+  it.each(['', 'Credit', 'credit_scoring', 'credit scoring', 'a/b', 'a'.repeat(64), 'crédit', '-credit'])(
+    'rejects %j',
+    (name) => {
+      expect(() => validateDeploymentName(name)).toThrow(DeploymentError);
+      expect(() => validateDeploymentName(name)).toThrow(/name must be 1–63 lower-case letters, digits and "-".*Fix:/);
+    },
+  );
 
   it('guards every entry point', async () => {
     const store = new MemoryStore();
