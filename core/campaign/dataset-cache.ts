@@ -1,10 +1,10 @@
 // The encoded data set as steps use it: decoded once per worker process (LRU by sha256 of encoded.bin), and
 // viewed as labelled rows, per-attribute group labels, or one group label per row for the compression criteria.
-import { groupLabels, type EncodedDataset, type SplitName } from '../data/dataset.ts';
+import { groupLabels, type EncodedDataset, type EncodedSplit, type SplitName } from '../data/dataset.ts';
 import { deserializeDataset } from '../data/serialize.ts';
 import type { GroupedData } from '../compression/criteria.ts';
 import type { DatasetRef } from './contracts.ts';
-import { getCached, LruCache, type BlobStore } from './store.ts';
+import { CampaignInputError, getCached, LruCache, type BlobStore } from './store.ts';
 
 /** Decoded data sets by sha256 of their encoded bytes; the values are shared, so callers must not mutate them. */
 const decoded = new LruCache<EncodedDataset>(4);
@@ -35,15 +35,27 @@ export function clearDatasetCache(): void {
   decoded.clear();
 }
 
-/** Group label per row for every sensitive attribute of a split (attribute name → labels). */
+/** The sensitive attributes an evaluation plan asks for (default: all), refusing any the data set does not have. */
+export function evaluationAttributes(dataset: EncodedDataset, requested: readonly string[] | undefined): string[] {
+  const known = dataset.sensitive.map((s) => s.name);
+  const unknown = (requested ?? []).filter((a) => !known.includes(a));
+  if (unknown.length > 0) {
+    throw new CampaignInputError(
+      `evaluation.attributes: ${unknown.join(', ')} not in the data set (sensitive attributes: ${known.join(', ')})`,
+    );
+  }
+  return [...(requested ?? known)];
+}
+
+/** Group label per row for every sensitive attribute of a split, or of a batch encoded with it (name → labels). */
 export function sensitiveLabels(
   dataset: EncodedDataset,
-  split: SplitName,
+  rows: SplitName | Pick<EncodedSplit, 'groups'>,
   attributes?: readonly string[],
 ): Record<string, string[]> {
   const names = attributes ?? dataset.sensitive.map((s) => s.name);
   const out: Record<string, string[]> = {};
-  for (const name of names) out[name] = groupLabels(dataset, split, name);
+  for (const name of names) out[name] = groupLabels(dataset, rows, name);
   return out;
 }
 

@@ -79,6 +79,7 @@ import {
 } from './checkpoints.ts';
 import {
   attributeGroups,
+  evaluationAttributes,
   intersectionalGroups,
   loadEncodedDataset,
   rememberDataset,
@@ -668,12 +669,7 @@ export async function evaluate(input: EvaluateInput, ctx: StepContext): Promise<
     const dataset = await loadEncodedDataset(store, input.dataset);
     const plan = input.plan;
     const split = dataset.splits[plan.split];
-    const known = dataset.sensitive.map((s) => s.name);
-    const unknown = (plan.attributes ?? []).filter((a) => !known.includes(a));
-    if (unknown.length > 0)
-      throw new CampaignInputError(
-        `evaluation.attributes: ${unknown.join(', ')} not in the data set (sensitive attributes: ${known.join(', ')})`,
-      );
+    evaluationAttributes(dataset, plan.attributes);
     const { score, latency } = await withPredictor(store, input.candidate, async (predict, forward) => ({
       score: predict(split.x),
       // Timed after scoring, so the scores never depend on it; the timings go to latency.json only.

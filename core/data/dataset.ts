@@ -54,10 +54,14 @@ export interface EncodedDataset {
   stats: { parsedRows: number; droppedRows: number };
 }
 
-/** The group name of every row of a split for one sensitive attribute. */
-export function groupLabels(dataset: EncodedDataset, split: SplitName, attribute: string): string[] {
+/** The group name of every row of a split (or of other rows encoded with the data set, e.g. a batch) for one sensitive attribute. */
+export function groupLabels(
+  dataset: EncodedDataset,
+  rows: SplitName | Pick<EncodedSplit, 'groups'>,
+  attribute: string,
+): string[] {
   const attr = dataset.sensitive.find((s) => s.name === attribute);
-  const codes = dataset.splits[split].groups[attribute];
+  const codes = (typeof rows === 'string' ? dataset.splits[rows] : rows).groups[attribute];
   if (attr === undefined || codes === undefined) {
     throw new Error(
       `groupLabels: no sensitive attribute '${attribute}'; the data set has [${dataset.sensitive.map((s) => s.name).join(', ')}]`,

@@ -5,12 +5,11 @@
 // `deployments/<name>/audits/<auditId>/{report.json, audit.json}` and an 'audit' event; returns a small summary.
 import { ensureBackend } from '../campaign/checkpoints.ts';
 import { tfExclusive } from '../campaign/progress.ts';
-import { loadEncodedDataset } from '../campaign/dataset-cache.ts';
+import { evaluationAttributes, loadEncodedDataset, sensitiveLabels } from '../campaign/dataset-cache.ts';
 import { rubricForScope, withPredictor } from '../campaign/steps.ts';
-import { CampaignInputError, parseJsonBytes, putJson, type StepContext } from '../campaign/store.ts';
+import { CampaignInputError, keyOf, parseJsonBytes, putJson, type StepContext } from '../campaign/store.ts';
 import { summarizeReport } from '../campaign/summary.ts';
-import { encodeBatch, type EncodedBatch } from '../data/batch.ts';
-import type { EncodedDataset } from '../data/dataset.ts';
+import { encodeBatch } from '../data/batch.ts';
 import { decideGate, type GateDecision } from '../fairness/gate.ts';
 import { evaluateFairness } from '../fairness/report.ts';
 import type { FairnessReport } from '../fairness/report-types.ts';
@@ -63,27 +62,6 @@ export async function batchKey(store: RegistryStore, name: string, sha256: strin
   return `${batchesDir(name)}/${String(listed.length + 1).padStart(6, '0')}-${sha256.slice(0, 16)}.csv`;
 }
 
-function keyOfUri(uri: string): string {
-  const match = /^s3:\/\/[^/]+\/(.+)$/.exec(uri);
-  if (match === null) throw new CampaignInputError(`batch ref has no s3:// uri: ${uri}`);
-  return match[1]!;
-}
-
-function groupLabelsOf(dataset: EncodedDataset, batch: EncodedBatch, attributes: readonly string[]) {
-  const out: Record<string, string[]> = {};
-  for (const name of attributes) {
-    const attr = dataset.sensitive.find((s) => s.name === name);
-    const codes = batch.groups[name];
-    if (attr === undefined || codes === undefined) {
-      throw new CampaignInputError(
-        `the batch has no sensitive attribute ${name} (the data set has ${dataset.sensitive.map((s) => s.name).join(', ')})`,
-      );
-    }
-    out[name] = Array.from(codes, (c) => attr.groups[c]!);
-  }
-  return out;
-}
-
 export async function auditDeployment(input: AuditInput, ctx: AuditContext): Promise<AuditOutput> {
   const { store } = ctx;
   if (!AUDIT_ID.test(input.auditId)) {
@@ -106,13 +84,13 @@ export async function auditDeployment(input: AuditInput, ctx: AuditContext): Pro
   const batch =
     input.batch === undefined
       ? await newestBatch(store, input.deployment)
-      : { key: keyOfUri(input.batch.uri), ref: input.batch };
+      : { key: keyOf(store, input.batch), ref: input.batch };
   const batchBytes = await store.get(batch.ref);
   await ensureBackend();
   const dataset = await loadEncodedDataset(store, version.dataset);
   const encoded = encodeBatch(dataset, batchBytes, batch.key);
   const plan = version.evaluation;
-  const attributes = plan.attributes ?? dataset.sensitive.map((s) => s.name);
+  const attributes = evaluationAttributes(dataset, plan.attributes);
   // Through the process's tfjs queue, like every campaign step (tfExclusive): with more than one activity per
   // worker, tfjs work must not interleave with a step's open tfjs scope, and the scope frees what scoring leaves.
   const { score, referenceScore } = await tfExclusive(`audit/${input.auditId}`, ctx, async () => ({
@@ -127,7 +105,7 @@ export async function auditDeployment(input: AuditInput, ctx: AuditContext): Pro
       label: encoded.y,
       score,
       ...(referenceScore === undefined ? {} : { referenceScore }),
-      sensitive: groupLabelsOf(dataset, encoded, attributes),
+      sensitive: sensitiveLabels(dataset, encoded, attributes),
     },
     {
       attributes,
