@@ -240,6 +240,9 @@ export async function withinDeadline<T>(c: CampaignClient, ms: number, call: () 
 }
 
 /** Flags every campaign command takes, for parseArgs. */
+/** Who runs a command, for records that name a person (--by, --reviewer defaults): FAIRSHRINK_USER, else USER. */
+export const defaultActor = (): string | undefined => process.env.FAIRSHRINK_USER || process.env.USER || undefined;
+
 export const commonFlags = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

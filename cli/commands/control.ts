@@ -9,6 +9,7 @@ import {
   CampaignCommandError,
   campaignIdArgument,
   commonFlags,
+  defaultActor,
   describeCampaign,
   onCampaign,
   parseCommandArgs,
@@ -73,8 +74,6 @@ Examples:
 
 /** How long a worker gets to validate and accept a review. */
 const UPDATE_DEADLINE_MS = 30_000;
-
-const defaultActor = (): string | undefined => process.env.FAIRSHRINK_USER || process.env.USER || undefined;
 
 async function runningCampaign(c: CampaignClient, campaignId: string, action: string) {
   const { handle, description } = await describeCampaign(c, campaignId);

@@ -15,6 +15,7 @@ import {
   promote,
   validateDeploymentName,
 } from '../../core/monitoring/registry.ts';
+import { durationMs } from '../../core/config/campaign.ts';
 import { parseRubricText } from '../../core/config/rubric.ts';
 import { sha256Hex } from '../../core/data/hash.ts';
 import { parseJsonBytes } from '../../core/campaign/store.ts';
@@ -26,6 +27,7 @@ import {
   campaignIdArgument,
   campaignInputOf,
   commonFlags,
+  defaultActor,
   describeCampaign,
   openStore,
   parseCommandArgs,
@@ -81,7 +83,28 @@ Examples:
 
 const scheduleIdOf = (deployment: string): string => `monitor-${deployment}`;
 
-const defaultActor = (): string => process.env.FAIRSHRINK_USER || process.env.USER || 'unknown';
+/**
+ * The Temporal Schedule of a deployment's re-audits (without its id): start monitorDeployment every `everyMs`
+ * (Temporal appends the start time to the workflow id), skip a run while one is still going, catch up an hour.
+ */
+export function monitorSchedule(
+  deployment: string,
+  opts: { everyMs: number; policy: MonitorPolicy; taskQueue: string; paused: boolean },
+) {
+  const input: MonitorInput = { deployment, policy: opts.policy };
+  return {
+    spec: { intervals: [{ every: opts.everyMs }] },
+    action: {
+      type: 'startWorkflow' as const,
+      workflowType: monitorDeployment,
+      workflowId: `monitor-${deployment}`,
+      taskQueue: opts.taskQueue,
+      args: [input] as [MonitorInput],
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+    state: { paused: opts.paused, note: `re-audits of deployment ${deployment}` },
+  };
+}
 
 function deploymentName(value: string | undefined, command: string): string {
   if (value === undefined) throw new UsageError(`${command} needs a deployment name`, `fairshrink monitor --help`);
@@ -120,7 +143,12 @@ export async function promoteCommand(argv: string[], io: CliIo, context: Command
     );
   }
   const rubric =
-    values.rubric === undefined ? undefined : parseRubricText(await readText(values.rubric, '--rubric'), values.rubric);
+    values.rubric === undefined
+      ? undefined
+      : parseRubricText(
+          new TextDecoder('utf-8', { ignoreBOM: true }).decode(await readInput(values.rubric, '--rubric: ')),
+          values.rubric,
+        );
   return reportingFailures(io, context, () =>
     withCampaignClient(async (c) => {
       const { handle, description } = await describeCampaign(c, campaignId);
@@ -142,7 +170,7 @@ export async function promoteCommand(argv: string[], io: CliIo, context: Command
         lineage,
         dataset: await readCampaignDataset(store, campaign),
         name,
-        promotedBy: values.by ?? defaultActor(),
+        promotedBy: values.by ?? defaultActor() ?? 'unknown',
         note: values.note ?? '',
       });
       const promoted = await promote(store, record, new Date().toISOString());
@@ -161,24 +189,17 @@ export async function promoteCommand(argv: string[], io: CliIo, context: Command
   );
 }
 
-async function readText(file: string, flag: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${flag}: cannot read ${file}: ${(err as Error).message}`, 'check the path');
-  }
-}
-
 // ---- monitor ---------------------------------------------------------------------------------
-
-const DURATION = /^(\d+)(s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 function parseEvery(value: string | undefined): number {
   if (value === undefined)
     throw new UsageError('schedule needs --every <duration>', 'e.g. --every 1d (30s, 15m, 6h, 1d)');
-  const match = DURATION.exec(value);
-  const ms = match === null ? NaN : Number(match[1]) * UNIT_MS[match[2]!]!;
+  let ms = NaN;
+  try {
+    ms = durationMs(value);
+  } catch {
+    // reported below, with the flag's own wording
+  }
   if (!(ms >= 10_000)) {
     throw new UsageError(
       `--every "${value}": give a duration of at least 10s, as 30s, 15m, 6h or 1d`,
@@ -225,7 +246,7 @@ export async function monitorCommand(argv: string[], io: CliIo, context: Command
   }
   const policy = policyOf(values);
   const every = sub === 'schedule' ? parseEvery(values.every) : undefined;
-  const batchBytes = sub === 'add-batch' ? await readBytes(rest[0]!) : undefined;
+  const batchBytes = sub === 'add-batch' ? await readInput(rest[0]!) : undefined;
 
   return reportingFailures(io, context, () =>
     withCampaignClient(async (c) => {
@@ -267,19 +288,12 @@ export async function monitorCommand(argv: string[], io: CliIo, context: Command
       }
       if (sub === 'schedule') {
         const scheduleId = scheduleIdOf(name);
-        const input: MonitorInput = { deployment: name, policy };
-        const options = {
-          spec: { intervals: [{ every: every! }] },
-          action: {
-            type: 'startWorkflow' as const,
-            workflowType: monitorDeployment,
-            workflowId: `monitor-${name}`,
-            taskQueue: c.settings.temporal.taskQueue,
-            args: [input] as [MonitorInput],
-          },
-          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-          state: { paused: values.paused === true, note: `re-audits of deployment ${name}` },
-        };
+        const options = monitorSchedule(name, {
+          everyMs: every!,
+          policy,
+          taskQueue: c.settings.temporal.taskQueue,
+          paused: values.paused === true,
+        });
         const existing = c.client.schedule.getHandle(scheduleId);
         let updated = false;
         try {
@@ -373,11 +387,12 @@ export async function monitorCommand(argv: string[], io: CliIo, context: Command
   );
 }
 
-async function readBytes(file: string): Promise<Uint8Array> {
+/** A file named on the command line; `what` prefixes the error (e.g. "--rubric: "). */
+async function readInput(file: string, what = ''): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`, 'check the path');
+    throw new UsageError(`${what}cannot read ${file}: ${(err as Error).message}`, 'check the path');
   }
 }
 

@@ -16,6 +16,7 @@ import { deploymentFromCampaign, readCampaignDataset } from '../../core/monitori
 import { currentVersion, listEvents, listIncidents, promote } from '../../core/monitoring/registry.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
+import { monitorSchedule } from '../../cli/commands/deploy.ts';
 import type { CampaignResult } from '../../workflows/campaign.ts';
 import { monitorDeployment, type MonitorResult } from '../../workflows/monitor.ts';
 import { campaignInput, campaignWorker, fixtureCampaign, startCampaign } from '../helpers/campaign.ts';
@@ -131,17 +132,10 @@ describe('deployment monitoring', () => {
       // The schedule starts the same workflow; v1 on the corrupted batch fails too, and with no earlier
       // known-good version the monitor records an incident and leaves v1 serving.
       const scheduleId = uniqueId(`monitor-${name}`);
+      // The schedule `fairshrink monitor schedule` creates (paused: the test triggers it once).
       const schedule = await client.schedule.create({
         scheduleId,
-        spec: { intervals: [{ every: '1 day' }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: monitorDeployment,
-          workflowId: `monitor-${name}`,
-          taskQueue,
-          args: [{ deployment: name, policy: DEFAULT_MONITOR_POLICY }],
-        },
-        state: { paused: true },
+        ...monitorSchedule(name, { everyMs: 86_400_000, policy: DEFAULT_MONITOR_POLICY, taskQueue, paused: true }),
       });
       try {
         await schedule.trigger();
