@@ -401,49 +401,41 @@ export async function gatherCampaignData(
     const identity = stepIdentity(stepKey);
     const sources = [`${stepKey}/evaluate/report.json`];
     const report = await readJson<FairnessReport>(store, `${root}${stepKey}/evaluate/report.json`);
-    const evaluateResultKey = `${stepKey}/evaluate/result.json`;
-    let evaluated: EvaluateResultFile = {};
-    if (keys.has(evaluateResultKey)) {
-      evaluated = await readJson<EvaluateResultFile>(store, `${root}${evaluateResultKey}`);
-      sources.push(evaluateResultKey);
-    }
-    const calibrationKey = `${stepKey}/evaluate/calibration.json`;
-    let calibration: StepCalibration | null = null;
-    if (keys.has(calibrationKey)) {
-      const file = await readJson<CalibrationFile>(store, `${root}${calibrationKey}`);
-      calibration = {
-        split: file.split,
-        bins: file.bins,
-        candidate: file.candidate,
-        reference: file.reference ?? null,
-      };
-      sources.push(calibrationKey);
-    } else withoutCalibration.push(stepKey);
-    const latencyKey = `${stepKey}/evaluate/latency.json`;
-    let latency: StepLatency | null = null;
-    if (keys.has(latencyKey)) {
-      const file = await readJson<LatencyFile>(store, `${root}${latencyKey}`);
-      latency = {
-        msPer1000Rows: file.msPer1000Rows,
-        rowsPerCall: file.rowsPerCall,
-        repeats: file.repeats,
-        forward: file.forward,
-        backend: file.backend,
-      };
-      sources.push(latencyKey);
-    } else withoutLatency.push(stepKey);
-    const checkpointKey = `${checkpointStepOf(stepKey)}/result.json`;
-    let checkpoint: CheckpointRef | null = null;
-    if (keys.has(checkpointKey)) {
-      checkpoint = (await readJson<CheckpointResultFile>(store, `${root}${checkpointKey}`)).checkpoint ?? null;
-      sources.push(checkpointKey);
-    }
+    // Files a step may not have written (yet): read the ones there are, and cite them as sources.
+    const optional = async <T>(key: string): Promise<T | undefined> => {
+      if (!keys.has(key)) return undefined;
+      const file = await readJson<T>(store, `${root}${key}`);
+      sources.push(key);
+      return file;
+    };
+    const evaluated = (await optional<EvaluateResultFile>(`${stepKey}/evaluate/result.json`)) ?? {};
+    const calibrationFile = await optional<CalibrationFile>(`${stepKey}/evaluate/calibration.json`);
+    const calibration: StepCalibration | null =
+      calibrationFile === undefined
+        ? null
+        : {
+            split: calibrationFile.split,
+            bins: calibrationFile.bins,
+            candidate: calibrationFile.candidate,
+            reference: calibrationFile.reference ?? null,
+          };
+    if (calibrationFile === undefined) withoutCalibration.push(stepKey);
+    const latencyFile = await optional<LatencyFile>(`${stepKey}/evaluate/latency.json`);
+    const latency: StepLatency | null =
+      latencyFile === undefined
+        ? null
+        : {
+            msPer1000Rows: latencyFile.msPer1000Rows,
+            rowsPerCall: latencyFile.rowsPerCall,
+            repeats: latencyFile.repeats,
+            forward: latencyFile.forward,
+            backend: latencyFile.backend,
+          };
+    if (latencyFile === undefined) withoutLatency.push(stepKey);
+    const checkpoint =
+      (await optional<CheckpointResultFile>(`${checkpointStepOf(stepKey)}/result.json`))?.checkpoint ?? null;
     const rejectedKey = `${checkpointStepOf(stepKey)}/rejected.json`;
-    let rejectionReasons: string[] = [];
-    if (keys.has(rejectedKey)) {
-      rejectionReasons = (await readJson<RejectedFile>(store, `${root}${rejectedKey}`)).reasons ?? [];
-      sources.push(rejectedKey);
-    }
+    const rejectionReasons = (await optional<RejectedFile>(rejectedKey))?.reasons ?? [];
     const gate = gates.get(stepKey) ?? null;
     if (gate === null) notes.push(`${stepKey}: evaluated, gate decision not written yet`);
     else sources.push(`${stepKey}/gate/gate.json`);

@@ -574,22 +574,17 @@ export function reliabilityCharts(data: CampaignData): ChartDefinition[] {
     (a, b) => (a.includes('&') ? 1 : 0) - (b.includes('&') ? 1 : 0) || a.localeCompare(b),
   );
   const series = models.map((m) => m.series);
-  const colour = {
+  // Colour and shape both tell the models apart, with one shared legend.
+  const bySeries = (range: readonly string[]) => ({
     field: 'series',
     type: 'nominal' as const,
     title: 'model',
     legend: { labelLimit: 320, symbolOpacity: 1 },
     sort: series,
-    scale: { domain: series, range: RELIABILITY_COLOURS.slice(0, series.length) },
-  };
-  const shape = {
-    field: 'series',
-    type: 'nominal' as const,
-    title: 'model',
-    legend: { labelLimit: 320, symbolOpacity: 1 },
-    sort: series,
-    scale: { domain: series, range: RELIABILITY_SHAPES.slice(0, series.length) },
-  };
+    scale: { domain: series, range: range.slice(0, series.length) },
+  });
+  const colour = bySeries(RELIABILITY_COLOURS);
+  const shape = bySeries(RELIABILITY_SHAPES);
   const bins = models[0]!.curves.bins;
   const rowsOf = models[0]!.curves.overall.rows;
   return attributes.map((attribute) => {
