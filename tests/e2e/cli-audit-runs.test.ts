@@ -3,12 +3,12 @@
 // tampered first run is caught and named, not just the latest run.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditCommand, refsInHistory, type AuditManifest, type CheckpointList } from '../../cli/commands/audit.ts';
 import { historyCommand, replayCommand } from '../../cli/commands/history.ts';
 import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
-import { captureIo, useTestEnvironment } from './cli-support.ts';
+import { uniqueId } from '../helpers/services.ts';
+import { captureIo, useCliServices } from './cli-support.ts';
 
 type Event = Record<string, { activityType?: { name: string }; newExecutionRunId?: string } | undefined>;
 interface MultiRunFile {
@@ -29,20 +29,16 @@ function rewritePayloads(node: unknown, rewrite: (text: string) => string): void
 }
 
 const context = { verbose: false };
-const taskQueue = uniqueId('cli-runs-q');
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
+const { taskQueue, store, temporal } = useCliServices('cli-runs');
 const id = uniqueId('cli-runs');
 let scratch: string;
 let firstRunId: string;
 let latestRunId: string;
 
 beforeAll(async () => {
-  useTestEnvironment(taskQueue);
-  temporal = await connectTemporal();
   scratch = mkdtempSync(path.join(inject('scratchDir'), 'cli-runs-'));
-  const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-  const handle = await startFixtureCampaign(temporal.client, store, {
+  const worker = await campaignWorker(temporal().nativeConnection, taskQueue, store);
+  const handle = await startFixtureCampaign(temporal().client, store, {
     name: 'german-pass',
     campaignId: id,
     taskQueue,
@@ -51,7 +47,7 @@ beforeAll(async () => {
   const result = await worker.runUntil(handle.result());
   expect(result.status).toBe('completed');
   firstRunId = handle.firstExecutionRunId;
-  latestRunId = (await temporal.client.workflow.getHandle(id).describe()).runId;
+  latestRunId = (await temporal().client.workflow.getHandle(id).describe()).runId;
   expect(latestRunId).not.toBe(firstRunId);
   // The campaign's finalize step may already have written its dashboard; otherwise stand one in.
   if ((await store.head(`campaigns/${id}/report.html`)) === undefined) {
@@ -59,10 +55,6 @@ beforeAll(async () => {
       contentType: 'text/html',
     });
   }
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
 });
 
 describe('history and audit of a campaign that continued as new', () => {

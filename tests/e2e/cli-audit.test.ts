@@ -5,37 +5,29 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditCommand, type AuditManifest, type CheckpointList } from '../../cli/commands/audit.ts';
 import { historyCommand, replayCommand } from '../../cli/commands/history.ts';
 import { watchCommand, type WatchEvent } from '../../cli/commands/watch.ts';
 import { UsageError } from '../../cli/io.ts';
 import { parseS3Uri } from '../../core/storage/index.ts';
 import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
-import { captureIo, untilState, useTestEnvironment } from './cli-support.ts';
+import { uniqueId } from '../helpers/services.ts';
+import { captureIo, untilState, useCliServices } from './cli-support.ts';
 
 const context = { verbose: false };
-const taskQueue = uniqueId('cli-audit-q');
-let temporal: Awaited<ReturnType<typeof connectTemporal>>;
-const store = testStore();
+const { taskQueue, store, temporal } = useCliServices('cli-audit');
 const id = uniqueId('cli-audit');
 let scratch: string;
 
 beforeAll(async () => {
-  useTestEnvironment(taskQueue);
-  temporal = await connectTemporal();
   scratch = mkdtempSync(path.join(inject('scratchDir'), 'cli-audit-'));
-});
-afterAll(async () => {
-  await temporal.close();
-  store.destroy();
 });
 
 describe('watch, history, replay and the audit bundle of one campaign', () => {
   it('watch started after the first gate prints the earlier gates, then follows the campaign to its result', async () => {
-    const worker = await campaignWorker(temporal.nativeConnection, taskQueue, store);
-    const handle = await startFixtureCampaign(temporal.client, store, {
+    const worker = await campaignWorker(temporal().nativeConnection, taskQueue, store);
+    const handle = await startFixtureCampaign(temporal().client, store, {
       name: 'german-pass',
       campaignId: id,
       taskQueue,
