@@ -50,6 +50,22 @@ async function setUp() {
   return { store, dataset, baseline: baseline.checkpoint };
 }
 
+/** The baseline pruned to 70% (magnitude, global): a candidate to evaluate against it. */
+async function prunedCandidate(store: MemoryStore, dataset: DatasetRef, baseline: CheckpointRef) {
+  return (
+    await prune(
+      {
+        ...identity('c1', 'milestone-1/prune'),
+        dataset,
+        from: baseline,
+        criterion: 'magnitude-global',
+        targetSparsity: 0.7,
+      },
+      { store },
+    )
+  ).checkpoint;
+}
+
 describe('evaluate', () => {
   it('writes report.json and returns a small MetricSummary and SizeSummary', async () => {
     const { store, dataset, baseline } = await setUp();
@@ -76,18 +92,7 @@ describe('evaluate', () => {
 
   it('compares with the reference: ψ_g and flip rate', async () => {
     const { store, dataset, baseline } = await setUp();
-    const candidate = (
-      await prune(
-        {
-          ...identity('c1', 'milestone-1/prune'),
-          dataset,
-          from: baseline,
-          criterion: 'magnitude-global',
-          targetSparsity: 0.7,
-        },
-        { store },
-      )
-    ).checkpoint;
+    const candidate = await prunedCandidate(store, dataset, baseline);
     const out = await evaluate(
       { ...identity('c1', 'milestone-1/evaluate'), dataset, candidate, reference: baseline, plan: EVAL_PLAN },
       { store },
@@ -100,21 +105,6 @@ describe('evaluate', () => {
 });
 
 describe('evaluate: reliability bins and latency', () => {
-  async function prunedCandidate(store: MemoryStore, dataset: DatasetRef, baseline: CheckpointRef) {
-    return (
-      await prune(
-        {
-          ...identity('c1', 'milestone-1/prune'),
-          dataset,
-          from: baseline,
-          criterion: 'magnitude-global',
-          targetSparsity: 0.7,
-        },
-        { store },
-      )
-    ).checkpoint;
-  }
-
   it('writes calibration.json with the candidate and the reference bins, agreeing with the report', async () => {
     const { store, dataset, baseline } = await setUp();
     const candidate = await prunedCandidate(store, dataset, baseline);
