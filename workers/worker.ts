@@ -29,6 +29,9 @@ const quietBundlerLogger = {
   error: (message: string) => console.error(message),
 };
 
+/** The longest a heartbeat (and so an epoch checkpoint) waits in the SDK before it is sent to the server. */
+export const HEARTBEAT_THROTTLE = '2 seconds';
+
 let runtimeInstalled = false;
 
 /** Set the Temporal runtime's log level once per process, before any connection or worker exists. */
@@ -77,6 +80,11 @@ export async function createFairshrinkWorker(
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 1,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? 10,
     shutdownGraceTime: opts.shutdownGraceTime ?? '30 seconds',
+    // Heartbeats carry the epoch checkpoint a retried step resumes from. The SDK sends at most one per
+    // min(0.8 × heartbeat timeout, this) and keeps only the latest: with the 1-minute production timeout its
+    // default (60 s) would hold back every checkpoint of a fine-tune shorter than 48 s.
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
   });
   return {

@@ -9,5 +9,5 @@ export * from './steps.ts';
 export { clearBlobCache, LruCache, type BlobStore, type StepContext } from './store.ts';
 export { clearDatasetCache, datasetDecodeCount } from './dataset-cache.ts';
 export { decodeEpochCheckpoint, encodeEpochCheckpoint, sizeOf, type EpochCheckpoint } from './checkpoints.ts';
-export { HEARTBEAT_STEPS, YIELD_STEPS } from './progress.ts';
+export { HEARTBEAT_INTERVAL_MS, YIELD_INTERVAL_MS } from './progress.ts';
 export { summarizeReport } from './summary.ts';

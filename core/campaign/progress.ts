@@ -1,8 +1,11 @@
 // Heartbeats, epoch checkpoints and resume for the steps that train (baseline, fine-tuning).
-// - After every epoch: write progress/epoch-<n>.bin (weights + trainer state) and report it with onProgress.
-// - Every HEARTBEAT_STEPS optimizer steps: onProgress again, carrying the latest epoch checkpoint, so the last
-//   heartbeat a retried attempt sees is always one it can resume from.
-// - Every YIELD_STEPS steps: yield to the event loop (setImmediate), so heartbeats and I/O are not starved.
+// - After every epoch: write progress/epoch-<n>.bin (weights + trainer state) and report it with onProgress at once,
+//   so every epoch's checkpoint is offered to the server, however short the epoch.
+// - Between epoch ends, at most every HEARTBEAT_INTERVAL_MS of wall time: onProgress again (liveness), carrying the
+//   latest epoch checkpoint, so the last heartbeat a retried attempt sees is always one it can resume from. Wall
+//   time, not a step count: a step of a large model can take seconds, a step of a small MLP microseconds.
+// - At most every YIELD_INTERVAL_MS: yield to the event loop (setImmediate), so heartbeats and I/O are not starved.
+// The clock only paces reporting; it never touches what is trained, so results stay deterministic.
 // Epoch numbers in StepProgress count completed epochs (1-based); a resumed attempt continues at resume.epoch + 1.
 import * as tf from '@tensorflow/tfjs';
 import { canonicalJson, sha256Hex } from '../data/hash.ts';
@@ -17,8 +20,8 @@ import {
 } from './checkpoints.ts';
 import { keyOf, stepDir, type StepContext } from './store.ts';
 
-export const HEARTBEAT_STEPS = 200;
-export const YIELD_STEPS = 50;
+export const HEARTBEAT_INTERVAL_MS = 1000;
+export const YIELD_INTERVAL_MS = 50;
 
 /** sha256 of the canonical JSON of whatever decides a step's result (never the campaign id). */
 export function fingerprintOf(value: unknown): string {
@@ -70,6 +73,8 @@ export async function createProgressDriver(
 
   let stepsSinceEpoch = 0;
   let lossSum = 0;
+  let lastBeat = performance.now();
+  let lastYield = lastBeat;
   const report = async (p: StepProgress) => {
     if (ctx.onProgress !== undefined) await ctx.onProgress(p);
   };
@@ -80,8 +85,13 @@ export async function createProgressDriver(
         throw new StepAbortedError(`${step.stepKey}: aborted at epoch ${info.epoch + 1}, step ${info.step}`);
       stepsSinceEpoch++;
       lossSum += info.loss;
-      if (info.globalStep % YIELD_STEPS === 0) await new Promise<void>((r) => setImmediate(r));
-      if (info.globalStep % HEARTBEAT_STEPS === 0) {
+      const now = performance.now();
+      if (now - lastYield >= YIELD_INTERVAL_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
+      if (now - lastBeat >= HEARTBEAT_INTERVAL_MS) {
+        lastBeat = now;
         await report({
           stepKey: step.stepKey,
           epoch: completed,
@@ -108,6 +118,7 @@ export async function createProgressDriver(
       lastLoss = epochReport.loss;
       stepsSinceEpoch = 0;
       lossSum = 0;
+      lastBeat = performance.now();
       await report({ stepKey: step.stepKey, epoch, epochs, loss: epochReport.loss, checkpoint: lastCheckpoint });
     },
   };

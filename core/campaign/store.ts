@@ -21,7 +21,7 @@ export interface BlobStore {
 
 export interface StepContext {
   store: BlobStore;
-  /** Heartbeat sink: after every epoch (with an epoch checkpoint) and every ~200 optimizer steps. */
+  /** Heartbeat sink: after every epoch (with an epoch checkpoint) and about once a second in between. */
   onProgress?: (p: StepProgress) => void | Promise<void>;
   /** The last heartbeat of a previous attempt of this step; a step with epochs continues after `resume.epoch`. */
   resume?: StepProgress;

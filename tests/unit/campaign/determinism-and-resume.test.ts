@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { finetune, prune, trainBaseline, type StepContext } from '../../../core/campaign/index.ts';
 import { ModelPlan } from '../../../core/config/campaign.ts';
 import { FINETUNE_PLAN, identity, preparedFixture, TINY_MODEL } from './helpers.ts';
@@ -118,7 +118,7 @@ describe('resume', () => {
     expect(out.maxPsiTrain).toBe(whole.maxPsiTrain);
   });
 
-  it('heartbeats every 200 optimizer steps (with the last epoch checkpoint) and yields to the event loop', async () => {
+  it('heartbeats every epoch end with its checkpoint, in between on wall time, and yields to the event loop', async () => {
     const store = new MemoryStore();
     const dataset = await preparedFixture(store);
     const model = ModelPlan.parse({
@@ -128,19 +128,24 @@ describe('resume', () => {
     const beats: StepProgress[] = [];
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
+    // A clock that moves 10 ms per reading, so pacing by wall time is reproducible here.
+    let fakeNow = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (fakeNow += 10));
     try {
       await trainBaseline(
         { ...identity('c', 'baseline'), dataset, model },
         { store, onProgress: (p) => void beats.push(p) },
       );
     } finally {
+      clock.mockRestore();
       clearInterval(timer);
     }
-    const stepsPerEpoch = Math.ceil(dataset.rows.train / 2);
-    const expected = Math.floor((2 * stepsPerEpoch) / 200) + 2;
-    expect(beats.length).toBe(expected);
+    const epochEnds = beats.filter((b, i) => b.checkpoint !== undefined && beats[i - 1]?.epoch !== b.epoch);
+    expect(epochEnds.map((b) => b.epoch)).toEqual([1, 2]);
+    const liveness = beats.length - epochEnds.length;
+    expect(liveness).toBeGreaterThan(2);
     expect(beats[0]).toMatchObject({ epoch: 0, epochs: 2 });
-    expect(beats[0]!.checkpoint).toBeUndefined();
+    expect(beats.filter((b) => b.epoch === 0).every((b) => b.checkpoint === undefined)).toBe(true);
     const afterFirst = beats.filter((b) => b.epoch === 1);
     expect(afterFirst.every((b) => b.checkpoint?.sha256 === afterFirst[0]!.checkpoint!.sha256)).toBe(true);
     expect(ticks).toBeGreaterThan(0);
