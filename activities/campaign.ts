@@ -7,6 +7,7 @@ import * as steps from '../core/campaign/index.ts';
 import type { StepProgress } from '../core/campaign/contracts.ts';
 import { ArtifactConflictError, ArtifactIntegrityError, InvalidObjectKeyError } from '../core/storage/index.ts';
 import type { ArtifactStore } from '../core/storage/index.ts';
+import { parseTestFault, TEST_FAULT_VARIABLE, withTestFault } from './faults.ts';
 
 /** Errors no retry can fix: bad data, bad config, conflicting or corrupted artifacts. */
 export function toActivityFailure(step: string, err: unknown): unknown {
@@ -34,6 +35,7 @@ export function toActivityFailure(step: string, err: unknown): unknown {
 type Step<I, O> = (input: I, ctx: steps.StepContext) => Promise<O>;
 
 export function createCampaignActivities(store: ArtifactStore) {
+  const fault = parseTestFault(process.env[TEST_FAULT_VARIABLE]);
   function adapt<I, O>(name: string, step: Step<I, O>): (input: I) => Promise<O> {
     return async (input: I) => {
       const context = Context.current();
@@ -42,7 +44,7 @@ export function createCampaignActivities(store: ArtifactStore) {
         return await step(input, {
           store,
           resume: resume?.checkpoint ? resume : undefined,
-          onProgress: (progress) => context.heartbeat(progress),
+          onProgress: withTestFault(fault, name, context.info.attempt, (progress) => context.heartbeat(progress)),
           signal: context.cancellationSignal,
         });
       } catch (err) {
