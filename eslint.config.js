@@ -43,7 +43,16 @@ export const workflowImportBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.fairshrink/**', 'tests/fixtures/lint/**', 'test-artifacts/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.fairshrink/**',
+      'tests/fixtures/lint/**',
+      'test-artifacts/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

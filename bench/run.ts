@@ -6,11 +6,15 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../infra/paths.ts';
 import type { BenchRow } from './types.ts';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
+// `npm run bench` runs the compiled bench (dist/bench/*.js); through tsx (development) it is the .ts sources.
+const ext = path.extname(fileURLToPath(import.meta.url));
+const nodeArgs = ext === '.ts' ? ['--import', 'tsx'] : [];
 const suitesDir = path.join(benchDir, 'suites');
-const resultsDir = path.join(benchDir, 'results');
+const resultsDir = path.join(projectRoot, 'bench', 'results');
 
 interface SuiteOutcome {
   suite: string;
@@ -21,7 +25,7 @@ interface SuiteOutcome {
 
 function runSuite(name: string): SuiteOutcome {
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(benchDir, 'run-suite.ts'), name], {
+  const child = spawnSync(process.execPath, [...nodeArgs, path.join(benchDir, `run-suite${ext}`), name], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
@@ -64,8 +68,8 @@ function markdown(outcomes: SuiteOutcome[], machine: Record<string, unknown>): s
 }
 
 const available = readdirSync(suitesDir)
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => path.basename(f, '.ts'))
+  .filter((f) => f.endsWith(ext))
+  .map((f) => path.basename(f, ext))
   .sort();
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !available.includes(name));

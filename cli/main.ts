@@ -1,12 +1,16 @@
 // The `fairshrink` command. Each subcommand lives in cli/commands/ and returns its exit code:
 // 0 success (or gate passed), 1 failure (or gate failed), 2 bad usage or input.
-import { demoCommand } from './commands/demo.ts';
-import { stackCommand } from './commands/stack.ts';
 import { EXIT, processIo, reportError, UsageError, type CliIo } from './io.ts';
 
 interface Command {
   summary: string;
   run: (argv: string[], io: CliIo, context: { verbose: boolean }) => Promise<number>;
+}
+
+// Every command module is imported only when that command runs: `--help` and `evaluate` must not load
+// tfjs, the AWS SDK, Temporal or vega (start-up budget, see docs/cli.md).
+async function stackCommand(action: 'up' | 'down' | 'status', argv: string[], io: CliIo): Promise<number> {
+  return (await import('./commands/stack.ts')).stackCommand(action, argv, io);
 }
 
 async function evaluate(argv: string[], io: CliIo): Promise<number> {
@@ -68,7 +72,10 @@ const commands: Record<string, Command> = {
     summary: 're-audit a deployment (add-batch | run | schedule | unschedule | status), rolling back on failure',
     run: async (a, io, ctx) => (await import('./commands/deploy.ts')).monitorCommand(a, io, ctx),
   },
-  demo: { summary: 'run the demo campaign (UCI Adult, 4 gated milestones, int8) on the local stack', run: demoCommand },
+  demo: {
+    summary: 'run the demo campaign (UCI Adult, 4 gated milestones, int8) on the local stack',
+    run: async (a, io, ctx) => (await import('./commands/demo.ts')).demoCommand(a, io, ctx),
+  },
   evaluate: { summary: 'fairness report (and rubric gate) for a predictions CSV', run: evaluate },
   report: {
     summary: 'render a campaign report (HTML) from S3 and write it locally',

@@ -1,6 +1,7 @@
 // First step of `npm test`, `npm run demo` and `npm run bench` on any machine: installs what is
 // missing, with nothing but Node itself. npm packages come from the committed lockfile (`npm ci`),
-// re-installed only when package-lock.json changes; then the pinned tool binaries (infra/setup.ts).
+// re-installed only when package-lock.json changes; then the build (infra/build.mjs) and the pinned tool
+// binaries (infra/setup.ts).
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,13 @@ if (!installed) {
     process.exit(result.status ?? 1);
   }
   writeFileSync(stampFile, `${lockHash}\n`);
+}
+
+// Compile to dist/ what changed since the last build (nothing: a few ms), so commands start as JavaScript.
+const build = spawnSync(process.execPath, [path.join(root, 'infra', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('bootstrap: the build failed (see above). Fix the file it names and run again.');
+  process.exit(build.status ?? 1);
 }
 
 const setup = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'infra', 'setup.ts')], {

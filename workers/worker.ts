@@ -1,4 +1,6 @@
 // Builds a worker: which task queue, which workflows and activities, and its concurrency.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
@@ -13,10 +15,25 @@ import { createActivities } from '../activities/index.ts';
 import type { ConnectionSettings } from '../core/config/connection.ts';
 import { ArtifactStore } from '../core/storage/index.ts';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// Compiled (dist/workers/worker.js) this module loads dist/workflows/index.js; from source, the .ts file.
+const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index${ownExtension}`, import.meta.url));
 
-/** Bundle the workflow code once (webpack); reuse the result for many workers (tests, replay). */
+/**
+ * The workflow bundle `npm run build` writes next to the compiled code (dist/workflow-bundle.js): a
+ * compiled worker starts without running webpack. From source (tests, tsx) there is none, and the
+ * worker bundles the current workflow code at start.
+ */
+export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
+  if (ownExtension === '.ts') return undefined;
+  const codePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+  return existsSync(codePath) ? { codePath } : undefined;
+}
+
+/** Bundle the workflow code once (webpack; the prebuilt bundle when compiled); reuse it for many workers (tests, replay). */
 export async function bundleWorkflows(): Promise<{ code: string }> {
+  const prebuilt = prebuiltWorkflowBundle();
+  if (prebuilt) return { code: await readFile(prebuilt.codePath, 'utf8') };
   return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
 }
 
@@ -46,6 +63,11 @@ export function installRuntime(level: LogLevel = 'WARN'): void {
   runtimeInstalled = true;
 }
 
+function workflowSource(given: FairshrinkWorkerOptions['workflowBundle']): Partial<WorkerOptions> {
+  const workflowBundle = given ?? prebuiltWorkflowBundle();
+  return workflowBundle ? { workflowBundle } : { workflowsPath };
+}
+
 export interface FairshrinkWorkerOptions {
   settings: ConnectionSettings;
   connection?: NativeConnection;
@@ -73,7 +95,7 @@ export async function createFairshrinkWorker(
     connection,
     namespace: opts.settings.temporal.namespace,
     taskQueue: opts.taskQueue ?? opts.settings.temporal.taskQueue,
-    ...(withWorkflows ? (opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }) : {}),
+    ...(withWorkflows ? workflowSource(opts.workflowBundle) : {}),
     activities: createActivities({ store }),
     // tfjs work is CPU-bound and runs on this process's one event loop: one activity at a time keeps
     // heartbeats flowing; scale out with more worker processes (or hosts), not with concurrency.

@@ -8,7 +8,6 @@
 // the split; currently the whole split). The constraint (ψ_g ≤ ε) is on sex only: race groups as small as a few
 // hundred training rows make the dual step noisy; race is reported.
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
 import {
   applyMasksToModel,
@@ -35,6 +34,7 @@ import type { MetricValue } from '../../core/fairness/report-types.ts';
 import { deriveSeed } from '../../core/lineage/seeds.ts';
 import { backendInfo, buildMlp, initBackend, predictProba, trainModel } from '../../core/model/index.ts';
 import { createRng, shuffleInPlace } from '../../core/random/rng.ts';
+import { projectRoot } from '../../infra/paths.ts';
 import type { BenchRow, BenchSuite } from '../types.ts';
 
 const SUITE = 'compression-study';
@@ -215,8 +215,7 @@ const suite: BenchSuite = {
   async run(): Promise<BenchRow[]> {
     const started = performance.now();
     await initBackend('wasm');
-    const here = fileURLToPath(new URL('.', import.meta.url));
-    const ds = await loadDataset(resolve(here, '../../examples/datasets/adult.yaml'));
+    const ds = await loadDataset(resolve(projectRoot, 'examples/datasets/adult.yaml'));
     const results = new Map<string, { key: string; step: string; seeds: StepMetrics[] }>();
     const record = (key: string, step: string, m: StepMetrics) => {
       const id = `${key} · ${step}`;

@@ -3,7 +3,6 @@
 // Wall-clock timing only measures; nothing here feeds results.
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../../core/data/index.ts';
 import {
@@ -14,6 +13,7 @@ import {
   trainModel,
   type BackendName,
 } from '../../core/model/index.ts';
+import { projectRoot } from '../../infra/paths.ts';
 import type { BenchRow, BenchSuite } from '../types.ts';
 
 const SUITE = 'model';
@@ -30,7 +30,7 @@ const median = (xs: number[]) => {
 const suite: BenchSuite = {
   name: SUITE,
   async run(): Promise<BenchRow[]> {
-    const specFile = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../examples/datasets/adult.yaml');
+    const specFile = resolve(projectRoot, 'examples/datasets/adult.yaml');
     const ds = await loadDataset(specFile);
     const { train, validation, test } = ds.splits;
     const rows: BenchRow[] = [];
