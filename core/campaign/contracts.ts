@@ -52,6 +52,8 @@ export interface DatasetRef {
   rows: { train: number; validation: number; test: number };
   features: number;
   attributes: { name: string; groups: string[] }[];
+  /** Rows in and out per step of the spec's filter (absent without one), for the lineage. */
+  filter?: { predicate: string; rowsIn: number; rowsOut: number }[];
 }
 
 export interface CheckpointRef {

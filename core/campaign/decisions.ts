@@ -173,6 +173,7 @@ export async function writeLineage(input: LineageInput, ctx: StepContext): Promi
             encoded: input.dataset.encoded,
             rows: input.dataset.rows,
             features: input.dataset.features,
+            ...(input.dataset.filter === undefined ? {} : { filter: input.dataset.filter }),
           }),
     },
     ...(campaign.importedModel === undefined ? {} : { importedModel: campaign.importedModel }),

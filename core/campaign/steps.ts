@@ -33,7 +33,7 @@ import { maybeGunzip } from '../data/csv.ts';
 import { loadDataset } from '../data/load.ts';
 import { selectRows, type FeatureMatrix } from '../data/matrix.ts';
 import { deserializeDataset, serializeDataset } from '../data/serialize.ts';
-import { parseDatasetSpec } from '../data/spec.ts';
+import { parseDatasetSpec, sourceKey } from '../data/spec.ts';
 import { reliabilityBins, type ReliabilityData } from '../fairness/calibration-curve.ts';
 import { decideGate } from '../fairness/gate.ts';
 import { allIntersections, intersectionKey } from '../fairness/groups.ts';
@@ -152,6 +152,7 @@ function datasetRefOf(encoded: ArtifactRef, dataset: EncodedDataset): DatasetRef
     },
     features: dataset.featureNames.length,
     attributes: dataset.sensitive.map((s) => ({ name: s.name, groups: [...s.groups] })),
+    ...(dataset.stats.filter === undefined ? {} : { filter: dataset.stats.filter }),
   };
 }
 
@@ -175,18 +176,19 @@ export async function prepareDataset(input: PrepareDatasetInput, ctx: StepContex
     const spec = parseDatasetSpec(raw, input.spec.uri);
     const sourceBytes: Record<string, Uint8Array> = {};
     for (const source of spec.sources) {
-      const uploaded = input.sources.find((s) => s.path === source.path);
+      const key = sourceKey(source);
+      const uploaded = input.sources.find((s) => s.path === key);
       if (uploaded === undefined) {
         throw new CampaignInputError(
-          `the data set spec names source "${source.path}" but no uploaded source has that path (uploaded: ${input.sources.map((s) => s.path).join(', ') || 'none'}); upload every file the spec lists`,
+          `the data set spec names source "${key}" but no uploaded source has that path (uploaded: ${input.sources.map((s) => s.path).join(', ') || 'none'}); upload every file the spec lists`,
         );
       }
-      sourceBytes[source.path] = await getCached(store, uploaded.ref);
+      sourceBytes[key] = await getCached(store, uploaded.ref);
     }
     // The data set id from the hashes alone, so a data set already encoded by any campaign is reused.
     const digests = spec.sources.map((s) => ({
       role: s.role,
-      contentSha256: sha256Hex(maybeGunzip(sourceBytes[s.path]!)),
+      contentSha256: sha256Hex(maybeGunzip(sourceBytes[sourceKey(s)]!)),
     }));
     const datasetId = datasetIdOf(rawSha256(digests), specSha256(spec));
     const dir = datasetDir(datasetId);

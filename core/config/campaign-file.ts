@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { loadDatasetSpec, type LoadedDatasetSpec } from '../data/index.ts';
+import { loadDatasetSpec, readSource, sourceKey, type LoadedDatasetSpec } from '../data/index.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
 import { CampaignConfig } from './campaign.ts';
@@ -171,8 +171,8 @@ export async function prepareCampaignInput(
   const datasetSpec = await uploadContentAddressed(store, specBytes, 'application/json');
   const datasetSources = [];
   for (const source of dataset.spec.sources) {
-    const bytes = new Uint8Array(await readFile(path.resolve(dataset.baseDir, source.path)));
-    datasetSources.push({ path: source.path, ref: await uploadContentAddressed(store, bytes) });
+    const bytes = await readSource(source, dataset.baseDir);
+    datasetSources.push({ path: sourceKey(source), ref: await uploadContentAddressed(store, bytes) });
   }
   let importedModel: CampaignInput['importedModel'];
   if (config.model.kind === 'import') {

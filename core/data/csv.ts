@@ -94,6 +94,26 @@ function* records(text: string, dialect: CsvDialect, file: string): Generator<{ 
   }
 }
 
+/**
+ * Header names made unique (docs/datasets.md#repeated-header-names): the first occurrence keeps its name, the k-th
+ * becomes `<name>_<k>` (COMPAS's second `decile_score` is `decile_score_2`), skipping any name the header already
+ * has. List dialect.columns to name them yourself.
+ */
+export function uniqueColumnNames(names: readonly string[]): string[] {
+  const taken = new Set(names);
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const count = (seen.get(name) ?? 0) + 1;
+    seen.set(name, count);
+    if (count === 1) return name;
+    let k = count;
+    while (taken.has(`${name}_${k}`)) k++;
+    const renamed = `${name}_${k}`;
+    taken.add(renamed);
+    return renamed;
+  });
+}
+
 /** Parses CSV bytes (gzip allowed) into a table. `file` names the source in errors. */
 export function parseCsv(bytes: Uint8Array, dialect: CsvDialect, file: string): CsvTable {
   if (dialect.delimiter.length !== 1)
@@ -109,7 +129,7 @@ export function parseCsv(bytes: Uint8Array, dialect: CsvDialect, file: string): 
     if (values.length === 1 && values[0] === '') continue; // blank line
     if (!headerSeen) {
       headerSeen = true;
-      if (columns === undefined) columns = values;
+      if (columns === undefined) columns = uniqueColumnNames(values);
       else if (columns.length !== values.length) {
         throw new DataError(
           `the header has ${values.length} fields but the spec lists ${columns.length} columns.`,

@@ -1,5 +1,6 @@
 // The encoded data set: what a campaign trains and evaluates on, with the hashes that identify it.
 import type { EncoderState } from './encode.ts';
+import type { FilterCount } from './filter.ts';
 import type { DatasetId } from './hash.ts';
 import type { FeatureMatrix } from './matrix.ts';
 import type { DatasetSpec, SourceRole } from './spec.ts';
@@ -27,7 +28,7 @@ export interface SensitiveAttribute {
 
 export interface SourceDigest {
   role: SourceRole;
-  /** The path as written in the spec. */
+  /** The source's key: its path as written in the spec, or `dataset:<name>/<file>` for a pinned data set. */
   path: string;
   /** Size and sha256 of the file as stored. */
   bytes: number;
@@ -51,7 +52,8 @@ export interface EncodedDataset {
   sensitive: SensitiveAttribute[];
   encoder: EncoderState;
   splits: Record<SplitName, EncodedSplit>;
-  stats: { parsedRows: number; droppedRows: number };
+  /** droppedRows counts every row the filter and the drop rules removed; `filter` has rows in / out per filter step. */
+  stats: { parsedRows: number; droppedRows: number; filter?: FilterCount[] };
 }
 
 /** The group name of every row of a split (or of other rows encoded with the data set, e.g. a batch) for one sensitive attribute. */

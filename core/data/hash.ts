@@ -26,11 +26,12 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The part of a spec that decides the encoded numbers: everything except `name`, `description` and
- * source paths (the raw hash covers file contents, so moving or renaming files keeps the id).
+ * where the sources come from (the raw hash covers file contents, so moving a file, or reading the same bytes from
+ * a pinned data set instead of a local copy, keeps the id). The filter is part of it when there is one.
  */
 export function specForHash(spec: DatasetSpec): unknown {
   const { name: _name, description: _description, sources, ...rest } = spec;
-  return { ...rest, sources: sources.map(({ path: _path, ...source }) => source) };
+  return { ...rest, sources: sources.map(({ path: _path, dataset: _dataset, file: _file, ...source }) => source) };
 }
 
 export function specSha256(spec: DatasetSpec): string {

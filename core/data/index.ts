@@ -1,7 +1,8 @@
 /**
  * core/data: data set specs, CSV loading, encoding, seeded stratified splits, content hashes.
  *
- * - `loadDatasetSpec(file)` → { spec, baseDir } (YAML or JSON; paths relative to the file);
+ * - `loadDatasetSpec(file)` → { spec, baseDir } (YAML or JSON; paths relative to the file; `{ dataset, file }`
+ *   sources name pinned public data sets, installed on first use by infra/datasets.ts);
  *   `parseDatasetSpec(obj)`; `datasetSpecJsonSchema()`.
  * - `loadDataset(specFile | { spec, baseDir }, { sourceBytes? })` → EncodedDataset: Float32Array
  *   feature matrices per split (row-major, with shape), Uint8Array labels, group codes per sensitive
@@ -21,7 +22,7 @@ import type { FeatureMatrix } from './matrix.ts';
 import { locate, poolTables } from './table.ts';
 
 export { encodeBatch, type EncodedBatch } from './batch.ts';
-export { parseCsv, maybeGunzip, type CsvDialect, type CsvTable } from './csv.ts';
+export { parseCsv, maybeGunzip, uniqueColumnNames, type CsvDialect, type CsvTable } from './csv.ts';
 export {
   SPLIT_NAMES,
   groupLabels,
@@ -41,24 +42,30 @@ export {
   type FeatureEncoding,
 } from './encode.ts';
 export { DataError, type DataErrorLocation } from './errors.ts';
+export { applyFilter, describeFilter, filterColumns, type FilterCount } from './filter.ts';
 export { canonicalJson, datasetIdOf, rawSha256, sha256Hex, specForHash, specSha256, type DatasetId } from './hash.ts';
 export { loadDataset, type LoadDatasetOptions, type SourceBytes } from './load.ts';
 export { assertMatrix, selectRows, type FeatureMatrix } from './matrix.ts';
 export { deserializeDataset, serializeDataset } from './serialize.ts';
+export { readSource, sourceFile } from './sources.ts';
 export { allocate, stratifiedAssign } from './split.ts';
 export {
   DatasetSpec,
   datasetSpecJsonSchema,
   DialectSpec,
   FeaturesSpec,
+  FilterSpec,
   GroupDerivation,
   LabelSpec,
   loadDatasetSpec,
   parseDatasetSpec,
   SensitiveSpec,
+  sourceKey,
   SourceSpec,
   SplitSpec,
   type DatasetSpecInput,
+  type FilterPredicate,
+  type FilterValue,
   type LoadedDatasetSpec,
 } from './spec.ts';
 

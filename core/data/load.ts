@@ -1,22 +1,22 @@
 // From spec to EncodedDataset: read and hash the sources, parse, drop, derive labels and groups,
 // split (seeded, stratified by group × label), fit the encoder on the training split and encode.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseCsv, maybeGunzip } from './csv.ts';
 import { SPLIT_NAMES, type EncodedDataset, type EncodedSplit, type SourceDigest, type SplitName } from './dataset.ts';
 import { checkDerivation, declaredGroups, groupOf, labelOf } from './derive.ts';
 import { encodeRows, fitEncoder, type FeatureColumns } from './encode.ts';
 import { DataError } from './errors.ts';
+import { applyFilter, emptyFilterError, type FilterCount } from './filter.ts';
 import { datasetIdOf, rawSha256, sha256Hex, specSha256 } from './hash.ts';
 import { stratifiedAssign } from './split.ts';
-import { loadDatasetSpec, parseDatasetSpec, type DatasetSpec, type LoadedDatasetSpec } from './spec.ts';
+import { readSource } from './sources.ts';
+import { loadDatasetSpec, parseDatasetSpec, sourceKey, type DatasetSpec, type LoadedDatasetSpec } from './spec.ts';
 import { columnIndex, locate, poolTables, type PooledTable } from './table.ts';
 
 /** Raw source bytes by spec path, for loading without a filesystem (tests, S3). */
 export type SourceBytes = Record<string, Uint8Array>;
 
 export interface LoadDatasetOptions {
-  /** Use these bytes instead of reading `sources[].path` from disk. */
+  /** Use these bytes (by sourceKey: the path, or `dataset:<name>/<file>`) instead of reading the sources from disk. */
   sourceBytes?: SourceBytes;
 }
 
@@ -70,10 +70,12 @@ export function labelAndGroupColumns(spec: DatasetSpec, table: PooledTable, spec
   return { label, sensitive };
 }
 
-/** The rows the drop rules keep, with each one's label and group names. */
+/** The rows the filter and drop rules keep, with each one's label and group names. */
 export interface LabelledRows {
   /** Table positions of the kept rows, in table order. */
   kept: number[];
+  /** Rows in and out per filter step (empty without a filter). */
+  filter: FilterCount[];
   /** 1 = positive class, per kept row. */
   labels: Uint8Array;
   /** Per sensitive attribute (spec order): each kept row's group name. */
@@ -81,8 +83,8 @@ export interface LabelledRows {
 }
 
 /**
- * Applies `drop.missingIn`, then maps each kept row's label to 0/1 and its sensitive values to group names.
- * The one path every labelled row takes, whether it is loaded with the data set or arrives later in a batch.
+ * Applies the filter, then `drop.missingIn`, then maps each kept row's label to 0/1 and its sensitive values to group
+ * names. The one path every labelled row takes, whether it is loaded with the data set or arrives later in a batch.
  */
 export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: LabelAndGroupColumns): LabelledRows {
   const missing = new Set(spec.dialect.missing);
@@ -90,11 +92,8 @@ export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: Lab
     spec.drop.missingIn === 'any'
       ? table.columns.map((_, i) => i)
       : spec.drop.missingIn.map((c) => columnIndex(table, c, 'drop.missingIn'));
-  const kept: number[] = [];
-  for (let r = 0; r < table.rows.length; r++) {
-    const row = table.rows[r]!;
-    if (!dropCols.some((c) => missing.has(row[c]!))) kept.push(r);
-  }
+  const filtered = applyFilter(spec.filter, table, spec.dialect.missing, Array.from(table.rows.keys()));
+  const kept = filtered.kept.filter((r) => !dropCols.some((c) => missing.has(table.rows[r]![c]!)));
 
   const labels = new Uint8Array(kept.length);
   const groupNames: string[][] = spec.sensitive.map(() => new Array<string>(kept.length));
@@ -119,7 +118,7 @@ export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: Lab
       groupNames[k]![i] = groupOf(s.derive, raw, locate(table, r, s.column));
     });
   });
-  return { kept, labels, groupNames };
+  return { kept, filter: filtered.counts, labels, groupNames };
 }
 
 /** Reads, hashes, parses and encodes a data set described by a spec file, a loaded spec, or a spec object (with `baseDir`). */
@@ -137,25 +136,14 @@ export async function loadDataset(
   const digests: SourceDigest[] = [];
   const tables = [];
   for (const source of spec.sources) {
-    let bytes = options.sourceBytes?.[source.path];
-    if (bytes === undefined) {
-      const file = resolve(baseDir, source.path);
-      try {
-        bytes = new Uint8Array(await readFile(file));
-      } catch (err) {
-        throw new DataError(
-          `cannot read the source (${file}): ${err instanceof Error ? err.message : String(err)}.`,
-          { file: source.path },
-          'source paths are relative to the spec file.',
-        );
-      }
-    }
+    const key = sourceKey(source);
+    const bytes = options.sourceBytes?.[key] ?? (await readSource(source, baseDir));
     const content = maybeGunzip(bytes);
-    const table = parseCsv(content, { ...spec.dialect, skipLines: source.skipLines }, source.path);
+    const table = parseCsv(content, { ...spec.dialect, skipLines: source.skipLines }, key);
     tables.push(table);
     digests.push({
       role: source.role,
-      path: source.path,
+      path: key,
       bytes: bytes.byteLength,
       sha256: sha256Hex(bytes),
       contentSha256: sha256Hex(content),
@@ -171,7 +159,8 @@ export async function loadDataset(
   const featureColumns = resolveFeatureColumns(spec, table);
 
   // 3–4. Rows to drop; labels and groups per kept row.
-  const { kept, labels, groupNames } = labelledRows(spec, table, columns);
+  const { kept, filter, labels, groupNames } = labelledRows(spec, table, columns);
+  if (filter.length > 0 && filter.at(-1)!.rowsOut === 0) throw emptyFilterError(filter, table.files.join(', '));
   const sensitive = spec.sensitive.map((s, k) => {
     const observed = new Set(groupNames[k]);
     const declared = declaredGroups(s.derive);
@@ -259,6 +248,11 @@ export async function loadDataset(
     sensitive,
     encoder,
     splits: { train: makeSplit('train'), validation: makeSplit('validation'), test: makeSplit('test') },
-    stats: { parsedRows: table.rows.length, droppedRows: table.rows.length - kept.length },
+    stats: {
+      parsedRows: table.rows.length,
+      droppedRows: table.rows.length - kept.length,
+      // Only with a filter, so data sets without one keep their serialised bytes.
+      ...(filter.length > 0 ? { filter } : {}),
+    },
   };
 }

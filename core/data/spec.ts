@@ -10,21 +10,55 @@ import { DataError } from './errors.ts';
 export const SourceRole = z.enum(['train', 'test', 'data']);
 export type SourceRole = z.infer<typeof SourceRole>;
 
-export const SourceSpec = z.strictObject({
-  /** Path to the CSV file, relative to the spec file. Gzip input is detected by its magic bytes. */
-  path: z.string().min(1),
-  /** 'train' / 'test' for given splits; 'data' for files that a stratified split divides. */
-  role: SourceRole.default('data'),
-  /** Lines to skip at the top of this file (e.g. 1 for adult.test's `|1x3 Cross validator` banner). */
-  skipLines: z.int().min(0).default(0),
-});
+export const SourceSpec = z
+  .strictObject({
+    /** Your own CSV file, relative to the spec file. Gzip input is detected by its magic bytes. */
+    path: z.string().min(1).optional(),
+    /** A pinned public data set (infra/tools.json "datasets"), installed on first use: its name and one of its files. */
+    dataset: z.string().min(1).optional(),
+    file: z.string().min(1).optional(),
+    /** 'train' / 'test' for given splits; 'data' for files that a stratified split divides. */
+    role: SourceRole.default('data'),
+    /** Lines to skip at the top of this file (e.g. 1 for adult.test's `|1x3 Cross validator` banner). */
+    skipLines: z.int().min(0).default(0),
+  })
+  .superRefine((source, ctx) => {
+    const registry = source.dataset !== undefined || source.file !== undefined;
+    if (source.path !== undefined && registry) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'give either `path` or `dataset` + `file`, not both' });
+    } else if (source.path === undefined && !registry) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['path'],
+        message:
+          'give `path` (your own CSV file) or `dataset` + `file` (a pinned data set, e.g. dataset: adult, file: adult.data)',
+      });
+    } else if (registry && (source.dataset === undefined || source.file === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [source.dataset === undefined ? 'dataset' : 'file'],
+        message: 'a pinned data set source needs both `dataset` and `file`',
+      });
+    }
+  });
 export type SourceSpec = z.infer<typeof SourceSpec>;
+
+/**
+ * How a source is named in digests, uploads and `sourceBytes`: its path, or `dataset:<name>/<file>` for a pinned data
+ * set (a prefix no relative path of a user's file starts with by accident).
+ */
+export function sourceKey(source: Pick<SourceSpec, 'path' | 'dataset' | 'file'>): string {
+  return source.path ?? `dataset:${source.dataset}/${source.file}`;
+}
 
 export const DialectSpec = z.strictObject({
   delimiter: z.string().length(1).default(','),
   quote: z.string().length(1).default('"'),
   header: z.boolean().default(true),
-  /** Column names in file order; required when header is false. */
+  /**
+   * Column names in file order; required when header is false. With a header they replace its names (the way to
+   * name repeated header names yourself; otherwise they are renamed `<name>_2`, `<name>_3`, ...).
+   */
   columns: z.array(z.string().min(1)).optional(),
   /** Tokens (after trimming) that mean "missing", e.g. ['?'] for the UCI files. */
   missing: z.array(z.string()).default(['']),
@@ -90,6 +124,46 @@ export const DropSpec = z.strictObject({
 });
 export type DropSpec = z.infer<typeof DropSpec>;
 
+/** A value to compare with: text compares with the field's text, a number with the field's numeric value. */
+export type FilterValue = string | number;
+
+/**
+ * A row filter (docs/datasets.md#filters). A missing value (a dialect.missing token) satisfies no comparison
+ * (range, in, notIn, equals), as in SQL and R's dplyr, so `notMissing` is only needed on its own.
+ */
+export type FilterPredicate =
+  | { column: string; range: { min?: number | undefined; max?: number | undefined } }
+  | { column: string; in: FilterValue[] }
+  | { column: string; notIn: FilterValue[] }
+  | { column: string; equals: FilterValue }
+  | { column: string; notMissing: true }
+  | { all: FilterPredicate[] }
+  | { any: FilterPredicate[] };
+
+const filterValue = z.union([z.string(), z.number()]);
+const filterColumn = z.string().min(1);
+
+export const FilterSpec: z.ZodType<FilterPredicate> = z.lazy(() =>
+  z.union([
+    z.strictObject({
+      column: filterColumn,
+      /** Inclusive bounds on the field's numeric value; give min, max or both. */
+      range: z
+        .strictObject({ min: z.number().optional(), max: z.number().optional() })
+        .refine((r) => r.min !== undefined || r.max !== undefined, { message: 'give min, max or both' })
+        .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
+          message: 'min must not exceed max',
+        }),
+    }),
+    z.strictObject({ column: filterColumn, in: z.array(filterValue).min(1) }),
+    z.strictObject({ column: filterColumn, notIn: z.array(filterValue).min(1) }),
+    z.strictObject({ column: filterColumn, equals: filterValue }),
+    z.strictObject({ column: filterColumn, notMissing: z.literal(true) }),
+    z.strictObject({ all: z.array(FilterSpec).min(1) }),
+    z.strictObject({ any: z.array(FilterSpec).min(1) }),
+  ]),
+);
+
 const fraction = z.number().gt(0).lt(1);
 
 export const SplitSpec = z.discriminatedUnion('kind', [
@@ -117,6 +191,8 @@ export const DatasetSpec = z
     description: z.string().optional(),
     sources: z.array(SourceSpec).min(1),
     dialect: DialectSpec.default({ delimiter: ',', quote: '"', header: true, missing: [''], trim: true }),
+    /** Rows to keep, checked before drop and split (e.g. ProPublica's COMPAS selection); counted in the lineage. */
+    filter: FilterSpec.optional(),
     label: LabelSpec,
     sensitive: z.array(SensitiveSpec).min(1),
     features: FeaturesSpec,

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { monitorCommand, promoteCommand } from '../../cli/commands/deploy.ts';
 import { UsageError } from '../../cli/io.ts';
-import { projectRoot } from '../../infra/paths.ts';
+import { ensureDatasetFile } from '../../infra/datasets.ts';
 import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
 import { uniqueId } from '../helpers/services.ts';
 import { captureIo, useCliServices } from './cli-support.ts';
@@ -45,7 +45,7 @@ describe('promote and monitor from the command line', () => {
       expect(again.out).toMatch(new RegExp(`^${name} v1 already serves ${id} `));
 
       const file = path.join(os.tmpdir(), `${name}-batch.csv`);
-      const rows = (await readFile(path.join(projectRoot, 'data/german_credit/german.data'), 'utf8')).split('\n');
+      const rows = (await readFile(await ensureDatasetFile('german-credit', 'german.data'), 'utf8')).split('\n');
       await writeFile(file, `${rows.slice(0, 300).join('\n')}\n`);
       const added = await run(monitorCommand, ['add-batch', name, file]);
       expect(added.code, added.err).toBe(0);

@@ -4,7 +4,6 @@
 // schedule that re-audits periodically starts the same workflow, and with no earlier known-good version
 // the failed audit only records an incident. Nothing is deleted along the way.
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { parseJsonBytes } from '../../core/campaign/store.ts';
@@ -15,7 +14,7 @@ import { DEFAULT_MONITOR_POLICY } from '../../core/monitoring/contracts.ts';
 import { deploymentFromCampaign, readCampaignDataset } from '../../core/monitoring/promotion.ts';
 import { currentVersion, listEvents, listIncidents, promote } from '../../core/monitoring/registry.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
-import { projectRoot } from '../../infra/paths.ts';
+import { ensureDatasetFile } from '../../infra/datasets.ts';
 import { monitorSchedule } from '../../cli/commands/deploy.ts';
 import type { CampaignResult } from '../../workflows/campaign.ts';
 import { monitorDeployment, type MonitorResult } from '../../workflows/monitor.ts';
@@ -27,7 +26,7 @@ const { temporal: connection, store } = useTemporalAndStore();
 
 /** Rows of german.data: the first `rows` lines, labels as they are or flipped (1 = good ↔ 2 = bad). */
 async function germanBatch(rows: number, flipLabels: boolean): Promise<Uint8Array> {
-  const text = await readFile(path.join(projectRoot, 'data/german_credit/german.data'), 'utf8');
+  const text = await readFile(await ensureDatasetFile('german-credit', 'german.data'), 'utf8');
   const lines = text
     .split('\n')
     .filter((l) => l.trim() !== '')

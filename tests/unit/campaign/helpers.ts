@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ArtifactRef, DatasetRef, StepIdentity } from './types.ts';
+import { ensureDatasetFile } from '../../../infra/datasets.ts';
 import { EvaluationPlan, FinetunePlan, ModelPlan } from '../../../core/config/campaign.ts';
 import { prepareDataset } from '../../../core/campaign/index.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -10,13 +11,15 @@ import { MemoryStore } from './memory-store.ts';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 export const SPEC_FILE = here('./fixtures/german-small.yaml');
-export const DATA_FILE = here('../../../data/german_credit/german.data');
 
 export async function uploadFixture(
   store: MemoryStore,
 ): Promise<{ spec: ArtifactRef; sources: { path: string; ref: ArtifactRef }[] }> {
   const spec = await store.put('uploads/spec/german-small.yaml', new Uint8Array(await readFile(SPEC_FILE)));
-  const data = await store.put('uploads/data/german.data', new Uint8Array(await readFile(DATA_FILE)));
+  const data = await store.put(
+    'uploads/data/german.data',
+    new Uint8Array(await readFile(await ensureDatasetFile('german-credit', 'german.data'))),
+  );
   return { spec, sources: [{ path: 'german.data', ref: data }] };
 }
 

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../../core/data/batch.ts';
 import { DataError, loadDataset, type EncodedDataset } from '../../../core/data/index.ts';
+import { ensureDatasetFile } from '../../../infra/datasets.ts';
 import { bytes, loaded, tinyCsv, tinySpec } from './fixtures.ts';
 
 const HEADER = 'id,colour,size,group,age,outcome';
@@ -22,7 +23,7 @@ describe('encodeBatch: the data set encoding of new rows', () => {
   it("German credit: the test split's rows, as a batch, encode to the test split exactly", async () => {
     const ds = await loadDataset('examples/datasets/german-credit.yaml');
     // german.data has no header and no blank lines: parsed row i is line i + 1.
-    const lines = readFileSync('data/german_credit/german.data', 'utf8').split('\n');
+    const lines = readFileSync(await ensureDatasetFile('german-credit', 'german.data'), 'utf8').split('\n');
     const test = ds.splits.test;
     const csv = Array.from(test.rowIds, (id) => lines[id]!).join('\n') + '\n';
     const batch = encodeBatch(ds, bytes(csv), 'german-batch.data');
