@@ -19,6 +19,10 @@ async function evaluate(argv: string[], io: CliIo): Promise<number> {
 }
 
 const commands: Record<string, Command> = {
+  setup: {
+    summary: 'install the pinned tools; --backend tensorflow[-gpu] builds the native TensorFlow backend',
+    run: async (a, io) => (await import('./commands/setup.ts')).setupCommand(a, io),
+  },
   up: { summary: 'start the local Temporal dev server and S3', run: (a, io) => stackCommand('up', a, io) },
   down: { summary: 'stop the local stack (data is kept)', run: (a, io) => stackCommand('down', a, io) },
   status: {

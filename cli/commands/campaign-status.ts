@@ -1,8 +1,18 @@
 // `fairshrink status <campaignId>`: one look at a campaign. A running campaign answers the `state`
 // query (asked with a deadline, so a campaign without a worker still gets a summary from Temporal's
 // description and search attributes); a closed one is summarised from its result or failure.
-import { WorkflowFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  TemporalFailure,
+  WorkflowFailedError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import type { CampaignInput } from '../../core/campaign/contracts.ts';
+import { campaignOutcome, describeFinalModel, type CampaignOutcome } from '../../core/campaign/summary.ts';
+import {
+  scheduleTargets,
   searchAttributes,
   stateQuery,
   type CampaignResult,
@@ -12,6 +22,7 @@ import {
 import { EXIT, type CliIo } from '../io.ts';
 import {
   campaignIdArgument,
+  campaignInputOf,
   commonFlags,
   describeCampaign,
   parseCommandArgs,
@@ -55,13 +66,16 @@ export interface CampaignStatus {
   stateUnavailable: string | null;
   pending: PendingStep[];
   result: CampaignResult | null;
-  failure: string | null;
+  /** A completed campaign's final sparsity against the schedule's last target, in one headline. */
+  outcome: CampaignOutcome | null;
+  failure: CampaignFailure | null;
 }
 
 export async function collectCampaignStatus(
   handle: CampaignHandle,
   description: WorkflowExecutionDescription,
   query: (call: () => Promise<CampaignState>) => Promise<CampaignState | undefined>,
+  asked: () => Promise<CampaignInput>,
 ): Promise<CampaignStatus> {
   const sa = description.typedSearchAttributes;
   const status: CampaignStatus = {
@@ -79,6 +93,7 @@ export async function collectCampaignStatus(
     stateUnavailable: null,
     pending: pendingSteps(description),
     result: null,
+    outcome: null,
     failure: null,
   };
   if (description.status.name === 'RUNNING') {
@@ -88,22 +103,58 @@ export async function collectCampaignStatus(
       status.stateUnavailable = `no worker answered the state query within ${QUERY_DEADLINE_MS / 1000} s (is a worker polling task queue ${description.taskQueue}?)`;
   } else if (description.status.name === 'COMPLETED') {
     status.result = await handle.result();
+    status.outcome = campaignOutcome(status.result, askedSparsity(await asked()));
   } else {
     status.failure = await handle.result().then(
       () => null,
-      (err: unknown) => closedReason(err),
+      (err: unknown) => campaignFailure(err),
     );
   }
   return status;
 }
 
-/** The reason a campaign did not complete: the failure's own message, not the client's wrapper. */
-export function closedReason(err: unknown): string {
-  if (err instanceof WorkflowFailedError) {
-    const cause = err.cause as (Error & { cause?: Error }) | undefined;
-    return cause?.message ?? err.message;
+/** The sparsity a campaign file asks for: its schedule's last target. */
+export const askedSparsity = (input: CampaignInput): number => scheduleTargets(input.config).at(-1) ?? 0;
+
+/** Why a campaign did not complete, from the failure's cause chain rather than the client's wrappers. */
+export interface CampaignFailure {
+  /** The innermost message: what the failing step said (e.g. a DataError naming the column and the fix). */
+  message: string;
+  /** The failure's type: an ApplicationFailure's type (DataError, GateFailed, …) or the Temporal failure's kind. */
+  type: string | null;
+  /** The activity that failed, when an activity did. */
+  activity: string | null;
+  /** One line: `prepareDataset failed (DataError): …`. */
+  text: string;
+}
+
+/**
+ * Walks WorkflowFailedError → ActivityFailure → ApplicationFailure (and child workflows) to the innermost failure:
+ * the wrappers only say "Activity task failed", the step's own message says which column is missing and how to fix it.
+ */
+export function campaignFailure(err: unknown): CampaignFailure {
+  let activity: string | null = null;
+  let innermost: Error = err instanceof Error ? err : new Error(String(err));
+  let node: unknown = err instanceof WorkflowFailedError ? err.cause : err;
+  while (node instanceof Error) {
+    if (node instanceof ActivityFailure) activity = node.activityType;
+    else if (!(node instanceof ChildWorkflowFailure)) innermost = node;
+    if (!(node instanceof TemporalFailure) || node.cause === undefined) break;
+    node = node.cause;
   }
-  return (err as Error).message;
+  const type =
+    innermost instanceof ApplicationFailure
+      ? (innermost.type ?? null)
+      : innermost instanceof TemporalFailure
+        ? innermost.name
+        : null;
+  const text = `${activity ? `${activity} failed` : 'failed'}${type ? ` (${type})` : ''}: ${innermost.message}`;
+  return { message: innermost.message, type, activity, text };
+}
+
+/** The reason a campaign did not complete, in one line (see campaignFailure). */
+export function closedReason(err: unknown): string {
+  return campaignFailure(err).text;
 }
 
 function attemptRows(attempts: MilestoneRecord[]): string[][] {
@@ -159,17 +210,14 @@ export function formatCampaignStatus(s: CampaignStatus): string {
     if (st.attempts.length > 0) lines.push('', formatTable(ATTEMPT_HEADER, attemptRows(st.attempts)));
   } else if (s.result) {
     const r = s.result;
-    field('result', `${r.status}: ${r.reason}`);
-    field(
-      'final',
-      `${r.final.checkpoint.stepKey} at ${percent(r.final.checkpoint.sparsity)} sparsity${r.quantized ? ', int8' : ''}`,
-    );
+    field('result', s.outcome?.headline ?? `${r.status}: ${r.reason}`);
+    field('final', `${r.final.checkpoint.stepKey}: ${describeFinalModel(r.final, r.quantized)}`);
     field('lineage', r.lineage.uri);
     field('decisions', `${r.decisions} logged`);
     if (r.milestones.length > 0) lines.push('', formatTable(ATTEMPT_HEADER, attemptRows(r.milestones)));
   } else {
     if (s.stateUnavailable) field('state', s.stateUnavailable);
-    if (s.failure) field('failure', s.failure);
+    if (s.failure) field('failure', s.failure.text);
     const sa = s.searchAttributes;
     field(
       'search',
@@ -190,8 +238,11 @@ export async function campaignStatusCommand(argv: string[], io: CliIo, context: 
   return reportingFailures(io, context, () =>
     withCampaignClient(async (c) => {
       const { handle, description } = await describeCampaign(c, campaignId);
-      const status = await collectCampaignStatus(handle, description, (call) =>
-        withinDeadline(c, QUERY_DEADLINE_MS, call),
+      const status = await collectCampaignStatus(
+        handle,
+        description,
+        (call) => withinDeadline(c, QUERY_DEADLINE_MS, call),
+        () => campaignInputOf(c, campaignId, description.runId),
       );
       io.stdout(values.json ? JSON.stringify(status, null, 2) : formatCampaignStatus(status));
       return EXIT.ok;

@@ -10,7 +10,7 @@ import { renderCampaignIndex, renderCampaignReport, reportKey, type ReportStore 
 import { escapeHtml } from '../../core/report/render.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
-import { campaignListQuery, listingOf } from './list.ts';
+import { campaignListQuery, listingOf, withFinalSparsity } from './list.ts';
 
 export const dashboardHelp = `fairshrink dashboard [--port 8300] [--host 127.0.0.1] [--prefix campaigns]
 
@@ -104,24 +104,24 @@ export async function startDashboardServer(opts: DashboardOptions = {}): Promise
       );
       return;
     }
-    const campaigns = [];
+    const rows = [];
     for await (const info of c.workflow.list({
       query: campaignListQuery(undefined),
       pageSize: Math.min(limit, 1000),
     })) {
-      const row = listingOf(info);
-      campaigns.push({
-        campaignId: row.campaignId,
-        status: row.status,
-        startTime: row.startTime,
-        ...(row.milestone === null ? {} : { milestone: row.milestone }),
-        ...(row.sparsity === null ? {} : { sparsity: row.sparsity }),
-        ...(row.gateStatus === null ? {} : { gateStatus: row.gateStatus }),
-        reportUrl: `/campaigns/${encodeURIComponent(row.campaignId)}/report.html`,
-        temporalUrl: `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(info.workflowId)}`,
-      });
-      if (campaigns.length >= limit) break;
+      rows.push(listingOf(info));
+      if (rows.length >= limit) break;
     }
+    const campaigns = (await withFinalSparsity(c, rows)).map((row) => ({
+      campaignId: row.campaignId,
+      status: row.status,
+      startTime: row.startTime,
+      ...(row.milestone === null ? {} : { milestone: row.milestone }),
+      ...(row.sparsity === null ? {} : { sparsity: row.sparsity }),
+      ...(row.gateStatus === null ? {} : { gateStatus: row.gateStatus }),
+      reportUrl: `/campaigns/${encodeURIComponent(row.campaignId)}/report.html`,
+      temporalUrl: `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(row.campaignId)}`,
+    }));
     send(res, 200, renderCampaignIndex(campaigns));
   }
 

@@ -13,7 +13,8 @@ import { fairshrinkHome, projectRoot } from '../../infra/paths.ts';
 import { renderCampaignReport } from '../../core/report/index.ts';
 import { stackUp } from '../../infra/stack.ts';
 import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
-import { compressionCampaign, stateQuery, type CampaignResult } from '../../workflows/campaign.ts';
+import { compressionCampaign, scheduleTargets, stateQuery, type CampaignResult } from '../../workflows/campaign.ts';
+import { campaignOutcome, describeFinalModel } from '../../core/campaign/summary.ts';
 import { stackCheck } from '../../workflows/stack-check.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
@@ -83,17 +84,19 @@ async function followProgress(handle: WorkflowHandle<typeof compressionCampaign>
   }
 }
 
-function describeResult(result: CampaignResult, ui: string, dashboard: string, lines: (line: string) => void) {
-  const base = result.baseline.summary;
-  const fin = result.final.summary;
+function describeResult(
+  result: CampaignResult,
+  asked: number,
+  ui: string,
+  dashboard: string,
+  lines: (line: string) => void,
+) {
+  const final = result.final.checkpoint;
   lines('');
-  lines(`${result.status.toUpperCase()}: ${result.reason}`);
+  lines(campaignOutcome(result, asked).headline);
+  lines(`  dense baseline: ${describeFinalModel(result.baseline, false)}`);
   lines(
-    `  dense baseline: accuracy ${base.accuracy?.toFixed(4)}, worst group ${base.worstGroupAccuracy?.group} ${base.worstGroupAccuracy?.value.toFixed(4)}`,
-  );
-  lines(
-    `  final model:    accuracy ${fin.accuracy?.toFixed(4)}, worst group ${fin.worstGroupAccuracy?.group} ${fin.worstGroupAccuracy?.value.toFixed(4)}, ` +
-      `${pct(result.final.checkpoint.sparsity)} sparse${result.quantized ? ', int8' : ''} (${result.final.checkpoint.nonzeros} nonzero of ${result.final.checkpoint.parameters})`,
+    `  final model:    ${describeFinalModel(result.final, result.quantized)} (${final.nonzeros} nonzero of ${final.parameters})`,
   );
   lines(`ArtifactRef ${JSON.stringify(result.final.checkpoint.weightsBin)}`);
   lines(`lineage      ${result.lineage.uri}`);
@@ -164,7 +167,7 @@ export async function demoCommand(argv: string[], io: CliIo, context = { verbose
     writeFileSync(dashboard, html);
     const ui = uiOf(input.campaignId);
     if (values.json) io.stdout(JSON.stringify({ ...result, ui, dashboard }, null, 2));
-    else describeResult(result, ui, dashboard, (line) => io.stdout(line));
+    else describeResult(result, scheduleTargets(input.config).at(-1) ?? 0, ui, dashboard, (line) => io.stdout(line));
     return result.status === 'completed' ? EXIT.ok : EXIT.failed;
   } finally {
     store.destroy();

@@ -1,6 +1,6 @@
 // `fairshrink list`: campaigns from Temporal visibility, filtered by a search-attribute query.
-import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { searchAttributes } from '../../workflows/campaign.ts';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { searchAttributes, type compressionCampaign } from '../../workflows/campaign.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import {
   commonFlags,
@@ -14,7 +14,8 @@ import { formatTable, parseNumberFlag, percent } from './campaign-format.ts';
 export const listHelp = `fairshrink list [--query '<visibility query>'] [--limit N] [--json]
 
 Campaigns in the namespace, newest first, from Temporal visibility: CampaignId, status, Milestone,
-Sparsity, GateStatus and start time. --query narrows the list with Temporal's visibility query
+Target (the sparsity its latest milestone attempt aimed at), Sparsity (the final model's, once the
+campaign has a result), GateStatus and start time. --query narrows the list with Temporal's visibility query
 language over the campaign search attributes (CampaignId, ModelId, DatasetId, Milestone, Sparsity,
 GateStatus) and the built-in ones (ExecutionStatus, StartTime, ...); it is ANDed with
 WorkflowType = "compressionCampaign". Visibility is eventually consistent: a campaign started a
@@ -36,6 +37,9 @@ export interface CampaignListing {
   runId: string;
   status: string;
   milestone: number | null;
+  /** The sparsity the latest milestone attempt aimed at (the Sparsity search attribute). */
+  targetSparsity: number | null;
+  /** The final model's sparsity, from the campaign's result; null until it has one. */
   sparsity: number | null;
   gateStatus: string | null;
   startTime: string;
@@ -57,7 +61,8 @@ export function listingOf(info: WorkflowExecutionInfo): CampaignListing {
     runId: info.runId,
     status: info.status.name,
     milestone: sa.get(searchAttributes.milestone) ?? null,
-    sparsity: sa.get(searchAttributes.sparsity) ?? null,
+    targetSparsity: sa.get(searchAttributes.sparsity) ?? null,
+    sparsity: null,
     gateStatus: sa.get(searchAttributes.gateStatus) ?? null,
     startTime: info.startTime.toISOString(),
     closeTime: info.closeTime?.toISOString() ?? null,
@@ -65,14 +70,29 @@ export function listingOf(info: WorkflowExecutionInfo): CampaignListing {
   };
 }
 
+/**
+ * Fills in each completed campaign's final sparsity from its result (the close event of its history). Visibility
+ * only holds the last attempted target, which a campaign that bisected or stopped early never reached.
+ */
+export async function withFinalSparsity(client: Client, rows: CampaignListing[]): Promise<CampaignListing[]> {
+  return Promise.all(
+    rows.map(async (row) => {
+      if (row.status !== 'COMPLETED') return row;
+      const result = await client.workflow.getHandle<typeof compressionCampaign>(row.campaignId, row.runId).result();
+      return { ...row, sparsity: result.final.checkpoint.sparsity };
+    }),
+  );
+}
+
 export function formatListing(rows: CampaignListing[]): string {
   if (rows.length === 0) return 'no campaigns match';
   return formatTable(
-    ['CampaignId', 'Status', 'Milestone', 'Sparsity', 'GateStatus', 'Started'],
+    ['CampaignId', 'Status', 'Milestone', 'Target', 'Sparsity', 'GateStatus', 'Started'],
     rows.map((r) => [
       r.campaignId,
       r.status,
       r.milestone === null ? '-' : String(r.milestone),
+      r.targetSparsity === null ? '-' : percent(r.targetSparsity),
       r.sparsity === null ? '-' : percent(r.sparsity),
       r.gateStatus ?? '-',
       r.startTime,
@@ -118,7 +138,8 @@ export async function listCommand(argv: string[], io: CliIo, context: CommandCon
         }
         throw err;
       }
-      io.stdout(values.json ? JSON.stringify(rows, null, 2) : formatListing(rows));
+      const listed = await withFinalSparsity(c.client, rows);
+      io.stdout(values.json ? JSON.stringify(listed, null, 2) : formatListing(listed));
       return EXIT.ok;
     }),
   );

@@ -4,7 +4,11 @@
 // `state` query (milestone k/N, target sparsity, current step), and the pending activity's last
 // heartbeat (epoch/epochs and loss, drawn as a progress bar). When the campaign closes, watch
 // exits with its result: 0 completed, 1 stopped, aborted, failed, cancelled or terminated.
+// A poll that fails for a transient reason (Temporal or S3 briefly unreachable, a query that times
+// out) never ends the watch: it says so once, backs off, and keeps following.
+import { TemporalFailure, WorkflowFailedError } from '@temporalio/client';
 import type { DecisionEntry } from '../../core/campaign/contracts.ts';
+import { campaignOutcome, describeFinalModel } from '../../core/campaign/summary.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
 import { scheduleTargets, stateQuery, type CampaignResult, type CampaignState } from '../../workflows/campaign.ts';
 import { EXIT, processIo, UsageError, type CliIo } from '../io.ts';
@@ -23,8 +27,8 @@ import {
   type CampaignClient,
   type CommandContext,
 } from './campaign.ts';
-import { closedReason } from './campaign-status.ts';
-import { formatDecision, formatStateLine, formatStepProgress, parseNumberFlag, percent } from './campaign-format.ts';
+import { askedSparsity, campaignFailure, type CampaignFailure } from './campaign-status.ts';
+import { formatDecision, formatStateLine, formatStepProgress, parseNumberFlag } from './campaign-format.ts';
 
 export const watchHelp = `fairshrink watch <campaignId> [--interval <ms>] [--json]
 
@@ -35,10 +39,14 @@ everything that already happened (from the decision log). On a terminal the prog
 in place; piped, every change is a plain line.
 
   --interval  how often to poll Temporal and S3, in milliseconds (default 1000)
-  --json      one JSON object per line: {"type":"campaign"|"decision"|"state"|"progress"|"result", ...}
+  --json      one JSON object per line: {"type":"campaign"|"decision"|"state"|"progress"|"notice"|"result", ...}
+
+If Temporal or S3 stops answering for a while, watch says so once, retries with back-off and keeps
+following; it ends only when the campaign does. A failed campaign's result names the failing step
+and its own message (e.g. a data error with its fix).
 
 Exit codes: 0 the campaign completed, 1 it stopped, was aborted, failed, was cancelled or terminated
-(or Temporal/S3 unreachable), 2 bad usage or no such campaign.
+(or Temporal/S3 unreachable when watch starts), 2 bad usage or no such campaign.
 
 Examples:
   fairshrink watch adult-demo-3f2a9c1d0b7e
@@ -66,7 +74,17 @@ export type WatchEvent =
       epochs: number;
       loss: number;
     }
-  | { type: 'result'; status: string; reason: string; exitCode: number; result: CampaignResult | null };
+  | { type: 'notice'; message: string }
+  | {
+      type: 'result';
+      status: string;
+      reason: string;
+      /** What was reached against what was asked for, or why it failed: the line watch ends with. */
+      headline: string;
+      exitCode: number;
+      result: CampaignResult | null;
+      failure: CampaignFailure | null;
+    };
 
 export interface WatchOptions {
   intervalMs: number;
@@ -133,13 +151,15 @@ export class WatchPrinter {
           ),
         );
         break;
+      case 'notice':
+        this.line(`note: ${event.message}`);
+        break;
       case 'result':
-        this.line(`${event.status}: ${event.reason}`);
+        this.line(event.headline);
         if (event.result) {
-          const final = event.result.final.checkpoint;
-          this.line(
-            `final model ${final.stepKey}: ${percent(final.sparsity)} sparsity${event.result.quantized ? ', int8' : ''}; lineage ${event.result.lineage.uri}`,
-          );
+          const { final, quantized, lineage } = event.result;
+          this.line(`final model ${final.checkpoint.stepKey}: ${describeFinalModel(final, quantized)}`);
+          this.line(`lineage ${lineage.uri}`);
         }
         break;
     }
@@ -150,7 +170,11 @@ const stateKey = (s: CampaignState) =>
   JSON.stringify([s.phase, s.milestone, s.attempt, s.targetSparsity, s.currentStep, s.paused]);
 
 /** The closing event: the result (completed, stopped, aborted) or the failure, with the exit code. */
-async function closingEvent(c: CampaignClient, campaignId: string): Promise<WatchEvent & { type: 'result' }> {
+async function closingEvent(
+  c: CampaignClient,
+  campaignId: string,
+  asked: number,
+): Promise<WatchEvent & { type: 'result' }> {
   const { handle, description } = await describeCampaign(c, campaignId);
   if (description.status.name === 'COMPLETED') {
     const result = await handle.result();
@@ -158,15 +182,107 @@ async function closingEvent(c: CampaignClient, campaignId: string): Promise<Watc
       type: 'result',
       status: result.status,
       reason: result.reason,
+      headline: campaignOutcome(result, asked).headline,
       exitCode: result.status === 'completed' ? EXIT.ok : EXIT.failed,
       result,
+      failure: null,
     };
   }
-  const reason = await handle.result().then(
-    () => description.status.name.toLowerCase(),
-    (err: unknown) => closedReason(err),
+  const status = description.status.name.toLowerCase();
+  const failure = await handle.result().then(
+    () => null,
+    (err: unknown) => {
+      // Losing the connection while reading the result is not the campaign's failure: let the caller retry.
+      if (isTransientFailure(err)) throw err;
+      return campaignFailure(err);
+    },
   );
-  return { type: 'result', status: description.status.name.toLowerCase(), reason, exitCode: EXIT.failed, result: null };
+  const reason = failure?.text ?? status;
+  return {
+    type: 'result',
+    status,
+    reason,
+    headline: `${status}: ${reason}`,
+    exitCode: EXIT.failed,
+    result: null,
+    failure,
+  };
+}
+
+const TRANSIENT_GRPC_CODES = new Set([
+  1, // CANCELLED
+  4, // DEADLINE_EXCEEDED
+  8, // RESOURCE_EXHAUSTED
+  14, // UNAVAILABLE
+]);
+// gRPC status names are upper case in messages ("14 UNAVAILABLE: …"); matching them case-sensitively keeps a
+// campaign's own "Workflow execution cancelled" out.
+const TRANSIENT_MESSAGE =
+  /Failed to query Workflow|\b(UNAVAILABLE|DEADLINE_EXCEEDED|CANCELLED|RESOURCE_EXHAUSTED|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)\b|socket hang up/;
+
+/**
+ * Whether a poll failed for a reason that passes: the server or the connection to it, not the campaign. The client
+ * wraps gRPC errors (a query's `ServiceError: Failed to query Workflow` has the gRPC status as its cause), so the
+ * whole cause chain is checked; a failure of the workflow itself (WorkflowFailedError, a TemporalFailure) never is.
+ */
+export function isTransientFailure(err: unknown): boolean {
+  for (let node = err, depth = 0; node instanceof Error && depth < 8; depth++) {
+    if (node instanceof WorkflowFailedError || node instanceof TemporalFailure) return false;
+    const code = (node as { code?: unknown }).code;
+    if (typeof code === 'number' && TRANSIENT_GRPC_CODES.has(code)) return true;
+    if (typeof code === 'string' && TRANSIENT_MESSAGE.test(code)) return true;
+    if (TRANSIENT_MESSAGE.test(node.message)) return true;
+    node = node.cause;
+  }
+  return false;
+}
+
+/** How long to wait after the n-th failure in a row: the poll interval doubled each time, at most 15 s. */
+export const retryDelayMs = (intervalMs: number, failures: number): number =>
+  Math.min(15_000, intervalMs * 2 ** Math.min(failures, 10));
+
+/**
+ * Runs each poll of a watch; a transient failure is told once per outage (and when contact is back), then the
+ * poll is tried again after a growing pause, for as long as it takes: the campaign runs on without us.
+ */
+class ContactKeeper {
+  private failures = 0;
+  constructor(
+    private readonly printer: WatchPrinter,
+    private readonly intervalMs: number,
+  ) {}
+
+  async poll<T>(call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const value = await call();
+        if (this.failures > 0) {
+          this.printer.event({ type: 'notice', message: 'back in contact with Temporal; still following' });
+          this.failures = 0;
+        }
+        return value;
+      } catch (err) {
+        if (!isTransientFailure(err)) throw err;
+        const delay = retryDelayMs(this.intervalMs, this.failures);
+        if (this.failures === 0) {
+          const why = firstLine(err);
+          this.printer.event({
+            type: 'notice',
+            message: `lost contact with Temporal (${why}); the campaign goes on without us, retrying with back-off and still following`,
+          });
+        }
+        this.failures++;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}
+
+/** The innermost message of an error's cause chain, first line only. */
+function firstLine(err: unknown): string {
+  let node = err;
+  while (node instanceof Error && node.cause instanceof Error) node = node.cause;
+  return (node instanceof Error ? node.message : String(node)).split('\n')[0]!;
 }
 
 /** Follows a campaign until it closes; returns the exit code of its result. Usable by `run --watch`. */
@@ -178,8 +294,9 @@ export async function watchCampaign(
   options: WatchOptions,
 ): Promise<number> {
   const printer = new WatchPrinter(io, options);
-  const { handle, description: first } = await describeCampaign(c, campaignId);
-  const input = await campaignInputOf(c, campaignId);
+  const contact = new ContactKeeper(printer, options.intervalMs);
+  const { handle, description: first } = await contact.poll(() => describeCampaign(c, campaignId));
+  const input = await contact.poll(() => campaignInputOf(c, campaignId));
   printer.event({
     type: 'campaign',
     campaignId,
@@ -191,7 +308,7 @@ export async function watchCampaign(
   let lastState = '';
   let lastProgress = '';
   const drainDecisions = async () => {
-    const { entries } = await readDecisionLog(store, input);
+    const { entries } = await contact.poll(() => readDecisionLog(store, input));
     for (const entry of entries) {
       if (entry.seq <= seenSeq) continue;
       seenSeq = entry.seq;
@@ -201,7 +318,7 @@ export async function watchCampaign(
   let description = first;
   while (description.status.name === 'RUNNING') {
     await drainDecisions();
-    const state = await withinDeadline(c, 3000, () => handle.query(stateQuery));
+    const state = await contact.poll(() => withinDeadline(c, 3000, () => handle.query(stateQuery)));
     if (state && stateKey(state) !== lastState) {
       lastState = stateKey(state);
       const { phase, milestone, milestones, attempt, targetSparsity, currentStep, paused } = state;
@@ -225,10 +342,10 @@ export async function watchCampaign(
       });
     }
     await new Promise((r) => setTimeout(r, options.intervalMs));
-    description = (await describeCampaign(c, campaignId)).description;
+    description = (await contact.poll(() => describeCampaign(c, campaignId))).description;
   }
   await drainDecisions();
-  const result = await closingEvent(c, campaignId);
+  const result = await contact.poll(() => closingEvent(c, campaignId, askedSparsity(input)));
   printer.event(result);
   return result.exitCode;
 }

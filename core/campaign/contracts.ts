@@ -75,6 +75,10 @@ export interface BackendSummary {
   tfjsVersion: string;
   threads: number | null;
   simd: boolean;
+  /** TensorFlow C library version, on the 'tensorflow' backend only. */
+  tensorflowVersion?: string;
+  /** 'cpu' or 'gpu', on the 'tensorflow' backend only. */
+  device?: 'cpu' | 'gpu';
 }
 
 /** Progress a long step heartbeats; on a retry, the step resumes from `checkpoint`. */

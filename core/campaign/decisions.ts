@@ -98,8 +98,8 @@ function environment(backend: BackendSummary | undefined): Record<string, unknow
   let active: BackendSummary | undefined = backend;
   if (active === undefined) {
     try {
-      const info = backendInfo();
-      active = { backend: info.backend, tfjsVersion: info.tfjsVersion, threads: info.threads, simd: info.simd };
+      const { fallbackReason: _fallbackReason, ...info } = backendInfo();
+      active = info;
     } catch {
       active = undefined; // No tfjs backend in this process (e.g. a storage-only worker).
     }
@@ -111,6 +111,9 @@ function environment(backend: BackendSummary | undefined): Record<string, unknow
     backend: active?.backend ?? null,
     threads: active?.threads ?? null,
     simd: active?.simd ?? null,
+    // Checkpoints are byte-identical only on the same backend (and TensorFlow build): lineage says which.
+    ...(active?.tensorflowVersion === undefined ? {} : { tensorflowVersion: active.tensorflowVersion }),
+    ...(active?.device === undefined ? {} : { device: active.device }),
     platform: platform(),
     arch: arch(),
     cpuModel: cpuList[0]?.model.trim() ?? null,

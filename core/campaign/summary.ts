@@ -1,6 +1,6 @@
 // The headline numbers of a fairness report, small enough for workflow history and the decision log.
 import type { FairnessReport, MetricValue } from '../fairness/report-types.ts';
-import type { MetricSummary } from './contracts.ts';
+import type { CheckpointRef, MetricSummary } from './contracts.ts';
 
 const valueOf = (m: MetricValue | undefined): number | null =>
   m === undefined || m.value === null || !Number.isFinite(m.value) ? null : m.value;
@@ -39,4 +39,90 @@ export function summarizeReport(report: FairnessReport): MetricSummary {
     maxExcessAccuracyGap: maxPsi,
     flipRate: valueOf(report.overall['flip_rate']),
   };
+}
+
+/** The parts of a campaign's result that say how far it got (workflows/campaign.ts CampaignResult has them). */
+export interface CampaignEnding {
+  status: 'completed' | 'stopped' | 'aborted';
+  reason: string;
+  final: { checkpoint: { sparsity: number } };
+  milestones: { milestone: number; targetSparsity: number; status: string; reason: string }[];
+}
+
+export interface CampaignOutcome {
+  /** The final model's sparsity. */
+  reached: number;
+  /** The schedule's last target: what the campaign file asked for. */
+  asked: number;
+  /** Whether the final model is short of the asked sparsity (by more than pruning's rounding). */
+  short: boolean;
+  /** One line: `completed: 90.0% of 90.0% sparsity; all 3 milestones passed`, or `stopped at 65.6% of 90.0%: …`. */
+  headline: string;
+}
+
+/** Pruning removes whole weights, so a reached sparsity sits within a fraction of a percentage point of its target. */
+const SPARSITY_TOLERANCE = 0.005;
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * What a campaign reached against what it asked for. A campaign can complete short of its target (a bisect retry
+ * or a reviewer lowered a milestone's target, or quantization was rejected): the headline then says where it stopped
+ * and names the last failed milestone attempt, instead of only the workflow's own reason.
+ */
+export function campaignOutcome(result: CampaignEnding, askedSparsity: number): CampaignOutcome {
+  const reached = result.final.checkpoint.sparsity;
+  const short = reached < askedSparsity - SPARSITY_TOLERANCE;
+  if (!short) {
+    return {
+      reached,
+      asked: askedSparsity,
+      short,
+      headline: `${result.status}: ${pct(reached)} of ${pct(askedSparsity)} sparsity; ${result.reason}`,
+    };
+  }
+  const failed = [...result.milestones].reverse().find((m) => m.status !== 'pass');
+  const why =
+    result.status !== 'completed' || failed === undefined
+      ? result.reason
+      : `milestone ${failed.milestone} failed at ${pct(failed.targetSparsity)} (${failed.reason}); the campaign went on with a lower target`;
+  const stoppedAt = `stopped at ${pct(reached)} of ${pct(askedSparsity)}: ${why}`;
+  return {
+    reached,
+    asked: askedSparsity,
+    short,
+    headline: result.status === 'completed' ? `completed short of the target: ${stoppedAt}` : stoppedAt,
+  };
+}
+
+/** Bytes a deployment of the checkpoint stores: the model topology and its weights (int8 when quantized). */
+export function storedBytes(checkpoint: CheckpointRef): number {
+  return checkpoint.modelJson.bytes + (checkpoint.int8 ?? checkpoint.weightsBin).bytes;
+}
+
+/** `1.2 kB`, `3.4 MB`: decimal units, as file managers show sizes. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `accuracy 0.8412, worst group sex=female 0.7903, 90.0% sparse, int8, stored 3.1 kB`: what a finished model is. */
+export function describeFinalModel(
+  model: { checkpoint: CheckpointRef; summary: MetricSummary },
+  quantized: boolean,
+): string {
+  const { accuracy, worstGroupAccuracy: worst } = model.summary;
+  return [
+    `accuracy ${accuracy === null ? 'undefined' : accuracy.toFixed(4)}`,
+    `worst group ${worst === null ? 'undefined' : `${worst.attribute}=${worst.group} ${worst.value.toFixed(4)}`}`,
+    `${pct(model.checkpoint.sparsity)} sparse${quantized ? ', int8' : ''}`,
+    `stored ${formatBytes(storedBytes(model.checkpoint))}`,
+  ].join(', ');
 }
