@@ -41,7 +41,14 @@ export async function ensureBackend(): Promise<BackendSummary> {
 
 export function backendSummary(): BackendSummary {
   const info = backendInfo();
-  return { backend: info.backend, tfjsVersion: info.tfjsVersion, threads: info.threads, simd: info.simd };
+  return {
+    backend: info.backend,
+    tfjsVersion: info.tfjsVersion,
+    threads: info.threads,
+    simd: info.simd,
+    ...(info.tensorflowVersion === undefined ? {} : { tensorflowVersion: info.tensorflowVersion }),
+    ...(info.device === undefined ? {} : { device: info.device }),
+  };
 }
 
 /** Writes weights into a model without leaking the temporary tensors (core/model's setWeightValues creates them). */

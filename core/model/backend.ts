@@ -1,8 +1,11 @@
 // Backend choice for tfjs: WASM by default (fast and deterministic on one thread), the pure-JS CPU
-// backend as fallback, and tfjs-node / tfjs-node-gpu only when installed (loaded by a guarded
-// dynamic import, never a static dependency). backendInfo() feeds the lineage record.
+// backend as fallback, and tfjs-node / tfjs-node-gpu only when built by `fairshrink setup --backend
+// tensorflow[-gpu]` (loaded from .fairshrink/tools, never a static dependency; infra/tfjs-node.ts).
+// backendInfo() feeds the lineage record.
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installedBackend, TENSORFLOW_BACKENDS, type TensorflowBackend } from '../../infra/tfjs-node.ts';
 
 export type BackendPreference = 'wasm' | 'cpu' | 'tensorflow' | 'auto';
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
@@ -15,6 +18,10 @@ export interface BackendInfo {
   threads: number | null;
   /** Whether the WASM backend runs its SIMD binary; false for other backends. */
   simd: boolean;
+  /** TensorFlow C library version under the 'tensorflow' backend (e.g. '2.12.1'). */
+  tensorflowVersion?: string;
+  /** Device the 'tensorflow' backend runs its kernels on: 'gpu' or 'cpu'. */
+  device?: 'cpu' | 'gpu';
   /** Set when the preferred backend could not start and another one was used. */
   fallbackReason?: string;
 }
@@ -36,21 +43,51 @@ export interface InitBackendOptions {
 
 let fallbackReason: string | undefined;
 
-const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+/** What tfjs-node exposes beyond the tfjs API: its native binding's TF_Version and GPU probe. */
+interface TfjsNodeModule {
+  version: Record<string, string>;
+}
+interface TensorflowBinding {
+  TF_Version?: string;
+  isUsingGpuDevice?: () => boolean;
+}
 
-/** Loads tfjs-node(-gpu) if installed, which registers the 'tensorflow' backend. Returns the package name or undefined. */
-async function tryLoadTfjsNode(): Promise<string | undefined> {
-  for (const name of TFJS_NODE_PACKAGES) {
+/**
+ * Loads tfjs-node(-gpu) from the build `fairshrink setup --backend ...` left under FAIRSHRINK_HOME, which registers
+ * the 'tensorflow' backend on the project's tfjs-core (the build links the project's tfjs packages). The GPU build
+ * wins when both exist; FAIRSHRINK_TENSORFLOW_BUILD=tensorflow|tensorflow-gpu picks one. Returns undefined when no
+ * build exists, the load error when one exists but does not load.
+ */
+function tryLoadTfjsNode(): { packageName: string } | { error: string } | undefined {
+  // TensorFlow logs every kernel registration and CPU feature at startup unless told not to.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  const forced = process.env.FAIRSHRINK_TENSORFLOW_BUILD;
+  const builds: readonly TensorflowBackend[] =
+    forced === 'tensorflow' || forced === 'tensorflow-gpu' ? [forced] : [...TENSORFLOW_BACKENDS].reverse();
+  for (const build of builds) {
+    const installed = installedBackend(build);
+    if (installed === undefined) continue;
     try {
-      // A variable specifier keeps TypeScript and bundlers from resolving the optional package.
-      const specifier: string = name;
-      await import(specifier);
-      if (tf.findBackendFactory('tensorflow') !== null) return name;
-    } catch {
-      // not installed (or failed to load its native binding): try the next one
+      const requireBuild = createRequire(`${installed.dir}/package.json`);
+      const tfnode = requireBuild(installed.npmPackage) as TfjsNodeModule;
+      if (tf.findBackendFactory('tensorflow') === null) {
+        return { error: `${installed.packageDir} loaded but registered no 'tensorflow' backend on the project's tfjs` };
+      }
+      return { packageName: `${installed.npmPackage}@${tfnode.version['tfjs-node'] ?? '?'}` };
+    } catch (err) {
+      return { error: `${installed.packageDir} failed to load: ${err instanceof Error ? err.message : String(err)}` };
     }
   }
   return undefined;
+}
+
+/** TF version and device from the active tensorflow backend's binding (tfjs-node's NodeJSKernelBackend). */
+function tensorflowDetails(): Pick<BackendInfo, 'tensorflowVersion' | 'device'> {
+  const binding = (tf.backend() as unknown as { binding?: TensorflowBinding }).binding;
+  const details: Pick<BackendInfo, 'tensorflowVersion' | 'device'> = {};
+  if (typeof binding?.TF_Version === 'string') details.tensorflowVersion = binding.TF_Version;
+  if (typeof binding?.isUsingGpuDevice === 'function') details.device = binding.isUsingGpuDevice() ? 'gpu' : 'cpu';
+  return details;
 }
 
 async function trySetBackend(name: BackendName): Promise<string | undefined> {
@@ -78,18 +115,22 @@ export async function initBackend(
   if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths);
 
   if (preference === 'tensorflow' || preference === 'auto') {
-    const loaded = await tryLoadTfjsNode();
-    if (loaded !== undefined) {
+    const loaded = tryLoadTfjsNode();
+    if (loaded !== undefined && 'packageName' in loaded) {
       const failure = await trySetBackend('tensorflow');
       if (failure === undefined) return backendInfo();
       if (preference === 'tensorflow')
-        throw new Error(`initBackend: ${loaded} is installed but failed to start: ${failure}`);
+        throw new Error(`initBackend: ${loaded.packageName} is installed but failed to start: ${failure}`);
       fallbackReason = `tensorflow backend failed (${failure})`;
     } else if (preference === 'tensorflow') {
       throw new Error(
-        "initBackend('tensorflow'): neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed. " +
-          "Install one of them (same version as @tensorflow/tfjs) or use 'wasm' / 'cpu'.",
+        loaded !== undefined
+          ? `initBackend('tensorflow'): ${loaded.error}. Run \`fairshrink setup --backend tensorflow\` again.`
+          : "initBackend('tensorflow'): no tensorflow backend is set up. Run `fairshrink setup --backend tensorflow` " +
+              "(or tensorflow-gpu), or use 'wasm' / 'cpu'.",
       );
+    } else if (loaded !== undefined) {
+      fallbackReason = `tensorflow backend not loaded (${loaded.error})`;
     }
   }
 
@@ -119,6 +160,7 @@ export function backendInfo(): BackendInfo {
     tfjsVersion: tf.version.tfjs,
     threads: name === 'wasm' ? getThreadsCount() : name === 'cpu' ? 1 : null,
     simd: name === 'wasm' && tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+    ...(name === 'tensorflow' ? tensorflowDetails() : {}),
   };
   if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
   return info;

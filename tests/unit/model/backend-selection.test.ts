@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendInfo, initBackend } from '../../../core/model/index.ts';
 
 describe('backend selection', () => {
@@ -19,14 +22,29 @@ describe('backend selection', () => {
     expect(backendInfo().backend).toBe('cpu');
   });
 
-  it("'auto' without tfjs-node installed picks WASM", async () => {
-    const info = await initBackend('auto');
-    expect(info.backend).toBe('wasm');
-  });
+  describe('with no tensorflow backend set up (an empty FAIRSHRINK_HOME)', () => {
+    // The project's own .fairshrink may hold a tfjs-node build (`fairshrink setup --backend tensorflow`).
+    const previousHome = process.env.FAIRSHRINK_HOME;
+    const emptyHome = mkdtempSync(path.join(os.tmpdir(), 'fairshrink-no-backend-'));
+    beforeAll(() => {
+      process.env.FAIRSHRINK_HOME = emptyHome;
+    });
+    afterAll(() => {
+      if (previousHome === undefined) delete process.env.FAIRSHRINK_HOME;
+      else process.env.FAIRSHRINK_HOME = previousHome;
+      rmSync(emptyHome, { recursive: true, force: true });
+    });
 
-  it("'tensorflow' without tfjs-node installed fails with an actionable message", async () => {
-    await expect(initBackend('tensorflow')).rejects.toThrow(
-      /neither @tensorflow\/tfjs-node .* is installed.*'wasm' \/ 'cpu'/s,
-    );
+    it("'auto' picks WASM", async () => {
+      const info = await initBackend('auto');
+      expect(info.backend).toBe('wasm');
+      expect(info.tensorflowVersion).toBeUndefined();
+    });
+
+    it("'tensorflow' fails with a message naming the setup command", async () => {
+      await expect(initBackend('tensorflow')).rejects.toThrow(
+        /no tensorflow backend is set up\. Run `fairshrink setup --backend tensorflow`.*'wasm' \/ 'cpu'/s,
+      );
+    });
   });
 });
