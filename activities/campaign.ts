@@ -19,9 +19,14 @@ export function toActivityFailure(step: string, err: unknown): unknown {
   if (error instanceof InvalidObjectKeyError) return nonRetryable('InvalidInput');
   if (error.name === 'DataError') return nonRetryable('DataError');
   if (
-    ['RubricError', 'FairnessInputError', 'ModelImportError', 'CampaignInputError', 'DeploymentError'].includes(
-      error.name,
-    )
+    [
+      'RubricError',
+      'FairnessInputError',
+      'ModelImportError',
+      'CampaignInputError',
+      'DeploymentError',
+      'ExportFormatError',
+    ].includes(error.name)
   ) {
     return nonRetryable('InvalidInput');
   }
@@ -66,6 +71,7 @@ export function createCampaignActivities(store: ArtifactStore) {
     evaluate: adapt('evaluate', steps.evaluate),
     gate: adapt('gate', steps.gate),
     quantize: adapt('quantize', steps.quantize),
+    exportModel: adapt('exportModel', steps.exportModel),
     appendDecision: adapt('appendDecision', steps.appendDecision),
     markRejected: adapt('markRejected', steps.markRejected),
     writeLineage: adapt('writeLineage', steps.writeLineage),

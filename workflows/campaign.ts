@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
-import { durationMs, type CampaignConfig, type RetryStrategy } from '../core/config/campaign.ts';
+import { defaultExportFormats, durationMs, type CampaignConfig, type RetryStrategy } from '../core/config/campaign.ts';
 import { milestoneSparsities } from '../core/compression/schedule.ts';
 import type {
   ArtifactRef,
@@ -29,6 +29,8 @@ import type {
   CheckpointRef,
   DatasetRef,
   DecisionEntry,
+  ExportedFormat,
+  ExportOutput,
   FinetuneOutput,
   GateOutput,
   GateStatus,
@@ -122,6 +124,21 @@ export interface CampaignResult {
   milestones: MilestoneRecord[];
   lineage: ArtifactRef;
   decisions: number;
+  /** The deployable export (EXPORT_PATCH; absent in older campaigns): what promote ships and monitor scores. */
+  export?: CampaignExport;
+}
+
+/** The campaign's exports and the final gate's verdict on the shipped one, judged on its re-loaded bytes. */
+export interface CampaignExport {
+  /** The shipped export as a checkpoint (its predictions come from the export files). */
+  checkpoint: CheckpointRef;
+  format: ExportedFormat['format'];
+  gate: GateStatus;
+  summary: MetricSummary;
+  formats: ExportedFormat[];
+  dense: ExportOutput['dense'];
+  /** campaigns/<id>/export/sizes.json */
+  sizes: ArtifactRef;
 }
 
 /** Carried across continueAsNew: refs and small records only. */
@@ -158,6 +175,13 @@ const nonRetryableErrorTypes = ['InvalidInput', 'InvalidConfig', 'DataError', 'G
 export const DASHBOARD_PATCH = 'dashboard-after-each-milestone';
 /** Patch id of running bookkeeping steps as local activities (see activities()). */
 export const LOCAL_BOOKKEEPING_PATCH = 'bookkeeping-as-local-activities';
+/** Patch id of the export step and the final gate on the re-loaded export (docs/export.md). */
+export const EXPORT_PATCH = 'export-artifact';
+/**
+ * Patch id of carrying pause and abort across continueAsNew, after every running handler has finished: before it, a
+ * pause at a milestone boundary was dropped by the next run and an abort during the run's last lineage write was lost.
+ */
+export const SIGNALS_ACROSS_RUNS_PATCH = 'signals-across-continue-as-new';
 
 function activities(options: CampaignOptions) {
   const taskQueue = options.computeTaskQueue ?? workflowInfo().taskQueue;
@@ -666,6 +690,35 @@ export async function compressionCampaign(
       });
     }
 
+    // ---- export: the deployable artifact, gated on its re-loaded bytes (campaigns before EXPORT_PATCH had none) ----
+    let exported: CampaignExport | undefined;
+    if (!abortRequest && patched(EXPORT_PATCH)) {
+      state.phase = 'finalize';
+      state.currentStep = 'export';
+      const ex = await heavy.exportModel({
+        ...identity('export'),
+        dataset,
+        from: final.checkpoint,
+        dense: baseline.checkpoint,
+        formats: config.export ?? defaultExportFormats(config.compression.criterion),
+        split: config.evaluation.split,
+      });
+      const { evaluated, gate } = await evaluateAndGate('export', ex.shipped, 'all');
+      exported = {
+        checkpoint: ex.shipped,
+        format: ex.shipped.export.format,
+        gate: gate.decision.status,
+        summary: evaluated.summary,
+        formats: ex.formats,
+        dense: ex.dense,
+        sizes: ex.sizes,
+      };
+      if (gate.decision.status !== 'pass') {
+        const failed = `the shipped ${exported.format} export failed the final gate (${gate.decision.status}): ${gateReason(gate)}`;
+        state.stopReason = state.stopReason ? `${state.stopReason}; ${failed}` : failed;
+      }
+    }
+
     // ---- finalize ----
     state.phase = 'finalize';
     state.currentStep = 'finalize';
@@ -673,14 +726,22 @@ export async function compressionCampaign(
     const reason = abortRequest
       ? `aborted${(abortRequest as { by?: string }).by ? ` by ${(abortRequest as { by?: string }).by}` : ''}: ${(abortRequest as { reason: string }).reason}`
       : (state.stopReason ?? `all ${targets.length} milestones passed`);
-    const lineageRef = await lineage(status === 'completed' ? 'completed' : 'stopped', final.checkpoint);
+    const lineageRef = await lineage(
+      status === 'completed' ? 'completed' : 'stopped',
+      exported?.gate === 'pass' ? exported.checkpoint : final.checkpoint,
+    );
+    const shipped = exported?.formats.find((f) => f.format === exported.format);
     await decide({
       kind: status === 'completed' ? 'finalize' : 'stop',
       milestone: null,
       attempt: null,
-      message: `${status}: ${reason}. Final model ${final.checkpoint.stepKey} at ${(final.checkpoint.sparsity * 100).toFixed(2)}% sparsity${quantized ? ', int8' : ''}`,
-      checkpoint: final.checkpoint,
-      summary: final.summary,
+      message:
+        `${status}: ${reason}. Final model ${final.checkpoint.stepKey} at ${(final.checkpoint.sparsity * 100).toFixed(2)}% sparsity${quantized ? ', int8' : ''}` +
+        (exported === undefined || shipped === undefined
+          ? ''
+          : `; shipped as ${exported.format}: ${shipped.bytes} bytes (${shipped.ratioVsDense.toFixed(1)}× smaller than the dense float32 model's ${exported.dense.bytes}), final gate on the re-loaded export ${exported.gate}: ${describeSummary(exported.summary)}`),
+      checkpoint: exported?.gate === 'pass' ? exported.checkpoint : final.checkpoint,
+      summary: exported?.gate === 'pass' ? exported.summary : final.summary,
     });
     upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: status }]);
     await refreshDashboard();
@@ -696,6 +757,7 @@ export async function compressionCampaign(
       milestones: state.attempts,
       lineage: lineageRef,
       decisions: state.decisions,
+      ...(exported === undefined ? {} : { export: exported }),
     };
   } catch (err) {
     if (isCancellation(err)) {

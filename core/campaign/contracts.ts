@@ -68,6 +68,18 @@ export interface CheckpointRef {
   sparsity: number;
   parameters: number;
   nonzeros: number;
+  /**
+   * Set on the shipped export (core/campaign/export.ts): steps that predict with this checkpoint load these files
+   * (sha256-verified) with core/export's loader; modelJson/weightsBin are the checkpoint it was exported from.
+   */
+  export?: ExportRef;
+}
+
+/** A deployable export in S3 (docs/export.md): its format, its files and the campaign's sizes.json. */
+export interface ExportRef {
+  format: 'sparse-int8' | 'tfjs-standard' | 'structured';
+  files: { name: string; ref: ArtifactRef }[];
+  sizes: ArtifactRef;
 }
 
 export interface BackendSummary {
@@ -208,6 +220,40 @@ export interface QuantizeOutput {
   /** The fake-quant model (dequantized weights) as a checkpoint, with `int8` set. */
   checkpoint: CheckpointRef;
   maxAbsWeightError: number;
+}
+
+export interface ExportInput extends StepIdentity {
+  dataset: DatasetRef;
+  /** The campaign's final checkpoint (quantized when quantization passed). */
+  from: CheckpointRef;
+  /** The dense baseline: the float32 model the sizes compare with. */
+  dense: CheckpointRef;
+  /** Formats to write; the first is shipped. */
+  formats: ExportRef['format'][];
+  /** Split on which the other formats' predictions are compared with the shipped one's. */
+  split: 'validation' | 'test';
+}
+
+export interface ExportedFormat {
+  format: ExportRef['format'];
+  files: { name: string; ref: ArtifactRef }[];
+  /** Bytes on disk, and gzip bytes (level 9, per file). */
+  bytes: number;
+  gzipBytes: number;
+  /** Dense float32 bytes / these bytes. */
+  ratioVsDense: number;
+  /** max |p − p_shipped| on the split, each re-loaded from S3 (0 for the shipped format itself). */
+  maxAbsPredictionDifference: number;
+}
+
+export interface ExportOutput {
+  /** The shipped export as a checkpoint whose predictions come from the re-loaded export files. */
+  shipped: CheckpointRef & { export: ExportRef };
+  formats: ExportedFormat[];
+  /** The dense float32 baseline as tfjs stores it (model.json + weights.bin). */
+  dense: { bytes: number; gzipBytes: number };
+  /** `<prefix>/<id>/export/sizes.json`. */
+  sizes: ArtifactRef;
 }
 
 /** One line of decisions.jsonl. `seq` orders lines and makes appends idempotent. */

@@ -128,6 +128,7 @@ function checkpointLineage(c: CheckpointRef): Record<string, unknown> {
     weightsBin: c.weightsBin,
     ...(c.masks === undefined ? {} : { masks: c.masks }),
     ...(c.int8 === undefined ? {} : { int8: c.int8 }),
+    ...(c.export === undefined ? {} : { export: c.export }),
     sha256: {
       modelJson: c.modelJson.sha256,
       weightsBin: c.weightsBin.sha256,

@@ -100,6 +100,7 @@ import {
   type StepContext,
 } from './store.ts';
 import { summarizeReport } from './summary.ts';
+import { withExportPredictor } from './export.ts';
 
 export type { BlobStore, StepContext } from './store.ts';
 export { CampaignInputError, validateStepKey } from './store.ts';
@@ -109,7 +110,7 @@ export { appendDecision, markRejected, writeLineage } from './decisions.ts';
 const RESULT = 'result.json';
 
 /** Runs `compute` unless `<stepDir>/result.json` holds a verified earlier result; writes result.json last. */
-async function idempotent<T>(ctx: StepContext, step: StepIdentity, compute: () => Promise<T>): Promise<T> {
+export async function idempotent<T>(ctx: StepContext, step: StepIdentity, compute: () => Promise<T>): Promise<T> {
   const { store } = ctx;
   const key = `${stepDir(step)}/${RESULT}`;
   const done = await completedResult<T>(store, key);
@@ -579,6 +580,7 @@ export async function withPredictor<T>(
   checkpoint: CheckpointRef,
   use: (predict: Predict, forward: 'tfjs' | 'fake-quant') => Promise<T>,
 ): Promise<T> {
+  if (checkpoint.export !== undefined) return withExportPredictor(store, checkpoint.export, use);
   const meta = checkpoint.int8 === undefined ? {} : await checkpointMetadata(store, checkpoint);
   const ranges = meta[ACTIVATION_RANGES_KEY] as ActivationRange[] | undefined;
   const model = await loadCheckpointModel(store, checkpoint);

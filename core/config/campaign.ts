@@ -72,6 +72,14 @@ export const QuantizePlan = z.strictObject({
 });
 export type QuantizePlan = z.infer<typeof QuantizePlan>;
 
+export const ExportFormat = z.enum(['sparse-int8', 'tfjs-standard', 'structured']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/** The formats a campaign exports when its file names none (docs/export.md); the first is shipped. */
+export function defaultExportFormats(criterion: Criterion): ExportFormat[] {
+  return criterion === 'structured' ? ['structured', 'sparse-int8', 'tfjs-standard'] : ['sparse-int8', 'tfjs-standard'];
+}
+
 export const EvaluationPlan = z.strictObject({
   split: z.enum(['validation', 'test']).default('validation').describe('Rows the gates judge on.'),
   attributes: z.array(z.string().min(1)).optional().describe('Sensitive attributes to report; default all.'),
@@ -131,6 +139,15 @@ export const CampaignConfig = z.strictObject({
     quantize: QuantizePlan.prefault({}),
   }),
   evaluation: EvaluationPlan.prefault({}),
+  // Optional rather than defaulted, so configs written without it keep their hash (and campaign id).
+  export: z
+    .array(ExportFormat)
+    .min(1)
+    .refine((formats) => new Set(formats).size === formats.length, 'list each format once')
+    .optional()
+    .describe(
+      'Deployable formats written after quantization (docs/export.md); the first is shipped (promoted, monitored) and the final gate judges it on its re-loaded bytes. Default: [sparse-int8, tfjs-standard], with structured first when the criterion is structured.',
+    ),
   rubric: z.union([z.string().min(1), RubricSchema]).describe('Path to a rubric file, or the rubric inline.'),
   policy: FailurePolicy.prefault({}),
   storage: z

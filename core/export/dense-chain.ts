@@ -5,7 +5,8 @@ import type { DenseLayerWeights } from '../compression/weights.ts';
 import { layerNameOf } from './contract.ts';
 
 export function denseChainModel(layers: readonly DenseLayerWeights[]): tf.Sequential {
-  const model = tf.sequential();
+  // A fixed model name: tfjs would otherwise number it per process, and the exported bytes must not depend on that.
+  const model = tf.sequential({ name: 'fairshrink_export' });
   layers.forEach((layer, l) => {
     model.add(
       tf.layers.dense({

@@ -1,0 +1,232 @@
+// The campaign's export step: turns the final checkpoint into the deployable formats of core/export, writes them
+// under `<prefix>/<campaignId>/export/<format>/`, re-downloads each (sha256-verified) and re-loads it to compare its
+// predictions with the shipped format's, and writes sizes.json (bytes and gzip bytes next to the dense float32
+// baseline; deterministic) and latency.json (p50 single-row latency and batched throughput; wall-clock, mutable).
+// The workflow then gates the shipped export on its re-loaded bytes: evaluate's predictor (withPredictor) loads a
+// checkpoint that carries `export` through withExportPredictor below. See docs/export.md.
+import * as tf from '@tensorflow/tfjs';
+import { importInt8, type ActivationRange } from '../compression/quantize.ts';
+import { readDenseLayers } from '../compression/model-adapter.ts';
+import { selectRows, type FeatureMatrix } from '../data/matrix.ts';
+import {
+  encodeExport,
+  exportPredictor,
+  loadExport,
+  storedSize,
+  type ExportFile,
+  type ExportFormat,
+  type ExportSource,
+  type LoadedModel,
+} from '../export/index.ts';
+import { checkpointMetadata, ensureBackend, loadCheckpointModel } from './checkpoints.ts';
+import type { ExportedFormat, ExportInput, ExportOutput, ExportRef } from './contracts.ts';
+import { loadEncodedDataset } from './dataset-cache.ts';
+import {
+  CampaignInputError,
+  getCached,
+  putJson,
+  stepDir,
+  validateStepKey,
+  type BlobStore,
+  type StepContext,
+} from './store.ts';
+import { idempotent, type Predict } from './steps.ts';
+
+/** model.json userDefinedMetadata key under which the quantize step stores activation ranges. */
+const ACTIVATION_RANGES_KEY = 'fairshrinkActivationRanges';
+
+/** Downloads an export's files (each read verifies the ref's sha256) and loads them with core/export's loader. */
+export async function loadStoredExport(store: BlobStore, ref: ExportRef): Promise<LoadedModel> {
+  const files: ExportFile[] = [];
+  for (const f of ref.files) files.push({ name: f.name, bytes: await store.get(f.ref) });
+  return loadExport(ref.format, files);
+}
+
+/** Lends `use` the predictor of a stored export (the model is disposed afterwards). */
+export async function withExportPredictor<T>(
+  store: BlobStore,
+  ref: ExportRef,
+  use: (predict: Predict, forward: 'tfjs' | 'fake-quant') => Promise<T>,
+): Promise<T> {
+  const loaded = await loadStoredExport(store, ref);
+  try {
+    return await use(exportPredictor(loaded), loaded.activationRanges === undefined ? 'tfjs' : 'fake-quant');
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
+/** What the export step exports: the checkpoint's Dense layers, its int8 codes and activation ranges. */
+async function exportSource(store: BlobStore, model: tf.LayersModel, input: ExportInput): Promise<ExportSource> {
+  const denseOnly = model.layers.every((l) => ['Dense', 'InputLayer'].includes(l.getClassName()));
+  if (!denseOnly)
+    throw new CampaignInputError(
+      `export: the model has layers other than Dense (${model.layers.map((l) => l.getClassName()).join(', ')}); the export formats hold plain Dense MLPs`,
+    );
+  const from = input.from;
+  if (from.int8 === undefined) return { layers: readDenseLayers(model) };
+  const { int8 } = importInt8(await getCached(store, from.int8));
+  const ranges = (await checkpointMetadata(store, from))[ACTIVATION_RANGES_KEY] as ActivationRange[] | undefined;
+  return { layers: readDenseLayers(model), int8, ...(ranges === undefined ? {} : { activationRanges: ranges }) };
+}
+
+/** `<stepDir>/sizes.json` (canonical JSON, immutable). */
+interface SizesFile {
+  format: 'fairshrink.export-sizes';
+  version: 1;
+  shipped: ExportFormat;
+  dense: ExportOutput['dense'] & { weightsBytes: number };
+  formats: (ExportedFormat & { units?: number[]; layers?: unknown })[];
+}
+
+export interface LatencyMeasurement {
+  /** Median wall time of one single-row prediction. */
+  p50SingleRowMs: number;
+  /** Rows per second of batched predictions (median over calls). */
+  batchedRowsPerSecond: number;
+  batchRows: number;
+}
+
+/** p50 of single-row predictions and batched throughput on the active backend (benchmarks and latency.json only). */
+export function measurePredictLatency(
+  predict: Predict,
+  x: FeatureMatrix,
+  singleCalls = 41,
+  batchCalls = 5,
+): LatencyMeasurement {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const one = selectRows(x, Int32Array.of(0));
+  const batchRows = Math.min(x.rows, 8192);
+  const batch =
+    batchRows === x.rows
+      ? x
+      : selectRows(
+          x,
+          Int32Array.from({ length: batchRows }, (_, i) => i),
+        );
+  const time = (m: FeatureMatrix, calls: number) => {
+    predict(m); // warm-up
+    const samples: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const start = performance.now();
+      predict(m);
+      samples.push(performance.now() - start);
+    }
+    return median(samples);
+  };
+  const single = time(one, singleCalls);
+  const batched = time(batch, batchCalls);
+  return { p50SingleRowMs: single, batchedRowsPerSecond: batchRows / (batched / 1000), batchRows };
+}
+
+/**
+ * Writes every requested format of `from`, re-loads each from S3 to compare its predictions with the shipped (first)
+ * format's on the split, and writes sizes.json and latency.json. Returns the shipped export as a checkpoint.
+ */
+export async function exportModel(input: ExportInput, ctx: StepContext): Promise<ExportOutput> {
+  validateStepKey(input.stepKey);
+  if (input.formats.length === 0 || new Set(input.formats).size !== input.formats.length)
+    throw new CampaignInputError(
+      `export: formats must be a non-empty list without repeats, got [${input.formats.join(', ')}]`,
+    );
+  const { store } = ctx;
+  const dir = stepDir(input);
+  return idempotent(ctx, input, async () => {
+    await ensureBackend();
+    const dataset = await loadEncodedDataset(store, input.dataset);
+    const x = dataset.splits[input.split].x;
+    const model = await loadCheckpointModel(store, input.from);
+    let source: ExportSource;
+    try {
+      source = await exportSource(store, model, input);
+    } finally {
+      model.dispose();
+    }
+    const written: { format: ExportFormat; files: ExportRef['files']; extra: Record<string, unknown> }[] = [];
+    for (const format of input.formats) {
+      const exported = await encodeExport(format, source);
+      const files: ExportRef['files'] = [];
+      for (const file of exported.files)
+        files.push({
+          name: file.name,
+          ref: await store.put(`${dir}/${format}/${file.name}`, file.bytes, {
+            contentType: file.name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+          }),
+        });
+      const extra: Record<string, unknown> = {};
+      if ('units' in exported) extra.units = exported.units;
+      if ('layout' in exported) extra.layers = exported.layout;
+      written.push({ format, files, extra });
+    }
+
+    // Re-load every format from S3 (sha256-verified reads) and predict, as what ships would.
+    const predictions = new Map<ExportFormat, Float32Array>();
+    const latency: Record<string, LatencyMeasurement> = {};
+    const sizes = new Map<ExportFormat, { bytes: number; gzipBytes: number }>();
+    for (const w of written) {
+      const files: ExportFile[] = [];
+      for (const f of w.files) files.push({ name: f.name, bytes: await store.get(f.ref) });
+      sizes.set(w.format, storedSize(files));
+      const loaded = await loadExport(w.format, files);
+      try {
+        const predict = exportPredictor(loaded);
+        predictions.set(w.format, predict(x));
+        if (x.rows > 0) latency[w.format] = measurePredictLatency(predict, x);
+      } finally {
+        loaded.model.dispose();
+      }
+    }
+    const denseFiles = [
+      { bytes: await getCached(store, input.dense.modelJson) },
+      { bytes: await getCached(store, input.dense.weightsBin) },
+    ];
+    const dense = storedSize(denseFiles);
+    const denseModel = await loadCheckpointModel(store, input.dense);
+    try {
+      if (x.rows > 0) latency.dense = measurePredictLatency(exportPredictor({ model: denseModel }), x);
+    } finally {
+      denseModel.dispose();
+    }
+
+    const shippedFormat = input.formats[0]!;
+    const shippedScores = predictions.get(shippedFormat)!;
+    const formats: ExportedFormat[] = written.map((w) => {
+      const scores = predictions.get(w.format)!;
+      let maxDiff = 0;
+      for (let i = 0; i < scores.length; i++) maxDiff = Math.max(maxDiff, Math.abs(scores[i]! - shippedScores[i]!));
+      const size = sizes.get(w.format)!;
+      return {
+        format: w.format,
+        files: w.files,
+        ...size,
+        ratioVsDense: dense.bytes / size.bytes,
+        maxAbsPredictionDifference: maxDiff,
+      };
+    });
+    const sizesFile: SizesFile = {
+      format: 'fairshrink.export-sizes',
+      version: 1,
+      shipped: shippedFormat,
+      dense: { ...dense, weightsBytes: denseFiles[1]!.bytes.length },
+      formats: formats.map((f, i) => ({ ...f, ...written[i]!.extra })),
+    };
+    const sizesRef = await putJson(store, `${dir}/sizes.json`, sizesFile);
+    await putJson(
+      store,
+      `${dir}/latency.json`,
+      { format: 'fairshrink.export-latency', version: 1, backend: tf.getBackend(), split: input.split, latency },
+      'mutable',
+    );
+    const shipped = written[0]!;
+    return {
+      shipped: {
+        ...input.from,
+        stepKey: input.stepKey,
+        export: { format: shippedFormat, files: shipped.files, sizes: sizesRef },
+      },
+      formats,
+      dense,
+      sizes: sizesRef,
+    };
+  });
+}
