@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRubricText, RubricError, type Rubric } from '../../core/config/rubric.ts';
 import { decideGate, rubricReportMismatches, type GateDecision } from '../../core/fairness/gate.ts';
-import { CsvError, parseCsv, type CsvTable } from '../../core/fairness/io.ts';
+import { CsvError, parseCsv, parseDecimal, type CsvTable } from '../../core/fairness/io.ts';
 import { evaluateFairness, FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
 import type { FairnessReport, MetricValue } from '../../core/fairness/report-types.ts';
 
@@ -113,7 +113,7 @@ function numberFlag(
   expected: string,
 ): number {
   if (raw === undefined) return fallback;
-  const v = raw.trim() === '' ? NaN : Number(raw);
+  const v = parseDecimal(raw) ?? NaN;
   if (!check(v)) throw new InputProblem(`--${flag}: "${raw}" is not ${expected}. Fix: e.g. --${flag} ${fallback}`);
   return v;
 }
@@ -154,8 +154,16 @@ function numericColumn(
     weight: 'is not a finite weight ≥ 0',
   }[kind];
   table.rows.forEach((fields, r) => {
-    const raw = fields[c]!.trim();
-    const v = raw === '' ? NaN : Number(raw);
+    // Not trimmed: a cell with spaces around the number is as suspect as `0x1` (docs/fairness.md, Input).
+    const raw = fields[c]!;
+    const parsed = parseDecimal(raw);
+    if (parsed === undefined) {
+      const shown = raw === '' ? 'empty' : JSON.stringify(raw);
+      throw new InputProblem(
+        `column "${column}" (--${flag}), ${where(table, r)}: ${shown} is not a plain decimal number (e.g. 0, 1, 0.25, 1e-3; no spaces, signs other than a leading -, hex or Infinity). Fix: ${fix}`,
+      );
+    }
+    const v = parsed;
     const ok =
       kind === 'label' || kind === 'prediction'
         ? v === 0 || v === 1
@@ -163,8 +171,7 @@ function numericColumn(
           ? Number.isFinite(v) && v >= 0 && v <= 1
           : Number.isFinite(v) && v >= 0;
     if (!ok) {
-      const shown = raw === '' ? 'empty' : `"${raw}"`;
-      throw new InputProblem(`column "${column}" (--${flag}), ${where(table, r)}: ${shown} ${expected}. Fix: ${fix}`);
+      throw new InputProblem(`column "${column}" (--${flag}), ${where(table, r)}: "${raw}" ${expected}. Fix: ${fix}`);
     }
     out[r] = v;
   });
@@ -193,6 +200,9 @@ const withCi = (mv: MetricValue | undefined): string => {
   return mv.ci === null ? fmt(mv.value) : `${fmt(mv.value)} [${fmt(mv.ci[0])}, ${fmt(mv.ci[1])}]`;
 };
 
+/** Width of a metric column in the summary table: the longest header ("selection", 9) and a space. */
+const COLUMN = 10;
+
 function summary(report: FairnessReport, gate: GateDecision | undefined, out: string): string {
   const lines: string[] = [];
   const c = report.config;
@@ -214,12 +224,12 @@ function summary(report: FairnessReport, gate: GateDecision | undefined, out: st
     lines.push(`${key} (${Object.keys(attr.groups).length} groups)`);
     const width = Math.max(5, ...Object.keys(attr.groups).map((g) => g.length));
     lines.push(
-      `  ${'group'.padEnd(width)}  ${'rows'.padStart(7)}  ${['accuracy', 'selection', 'TPR', 'FPR'].map((h) => h.padStart(9)).join('')}`,
+      `  ${'group'.padEnd(width)}  ${'rows'.padStart(7)}  ${['accuracy', 'selection', 'TPR', 'FPR'].map((h) => h.padStart(COLUMN)).join('')}`,
     );
     for (const [g, metrics] of Object.entries(attr.groups)) {
       const small = attr.group_info[g]?.below_min_group_size ? '  (small)' : '';
       lines.push(
-        `  ${g.padEnd(width)}  ${String(attr.group_info[g]?.rows ?? '').padStart(7)}  ${cols.map((m) => fmt(metrics[m]?.value).padStart(9)).join('')}${small}`,
+        `  ${g.padEnd(width)}  ${String(attr.group_info[g]?.rows ?? '').padStart(7)}  ${cols.map((m) => fmt(metrics[m]?.value).padStart(COLUMN)).join('')}${small}`,
       );
     }
     const show = [
@@ -359,6 +369,15 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     fairlearnCompat: flags['fairlearn-compat'] === true,
     ...(privileged ? { privileged } : {}),
   });
+
+  for (const [key, attribute] of Object.entries(report.attributes)) {
+    const groups = Object.keys(attribute.group_info);
+    if (groups.length === 1) {
+      io.stderr(
+        `fairshrink evaluate: warning: ${key}: every row is in one group (${groups[0]}); its disparities are undefined and rubric constraints on it are insufficient-evidence`,
+      );
+    }
+  }
 
   let gate: GateDecision | undefined;
   if (rubric) {

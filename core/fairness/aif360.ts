@@ -86,30 +86,73 @@ export function aif360Disparities(
 }
 
 /**
- * AIF360 between_group_generalized_entropy_index: GE(α) of the benefits b_i = ŷ_i − y_i + 1 with each
- * b_i replaced by its group's mean μ_g: 1/(n α(α−1)) Σ_g n_g [(μ_g/μ)^α − 1]; α = 1 (Theil): (1/n) Σ_g n_g (μ_g/μ) ln(μ_g/μ).
+ * GE(α) of the benefits b_i = ŷ_i − y_i + 1 with each b_i replaced by the mean μ_g of its group g
+ * (Speicher et al. 2018; AIF360 _between_group_generalized_entropy_index):
+ * 1/(n α(α−1)) Σ_g n_g [(μ_g/μ)^α − 1]; α = 1 (Theil): (1/n) Σ_g n_g (μ_g/μ) ln(μ_g/μ).
+ * `weights[g]` is n_g, `benefits[g]` is Σ_{i∈g} b_i = TP + TN + 2 FP of the group.
  */
-export function betweenGroupGeneralizedEntropy(stats: readonly GroupStats[], alpha: number): Estimate {
+function betweenGroupsIndex(weights: readonly number[], benefits: readonly number[], alpha: number): Estimate {
   let n = 0;
   let benefit = 0;
-  for (const s of stats) {
-    n += s.weight;
-    benefit += s.tp + s.tn + 2 * s.fp;
+  let groups = 0;
+  for (let g = 0; g < weights.length; g++) {
+    n += weights[g]!;
+    benefit += benefits[g]!;
+    if (weights[g]! > 0) groups++;
   }
-  if (n <= 0) return undefinedBecause('no rows');
+  if (groups < 2) return undefinedBecause('needs at least 2 groups with rows');
   const mu = benefit / n;
   if (mu <= 0) return undefinedBecause('mean benefit is 0 (every row is a false negative)');
   let sum = 0;
-  for (const s of stats) {
-    if (s.weight <= 0) continue;
-    const r = (s.tp + s.tn + 2 * s.fp) / s.weight / mu;
+  for (let g = 0; g < weights.length; g++) {
+    const w = weights[g]!;
+    if (w <= 0) continue;
+    const r = benefits[g]! / w / mu;
     if (alpha === 1) {
-      if (r > 0) sum += s.weight * r * Math.log(r);
+      if (r > 0) sum += w * r * Math.log(r);
     } else if (alpha === 0) {
       if (r === 0) return undefinedBecause('GE(0) is infinite when a group mean benefit is 0');
-      sum -= s.weight * Math.log(r);
-    } else sum += s.weight * (Math.pow(r, alpha) - 1);
+      sum -= w * Math.log(r);
+    } else sum += w * (Math.pow(r, alpha) - 1);
   }
   if (alpha === 1 || alpha === 0) return defined(sum / n);
   return defined(sum / (n * alpha * (alpha - 1)));
+}
+
+const benefitOf = (s: GroupStats): number => s.tp + s.tn + 2 * s.fp;
+
+/**
+ * AIF360 between_all_groups_generalized_entropy_index (α = 1: between_all_groups_theil_index): every
+ * group of the attribute keeps its own mean benefit.
+ */
+export function betweenAllGroupsGeneralizedEntropy(stats: readonly GroupStats[], alpha: number): Estimate {
+  return betweenGroupsIndex(
+    stats.map((s) => s.weight),
+    stats.map(benefitOf),
+    alpha,
+  );
+}
+
+/**
+ * AIF360 between_group_generalized_entropy_index (α = 1: between_group_theil_index): two groups only,
+ * the privileged group P and every other group pooled (U), as the other AIF360 metrics here.
+ */
+export function betweenGroupGeneralizedEntropy(
+  names: readonly string[],
+  stats: readonly GroupStats[],
+  privileged: string | undefined,
+  alpha: number,
+): Estimate {
+  const pIdx = privileged === undefined ? -1 : names.indexOf(privileged);
+  if (pIdx < 0) return undefinedBecause(`privileged group ${JSON.stringify(privileged)} not found among groups`);
+  let uWeight = 0;
+  let uBenefit = 0;
+  for (let g = 0; g < stats.length; g++) {
+    if (g === pIdx) continue;
+    uWeight += stats[g]!.weight;
+    uBenefit += benefitOf(stats[g]!);
+  }
+  if (uWeight <= 0) return undefinedBecause('needs an unprivileged group besides the privileged one');
+  const p = stats[pIdx]!;
+  return betweenGroupsIndex([p.weight, uWeight], [benefitOf(p), uBenefit], alpha);
 }

@@ -129,6 +129,18 @@ export function decideConstraint(rubric: Rubric, c: RubricConstraint, evidence: 
     );
   }
 
+  if (attrKey !== undefined) {
+    const groups = Object.keys(evidence.attributes[attrKey]!.group_info);
+    if (groups.length < 2) {
+      // Every row in one group (a filtered export, a constant column): no group can be compared with another.
+      return undecided(
+        'insufficient-evidence',
+        `attributes.${attrKey}`,
+        `${label}: "${attrKey}" has a single group (${groups.join(', ') || 'none'}) in the data, so there is nothing to compare; evaluate data with at least two groups`,
+      );
+    }
+  }
+
   let candidate: Candidate | undefined;
   let target: string;
   if (attrKey === undefined) {

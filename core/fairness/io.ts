@@ -78,3 +78,17 @@ export function parseCsv(text: string, delimiter = ','): CsvTable {
   }
   return { header, rows, lines };
 }
+
+/**
+ * The number grammar of predictions files and numeric flags: a plain decimal, `-?(d+(.d+)?|.d+)(e[+-]?d+)?`.
+ * JavaScript's Number() also takes hex (`0x1`), binary, `Infinity`, surrounding spaces and an empty string
+ * (as 0), so a mistyped cell would be read as a valid label or score; here those are not numbers.
+ * Returns undefined for anything else.
+ */
+export function parseDecimal(text: string): number | undefined {
+  if (!DECIMAL.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+const DECIMAL = /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -97,6 +97,23 @@ export function rocAuc(stats: GroupStats): Estimate {
 
 const mean2 = (a: number, b: number): number => (a + b) / 2;
 
+/**
+ * scikit-learn balanced_accuracy_score: the mean recall over the classes present in y, (TPR + TNR) / 2
+ * when both are. A group with one class: undefined with the reason by default; in compat mode the recall
+ * of the class present (as scikit-learn, which drops the class absent from y_true), not (0 + TNR) / 2.
+ */
+function balancedAccuracy(
+  tpr: Estimate,
+  tnr: Estimate,
+  positives: number,
+  negatives: number,
+  compat: boolean,
+): Estimate {
+  if (compat && positives <= 0 && negatives > 0) return tnr;
+  if (compat && negatives <= 0 && positives > 0) return tpr;
+  return combine([tpr, tnr], mean2);
+}
+
 export function groupMetrics(
   stats: GroupStats,
   options: MetricOptions = DEFAULT_METRIC_OPTIONS,
@@ -112,7 +129,7 @@ export function groupMetrics(
     base_rate: rate(tp + fn, n, NO_ROWS), // AIF360 base_rate: P(y = 1)
     selection_rate: rate(tp + fp, n, NO_ROWS), // Fairlearn selection_rate: P(ŷ = 1)
     accuracy: rate(tp + tn, n, NO_ROWS), // scikit-learn accuracy_score
-    balanced_accuracy: combine([tpr, tnr], mean2), // scikit-learn balanced_accuracy_score: (TPR + TNR) / 2
+    balanced_accuracy: balancedAccuracy(tpr, tnr, tp + fn, tn + fp, compat),
     true_positive_rate: tpr,
     false_positive_rate: rate(fp, fp + tn, NO_NEGATIVES, compat), // Fairlearn false_positive_rate: FP / (FP + TN)
     true_negative_rate: tnr,

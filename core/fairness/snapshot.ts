@@ -1,7 +1,7 @@
 // One evaluation of every metric, disparity and reference comparison from group statistics.
 // The point estimate and every bootstrap resample go through this same function, so a CI always
 // belongs to exactly the quantity its point estimate reports.
-import { aif360Disparities, betweenGroupGeneralizedEntropy } from './aif360.ts';
+import { aif360Disparities, betweenAllGroupsGeneralizedEntropy, betweenGroupGeneralizedEntropy } from './aif360.ts';
 import {
   equalizedOdds,
   genericDisparities,
@@ -110,11 +110,12 @@ function disparitiesOf(
   out['disparate_impact'] = aif.disparate_impact;
   out['aif360_equal_opportunity_difference'] = aif.aif360_equal_opportunity_difference;
   out['average_odds_difference'] = aif.average_odds_difference;
-  out['between_group_theil_index'] = betweenGroupGeneralizedEntropy(stats, 1);
-  out['between_group_generalized_entropy_index'] = betweenGroupGeneralizedEntropy(
-    stats,
-    ctx.metricOptions.generalizedEntropyAlpha,
-  );
+  // AIF360's names: between_group_* is privileged vs the pooled rest, between_all_groups_* keeps every group.
+  const alpha = ctx.metricOptions.generalizedEntropyAlpha;
+  out['between_group_theil_index'] = betweenGroupGeneralizedEntropy(names, stats, privileged, 1);
+  out['between_group_generalized_entropy_index'] = betweenGroupGeneralizedEntropy(names, stats, privileged, alpha);
+  out['between_all_groups_theil_index'] = betweenAllGroupsGeneralizedEntropy(stats, 1);
+  out['between_all_groups_generalized_entropy_index'] = betweenAllGroupsGeneralizedEntropy(stats, alpha);
   for (const m of bases) {
     const g = generic[m]!;
     const [k1, k2, k3, k4] = genericKeys(m);

@@ -96,6 +96,39 @@ describe('fairshrink evaluate: success', () => {
     expect(report.gate!.status).toBe('fail');
   });
 
+  it('labels and predictions written as 0.0 / 1.0 (pandas float columns) read as 0 and 1; 1e-1 is a score', async () => {
+    const floats = file(
+      'floats.csv',
+      handCsv((r, i) => [`${r[0]}.0`, i === 0 ? '1e-1' : r[1]!, r[2]!, r[3]!]),
+    );
+    const plain = await run([...base('plain.json'), '--bootstrap', '0']);
+    const r = await run([...base('floats.json'), '--data', floats, '--bootstrap', '0']);
+    expect(r.code).toBe(0);
+    const a = JSON.parse(readFileSync(join(dir, 'plain.json'), 'utf8')) as FairnessReport;
+    const b = JSON.parse(readFileSync(join(dir, 'floats.json'), 'utf8')) as FairnessReport;
+    expect(plain.code).toBe(0);
+    expect(b.overall['base_rate']).toEqual(a.overall['base_rate']);
+  });
+
+  it('the summary table header keeps its columns apart', async () => {
+    const r = await run([...base('cols.json'), '--bootstrap', '0']);
+    expect(r.stdout).toMatch(/group\s+rows\s+accuracy\s+selection\s+TPR\s+FPR/);
+    expect(r.stdout).not.toMatch(/accuracyselection/);
+  });
+
+  it('an attribute with a single group warns on stderr and its rubric constraints lack evidence', async () => {
+    const one = file(
+      'one-group.csv',
+      handCsv((r) => [...r.slice(0, 3), 'A']),
+    );
+    const r = await run([...base('one.json'), '--data', one, '--rubric', rubric(0.5)]);
+    expect(r.stderr).toMatch(/warning: group: every row is in one group \(A\)/);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')) as FairnessReport;
+    expect(report.gate!.status).toBe('insufficient-evidence');
+    expect(report.gate!.constraints[0]!.reason).toMatch(/"group" has a single group \(A\)/);
+  });
+
   it('--json prints the report to stdout', async () => {
     const r = await run([...base('j.json'), '--json', '--bootstrap', '0']);
     expect(r.code).toBe(0);
@@ -147,12 +180,30 @@ describe('fairshrink evaluate: bad input exits 2 with one clear line', () => {
       'nan.csv',
       handCsv((r, i) => (i === 1 ? [r[0]!, 'NaN', r[2]!, r[3]!] : r)),
     );
-    await expectBad([...base('x.json'), '--data', nan], /row 2 \(line 3\): "NaN" is not a probability/);
+    await expectBad([...base('x.json'), '--data', nan], /row 2 \(line 3\): "NaN" is not a plain decimal number/);
     const empty = file(
       'empty-field.csv',
       handCsv((r, i) => (i === 0 ? [r[0]!, '', r[2]!, r[3]!] : r)),
     );
-    await expectBad([...base('x.json'), '--data', empty], /row 1 \(line 2\): empty is not a probability/);
+    await expectBad([...base('x.json'), '--data', empty], /row 1 \(line 2\): empty is not a plain decimal number/);
+  });
+
+  it('numbers follow the strict decimal grammar: no hex, no spaces around, no Infinity', async () => {
+    const cases: [number, number, string, RegExp][] = [
+      [0, 2, '0x1', /column "y" \(--label\), row 3 \(line 4\): "0x1" is not a plain decimal number/],
+      [1, 0, '0x0', /column "p" \(--score\), row 1 \(line 2\): "0x0" is not a plain decimal number/],
+      [1, 3, ' 0.5 ', /column "p" \(--score\), row 4 \(line 5\): " 0\.5 " is not a plain decimal number/],
+      [0, 5, '+1', /column "y" \(--label\), row 6 \(line 7\): "\+1" is not a plain decimal number/],
+      [2, 1, 'Infinity', /column "p_ref" \(--reference-score\), row 2 \(line 3\): "Infinity" is not/],
+    ];
+    for (const [column, row, cell, pattern] of cases) {
+      const bad = file(
+        `grammar-${column}-${row}.csv`,
+        handCsv((r, i) => (i === row ? r.map((v, c) => (c === column ? cell : v)) : r)),
+      );
+      await expectBad([...base('x.json'), '--data', bad, '--reference-score', 'p_ref'], pattern);
+    }
+    await expectBad([...base('x.json'), '--threshold', '0x0'], /--threshold: "0x0" is not a number in \[0, 1\]/);
   });
 
   it('empty file, header only, and a row with the wrong number of fields', async () => {

@@ -1,6 +1,6 @@
 // The predictions CSV reader: quoting, line endings, BOM, and errors that name the line.
 import { describe, expect, it } from 'vitest';
-import { CsvError, parseCsv } from '../../../core/fairness/io.ts';
+import { CsvError, parseCsv, parseDecimal } from '../../../core/fairness/io.ts';
 
 describe('parseCsv', () => {
   it('reads quoted fields with commas, escaped quotes and newlines; CRLF; BOM', () => {
@@ -19,5 +19,17 @@ describe('parseCsv', () => {
     expect(() => parseCsv('a,b\n1,2\n3\n')).toThrow(new CsvError('line 3: 1 fields, but the header has 2', 3));
     expect(() => parseCsv('a,b\n1,"2\n')).toThrow(/line 2: a quoted field is not closed/);
     expect(() => parseCsv('')).toThrow(/empty/);
+  });
+});
+
+describe('parseDecimal', () => {
+  it('reads plain decimals, with a leading minus, a fraction and an exponent', () => {
+    expect(['0', '1', '1.0', '0.25', '.5', '-0.5', '1e-3', '2.5E+2'].map(parseDecimal)).toEqual([
+      0, 1, 1, 0.25, 0.5, -0.5, 0.001, 250,
+    ]);
+  });
+  it('rejects what Number() would read: hex, binary, spaces, empty, signs, Infinity, NaN, overflow', () => {
+    for (const text of ['0x1', '0b1', '0o7', ' 0.5', '0.5 ', '', ' ', '+1', '1.', 'Infinity', 'NaN', '1e999', '1_0'])
+      expect(parseDecimal(text), JSON.stringify(text)).toBeUndefined();
   });
 });
