@@ -563,10 +563,8 @@ export function backendFromArgs(argv: readonly string[]): TensorflowBackend | un
   return value as TensorflowBackend;
 }
 
-/** Sets up the backend named by `--backend` in argv, if any, logging each step. */
-export async function setupBackendFromArgs(argv: readonly string[], log: (line: string) => void): Promise<void> {
-  const backend = backendFromArgs(argv);
-  if (backend === undefined) return;
+/** Sets up a backend for `fairshrink setup --backend`, logging each step and what it took. */
+export async function setupBackend(backend: TensorflowBackend, log: (line: string) => void): Promise<void> {
   const started = Date.now();
   const installed = await ensureTensorflowBackend(backend, { log });
   const took = ((Date.now() - started) / 1000).toFixed(1);

@@ -1,6 +1,7 @@
 // `fairshrink setup [--backend tensorflow|tensorflow-gpu]`: what `npm run setup` does (infra/setup.ts), run as a
 // child so both entry points are one implementation; the flags are checked here first so bad ones exit 2 at once.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../../infra/paths.ts';
@@ -37,9 +38,11 @@ export function setupCommand(argv: string[], io: CliIo): number {
     if (err instanceof BackendSetupError) throw new UsageError(err.message, 'run `fairshrink setup --help`');
     throw err;
   }
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'infra', 'setup.ts'), ...argv], {
-    cwd: projectRoot,
-    stdio: 'inherit',
-  });
+  // A source checkout runs infra/setup.ts through tsx; an installed package has only its compiled dist/.
+  const source = path.join(projectRoot, 'infra', 'setup.ts');
+  const entry = existsSync(source)
+    ? ['--import', 'tsx', source]
+    : [path.join(projectRoot, 'dist', 'infra', 'setup.js')];
+  const child = spawnSync(process.execPath, [...entry, ...argv], { cwd: projectRoot, stdio: 'inherit' });
   return child.status ?? EXIT.failed;
 }
