@@ -2,6 +2,7 @@
 // fine-tune → evaluate → gate) → quantize → finalize. Deterministic orchestration only; every
 // computation is an activity whose inputs and outputs are small (refs, summaries, decisions).
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -153,7 +154,12 @@ export interface CampaignCarry {
   rejected: string[];
   checkpoints: CheckpointRef[];
   gates: LineageInput['gates'];
+  /** Signals that arrived before the run ended (SIGNALS_ACROSS_RUNS_PATCH); absent in older carries. */
+  paused?: boolean;
+  abortRequest?: AbortRequest | null;
 }
+
+type AbortRequest = { by?: string; reason: string };
 
 export interface CampaignOptions {
   /** Activities of compute-heavy steps go here (default: the workflow's own task queue). */
@@ -279,7 +285,7 @@ export async function compressionCampaign(
   const state: CampaignState = {
     campaignId,
     phase: carry ? 'milestone' : 'prepare',
-    paused: false,
+    paused: carry?.paused ?? false,
     milestone: carry ? carry.nextMilestone : 0,
     milestones: targets.length,
     attempt: 0,
@@ -293,7 +299,7 @@ export async function compressionCampaign(
     decisions: carry?.decisionSeq ?? 0,
     stopReason: null,
   };
-  let abortRequest: { by?: string; reason: string } | null = null;
+  let abortRequest: AbortRequest | null = carry?.abortRequest ?? null;
   let pendingReviewInput: ReviewInput | null = null;
   const checkpoints: CheckpointRef[] = carry ? [...carry.checkpoints] : [];
   const gates: LineageInput['gates'] = carry ? [...carry.gates] : [];
@@ -317,6 +323,12 @@ export async function compressionCampaign(
     {
       validator: (review) => {
         if (!state.pendingReview) throw new Error('no review is pending: the campaign is not waiting for one');
+        // A second review while the first is being applied would silently replace it: refuse it instead.
+        if (pendingReviewInput !== null) {
+          throw new Error(
+            `a review (${pendingReviewInput.action} by ${pendingReviewInput.reviewer}) is already being applied; check the campaign's status and review again if another one is requested`,
+          );
+        }
         if (!review || typeof review.reviewer !== 'string' || review.reviewer.trim() === '') {
           throw new Error('reviewer is required: say who reviews (e.g. --reviewer alice)');
         }
@@ -630,6 +642,12 @@ export async function compressionCampaign(
       const runIsFull = options.milestonesPerRun !== undefined && milestonesThisRun >= options.milestonesPerRun;
       if (k < targets.length && (workflowInfo().continueAsNewSuggested || runIsFull)) {
         await lineage('running');
+        const carriesSignals = patched(SIGNALS_ACROSS_RUNS_PATCH);
+        if (carriesSignals) {
+          // Let every signal and update handler finish, and honour an abort that came in meanwhile here, in this run.
+          await condition(allHandlersFinished);
+          if (abortRequest) break;
+        }
         const nextCarry: CampaignCarry = {
           dataset,
           backend,
@@ -641,6 +659,7 @@ export async function compressionCampaign(
           rejected: state.rejected,
           checkpoints,
           gates,
+          ...(carriesSignals ? { paused: state.paused, abortRequest } : {}),
         };
         await continueAsNew<typeof compressionCampaign>(input, options, nextCarry);
       }

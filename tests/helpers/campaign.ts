@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import type { CampaignInput, DecisionEntry } from '../../core/campaign/contracts.ts';
 import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
@@ -32,7 +32,12 @@ export async function startCampaign(
   });
 }
 
-export async function campaignWorker(connection: NativeConnection, taskQueue: string, store: ArtifactStore) {
+export async function campaignWorker(
+  connection: NativeConnection,
+  taskQueue: string,
+  store: ArtifactStore,
+  interceptors?: WorkerOptions['interceptors'],
+) {
   return Worker.create({
     connection,
     namespace: 'fairshrink',
@@ -40,7 +45,35 @@ export async function campaignWorker(connection: NativeConnection, taskQueue: st
     workflowBundle: workflowBundle(),
     activities: createActivities({ store }),
     maxConcurrentActivityTaskExecutions: 1,
+    ...(interceptors === undefined ? {} : { interceptors }),
   });
+}
+
+/**
+ * Activity interceptors that hold every call of one activity type until the test releases it: a test can then act
+ * (signal, query) while the campaign is known to be inside that step, instead of racing against it.
+ */
+export function activityGate(activityType: string) {
+  let entered!: () => void;
+  let release!: () => void;
+  const enteredPromise = new Promise<void>((r) => (entered = r));
+  const released = new Promise<void>((r) => (release = r));
+  const interceptors: WorkerOptions['interceptors'] = {
+    activity: [
+      (ctx) => ({
+        inbound: {
+          execute: async (input, next) => {
+            if (ctx.info.activityType === activityType) {
+              entered();
+              await released;
+            }
+            return next(input);
+          },
+        },
+      }),
+    ],
+  };
+  return { interceptors, entered: enteredPromise, release: () => release() };
 }
 
 export async function readDecisions(store: ArtifactStore, campaignId: string): Promise<DecisionEntry[]> {
