@@ -1,5 +1,6 @@
 // Restart the Temporal server in the middle of a campaign, on the same SQLite file: the worker
-// reconnects and the campaign finishes.
+// reconnects and the campaign finishes. The campaign is held (paused) at a milestone boundary during the restart,
+// so the test knows it was running when the server died.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { startTemporal, temporalHealthy } from '../../infra/stack.ts';
 import { ensureTool } from '../../infra/tools.ts';
 import { campaignWorker, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
 import { testStore, uniqueId } from '../helpers/services.ts';
-import { stateQuery } from '../../workflows/campaign.ts';
+import { pauseSignal, resumeSignal, stateQuery } from '../../workflows/campaign.ts';
 
 const store = testStore();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fairshrink-restart-'));
@@ -54,13 +55,22 @@ describe('Temporal server restart', () => {
     const handle = await startFixtureCampaign(client, store, { name: 'german-pass', campaignId: id, taskQueue });
 
     const result = await worker.runUntil(async () => {
-      for (let i = 0; i < 600; i++) {
-        if ((await handle.query(stateQuery)).milestone >= 1) break;
+      // Hold the campaign at milestone 1's boundary, so the server certainly dies while the campaign is running.
+      await handle.signal(pauseSignal, { by: 'test', reason: 'hold for the restart' });
+      let state = await handle.query(stateQuery);
+      for (let i = 0; i < 1200 && !(state.paused && state.milestone === 1); i++) {
         await new Promise((r) => setTimeout(r, 100));
+        state = await handle.query(stateQuery);
       }
+      expect(state).toMatchObject({ paused: true, milestone: 1, attempts: [] });
+      expect((await handle.describe()).status.name).toBe('RUNNING');
       expect(await stopProcess(pid!)).toBe('stopped');
       pid = server();
       await healthy();
+      // The restarted server still knows the campaign and its state (rebuilt from the SQLite history).
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      expect(await handle.query(stateQuery)).toMatchObject({ paused: true, milestone: 1 });
+      await handle.signal(resumeSignal, { by: 'test' });
       return handle.result();
     });
 
