@@ -11,6 +11,7 @@ import { loadDatasetSpec, readSource, sourceKey, type LoadedDatasetSpec } from '
 import type { ArtifactStore } from '../storage/index.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
 import { CampaignConfig } from './campaign.ts';
+import { didYouMean } from './data-check.ts';
 import { parseRubric, parseRubricText, type Rubric } from './rubric.ts';
 
 export class CampaignFileError extends Error {
@@ -114,7 +115,7 @@ export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
       for (const attribute of [c.attribute, ...(c.intersection ?? [])]) {
         if (attribute !== undefined && !names.has(attribute)) {
           problems.push(
-            `rubric.constraints[${i}] (${c.id}): attribute "${attribute}" is not a sensitive attribute of the data set (${[...names].join(', ')})`,
+            `rubric.constraints[${i}] (${c.id}): attribute "${attribute}" is not a sensitive attribute of the data set${didYouMean(attribute, [...names])}; its sensitive attributes are: ${[...names].join(', ')}`,
           );
         }
       }
@@ -124,7 +125,9 @@ export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
     });
     for (const attribute of config.evaluation.attributes ?? []) {
       if (!names.has(attribute))
-        problems.push(`evaluation.attributes: "${attribute}" is not a sensitive attribute of the data set`);
+        problems.push(
+          `evaluation.attributes: "${attribute}" is not a sensitive attribute of the data set${didYouMean(attribute, [...names])}; its sensitive attributes are: ${[...names].join(', ')}`,
+        );
     }
   }
   if (config.model.kind === 'import') {

@@ -10,7 +10,7 @@ import { milestoneSparsities } from '../../../core/compression/schedule.ts';
 const file = (name: string) => fileURLToPath(new URL(`../../../examples/campaigns/${name}`, import.meta.url));
 
 describe('example campaign files', () => {
-  for (const name of ['adult-demo.yaml', 'german-small.yaml']) {
+  for (const name of ['adult-demo.yaml', 'german-small.yaml', 'compas.yaml']) {
     it(`${name} is a valid CampaignConfig whose data set spec and rubric load`, async () => {
       const config = CampaignConfig.parse(parse(await readFile(file(name), 'utf8')));
       expect(config.name).toBe(name.replace('.yaml', ''));
