@@ -5,7 +5,9 @@
 // gates, storage); FAIRSHRINK_COMPUTE_TASK_QUEUE, when set, the heavy ones (training, pruning,
 // fine-tuning, quantization), so compute can run on other (e.g. GPU) hosts. FAIRSHRINK_WORKER_ROLES
 // picks what this process polls: "all" (default), "workflows" or "compute".
+import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
+import { logsDir } from '../infra/paths.ts';
 import { connectionSettings, SettingsError } from '../core/config/connection.ts';
 import { createFairshrinkWorker, installRuntime } from './worker.ts';
 
@@ -45,7 +47,9 @@ export function workerPlan(env: Env = process.env): WorkerPlan {
 }
 
 export async function runWorker(env: Env = process.env): Promise<void> {
-  installRuntime('INFO');
+  const logFile = path.join(logsDir(), 'worker.log');
+  installRuntime('INFO', { file: logFile, notify: (line) => console.error(line) });
+  console.log(`worker: Temporal SDK log in ${logFile}`);
   const settings = connectionSettings(env);
   const plan = workerPlan(env);
   const connection = await NativeConnection.connect({ address: settings.temporal.address });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
   DefaultLogger,
+  makeTelemetryFilterString,
   NativeConnection,
   Runtime,
   Worker,
@@ -14,6 +15,7 @@ import {
 import { createActivities } from '../activities/index.ts';
 import type { ConnectionSettings } from '../core/config/connection.ts';
 import { ArtifactStore } from '../core/storage/index.ts';
+import { workerLog, type WorkerLogOptions } from './logging.ts';
 
 // Compiled (dist/workers/worker.js) this module loads dist/workflows/index.js; from source, the .ts file.
 const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -51,11 +53,22 @@ export const HEARTBEAT_THROTTLE = '2 seconds';
 
 let runtimeInstalled = false;
 
-/** Set the Temporal runtime's log level once per process, before any connection or worker exists. */
-export function installRuntime(level: LogLevel = 'WARN'): void {
+/**
+ * Set the Temporal runtime's logger once per process, before any connection or worker exists: the console at
+ * `level`, or with `log`, the worker log file at info level with the SDK core's own logs forwarded into it too
+ * (workers/logging.ts), so raw SDK warnings never reach a person's terminal.
+ */
+export function installRuntime(level: LogLevel = 'WARN', log?: WorkerLogOptions): void {
   if (runtimeInstalled) return;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install(
+      log
+        ? {
+            logger: workerLog(log).logger,
+            telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'INFO' }), forward: {} } },
+          }
+        : { logger: new DefaultLogger(level) },
+    );
   } catch (err) {
     // Already installed in this process (e.g. by an earlier test file in the same fork): keep it.
     if (!/already/i.test((err as Error).message)) throw err;

@@ -133,21 +133,20 @@ export interface CampaignFailure {
  * the wrappers only say "Activity task failed", the step's own message says which column is missing and how to fix it.
  */
 export function campaignFailure(err: unknown): CampaignFailure {
+  const isWrapper = (node: Error) => node instanceof ActivityFailure || node instanceof ChildWorkflowFailure;
   let activity: string | null = null;
+  let type: string | null = null;
   let innermost: Error = err instanceof Error ? err : new Error(String(err));
   let node: unknown = err instanceof WorkflowFailedError ? err.cause : err;
   while (node instanceof Error) {
     if (node instanceof ActivityFailure) activity = node.activityType;
-    else if (!(node instanceof ChildWorkflowFailure)) innermost = node;
+    if (!isWrapper(node)) innermost = node;
+    // An activity's ApplicationFailure carries the type; its cause, the original error, the plainest message.
+    if (node instanceof ApplicationFailure && node.type) type = node.type;
+    else if (type === null && node instanceof TemporalFailure && !isWrapper(node)) type = node.name;
     if (!(node instanceof TemporalFailure) || node.cause === undefined) break;
     node = node.cause;
   }
-  const type =
-    innermost instanceof ApplicationFailure
-      ? (innermost.type ?? null)
-      : innermost instanceof TemporalFailure
-        ? innermost.name
-        : null;
   const text = `${activity ? `${activity} failed` : 'failed'}${type ? ` (${type})` : ''}: ${innermost.message}`;
   return { message: innermost.message, type, activity, text };
 }

@@ -9,7 +9,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, type Workflow
 import { connectionSettings } from '../../core/config/connection.ts';
 import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
-import { fairshrinkHome, projectRoot } from '../../infra/paths.ts';
+import { fairshrinkHome, logsDir, projectRoot } from '../../infra/paths.ts';
 import { renderCampaignReport } from '../../core/report/index.ts';
 import { stackUp } from '../../infra/stack.ts';
 import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
@@ -102,6 +102,7 @@ function describeResult(
   lines(`lineage      ${result.lineage.uri}`);
   lines(`decision log ${result.lineage.uri.replace(/lineage\.json$/, 'decisions.jsonl')}`);
   lines(`dashboard    ${dashboard}`);
+  lines(`worker log   ${path.join(logsDir(), 'worker.log')}`);
   lines(`Temporal UI: ${ui}`);
   lines(`next: npx fairshrink promote ${result.campaignId} --name adult-demo   (then \`fairshrink monitor --help\`)`);
 }
@@ -121,7 +122,9 @@ export async function demoCommand(argv: string[], io: CliIo, context = { verbose
     return EXIT.ok;
   }
   const log = values.json ? () => {} : (line: string) => io.stdout(line);
-  installRuntime(context.verbose ? 'INFO' : 'WARN');
+  // The SDK's own log goes to the worker log; --verbose shows it on the console instead.
+  const workerLogFile = path.join(logsDir(), 'worker.log');
+  installRuntime('INFO', context.verbose ? undefined : { file: workerLogFile, notify: (line) => io.stderr(line) });
   const status = await stackUp(process.env, log);
   const settings = connectionSettings(process.env);
   const connection = await Connection.connect({ address: settings.temporal.address });

@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   CancelledFailure,
   ServiceError,
+  TemporalFailure,
   TerminatedFailure,
   WorkflowFailedError,
 } from '@temporalio/client';
@@ -43,6 +44,30 @@ describe('campaignFailure', () => {
       activity: 'prepareDataset',
       text: "prepareDataset failed (DataError): the file has no column 'gender'. Fix: name a column of the header.",
     });
+  });
+
+  it("takes the type from the activity's ApplicationFailure and the message from the error under it", () => {
+    // How activities/campaign.ts reports a DataError: an ApplicationFailure prefixed with the step, caused by the
+    // original error, which the client decodes as a plain TemporalFailure.
+    const original = new TemporalFailure("people.csv, column 'gender' does not exist.");
+    const data = ApplicationFailure.create({
+      message: "prepareDataset: people.csv, column 'gender' does not exist.",
+      type: 'DataError',
+      nonRetryable: true,
+      cause: original,
+    });
+    const activity = new ActivityFailure(
+      'Activity task failed',
+      'prepareDataset',
+      '1',
+      RetryState.NON_RETRYABLE_FAILURE,
+      'w',
+      data,
+    );
+    expect(
+      campaignFailure(new WorkflowFailedError('Workflow execution failed', activity, RetryState.NON_RETRYABLE_FAILURE))
+        .text,
+    ).toBe("prepareDataset failed (DataError): people.csv, column 'gender' does not exist.");
   });
 
   it("gives a workflow's own failure and a termination their messages", () => {
