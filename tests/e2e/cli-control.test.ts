@@ -58,17 +58,19 @@ describe('campaign control from the command line', () => {
         return rows.length === 1 && rows[0]!.gateStatus === 'pass' ? rows[0] : undefined;
       }, 'the campaign in visibility');
       // Milestone 2's search attributes are set when its first step starts, which the pause holds back.
+      // A running campaign has no final model yet: only the target it last aimed at.
       expect(listed).toMatchObject({
         campaignId: id,
         status: 'RUNNING',
         milestone: 1,
-        sparsity: 0.3,
+        targetSparsity: 0.3,
+        sparsity: null,
         gateStatus: 'pass',
       });
       const table = captureIo();
       expect(await listCommand(['--query', `CampaignId = "${id}"`], table, context)).toBe(0);
       expect(table.out[0]?.split('\n')[0]).toMatch(
-        /^CampaignId\s+Status\s+Milestone\s+Sparsity\s+GateStatus\s+Started$/,
+        /^CampaignId\s+Status\s+Milestone\s+Target\s+Sparsity\s+GateStatus\s+Started$/,
       );
       expect(table.stdoutText()).toContain(id);
 

@@ -38,8 +38,12 @@ describe('fairshrink run', () => {
       // The watch printer's lines: decisions as they happen, then the result.
       expect(out).toMatch(/milestone 1 accepted at 30\.\d+% sparsity/);
       expect(out).toMatch(/milestone 2 accepted at 50\.\d+% sparsity/);
-      expect(out).toMatch(/completed: /);
-      expect(out).toMatch(/final model \S+: \d+\.\d% sparsity, int8; lineage s3:\/\//);
+      expect(out).toMatch(/completed: 50\.\d% of 50\.0% sparsity; all 2 milestones passed/);
+      // The summary carries what the demo prints: accuracy, worst group, sparsity and stored size.
+      expect(out).toMatch(
+        /final model \S+: accuracy 0\.\d{4}, worst group \w+=\S+ 0\.\d{4}, \d+\.\d% sparse, int8, stored \d+\.\d kB/,
+      );
+      expect(out).toMatch(/lineage s3:\/\//);
 
       const again = captureIo();
       expect(await runCommand([fixtureCampaign('german-pass'), '--id', id], again)).toBe(0);
