@@ -1,6 +1,6 @@
 // Pruning masks: one Uint8Array per prunable weight tensor (1 = keep, 0 = pruned), keyed by weight name.
-// tfjs has no pruning API (see REFERENCES.md), so a mask is kept beside the model and re-applied after every
-// optimizer step. Biases are never masked (weights.ts, isPrunable).
+// tfjs has no pruning API (docs/references.md, "Compression and fairness"), so a mask is kept beside the
+// model and re-applied after every optimizer step. Biases are never masked (weights.ts, isPrunable).
 import * as tf from '@tensorflow/tfjs';
 import { isPrunable, tensorSize, type NamedWeight } from './weights.ts';
 

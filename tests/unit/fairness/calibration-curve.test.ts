@@ -1,4 +1,4 @@
-// Reliability bins on the hand-checked vector of /work/shared/REFERENCES.md, bin by bin (worked out by hand below),
+// Reliability bins on the hand-checked vector of docs/references.md, bin by bin (worked out by hand below),
 // and their agreement with the report's positive-class ECE.
 import { describe, expect, it } from 'vitest';
 import { reliabilityBins, type ReliabilityCurve } from '../../../core/fairness/calibration-curve.ts';

@@ -1,4 +1,4 @@
-// The hand-checked vector of /work/shared/REFERENCES.md, shared by the fairness tests.
+// The hand-checked vector of docs/references.md ("The hand-checked vector"), shared by the fairness tests.
 import type { EvaluationInput } from '../../../core/fairness/report.ts';
 
 export const HAND_GROUP = ['A', 'A', 'A', 'A', 'A', 'B', 'B', 'B', 'B', 'C', 'C', 'C'];

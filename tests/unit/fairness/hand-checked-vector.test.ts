@@ -1,4 +1,4 @@
-// Pins every number of the hand-checked vector in /work/shared/REFERENCES.md.
+// Pins every number of the hand-checked vector in docs/references.md ("The hand-checked vector").
 import { describe, expect, it } from 'vitest';
 import { evaluateFairness } from '../../../core/fairness/report.ts';
 import { handInput } from './fixtures.ts';
