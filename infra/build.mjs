@@ -47,6 +47,11 @@ export async function build(log = (line) => console.log(line)) {
   const started = performance.now();
   const state = buildState(root);
   for (const orphan of state.orphans) rmSync(orphan, { force: true });
+  const bundleInput = (source) => /^(workflows|core)[\\/]/.test(path.relative(root, source));
+  const bundleInputChanged = state.changed.some(({ source }) => bundleInput(source));
+  // A stale bundle must never be loaded: remove it before its inputs change, so an interrupted build
+  // leaves workers bundling at start rather than running old workflow code.
+  if (bundleInputChanged) rmSync(WORKFLOW_BUNDLE, { force: true });
   if (state.changed.length > 0) {
     const { ts, options } = await compilerOptions();
     for (const { source, out } of state.changed) {
@@ -76,9 +81,8 @@ export async function build(log = (line) => console.log(line)) {
   const inputsChanged =
     state.orphans.length > 0 ||
     mtime(path.join(root, 'package-lock.json')) > bundleTime ||
-    state.sources.some((s) => /[\\/](workflows|core)[\\/]/.test(s) && mtime(s) > bundleTime);
+    state.sources.some((s) => bundleInput(s) && mtime(s) > bundleTime);
   if (bundleTime < 0 || inputsChanged) {
-    // A stale bundle must never be loaded: remove it first, so a failed bundling leaves workers bundling at start.
     rmSync(WORKFLOW_BUNDLE, { force: true });
     const bundleStarted = performance.now();
     const { bundleWorkflowCode } = await import('@temporalio/worker');

@@ -2,10 +2,25 @@
 // reference comparisons, 1,000 stratified paired bootstrap resamples) on 16,281 rows, the size of the
 // Adult (census income) test split. The data is synthetic with Adult's group mix, seeded; the real
 // encoded Adult file is not used here so the suite needs no data set on disk.
+//
+// Then the same data as a predictions CSV through the whole `fairshrink evaluate` process (start-up,
+// CSV parsing, report, JSON), median of 5, and `fairshrink --help`; and, when python3 is there, the
+// peer: Fairlearn's MetricFrame with the same resamples (bench/suites/fairness_peer.py), from PyPI
+// into a venv under .fairshrink/, as one whole process too.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
 import { evaluateFairness, type EvaluationInput } from '../../core/fairness/report.ts';
 import { createRng } from '../../core/random/rng.ts';
+import { fairshrinkHome, projectRoot } from '../../infra/paths.ts';
 import type { BenchRow, BenchSuite } from '../types.ts';
+
+/** The peer's pinned versions (Fairlearn pulls scikit-learn, pandas and numpy; the peer prints theirs). */
+const PEER_REQUIREMENTS = ['fairlearn==0.15.0'];
+/** The peer gets this long; past it the ratio is reported as a lower bound. FAIRSHRINK_BENCH_PEER=0 skips it. */
+const PEER_LIMIT_MS = 15 * 60_000;
+const CLI_RUNS = 5;
 
 const ROWS = 16_281;
 const RESAMPLES = 1000;
@@ -63,6 +78,161 @@ function timed<T>(fn: () => T): { result: T; wallMs: number; cpuMs: number } {
   return { result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** The bench data as the CSV a user would pass to `fairshrink evaluate` (and the peer reads). */
+function writePredictionsCsv(input: EvaluationInput, file: string): void {
+  const lines = ['label,score,reference_score,sex,race'];
+  const { sex, race } = input.sensitive;
+  for (let i = 0; i < input.label.length; i++) {
+    lines.push(`${input.label[i]},${input.score[i]},${input.referenceScore![i]},${sex![i]},${race![i]}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** Wall milliseconds of one whole process; throws with its stderr when it fails. */
+function processMs(
+  command: string,
+  args: string[],
+  timeout?: number,
+): { ms: number; stdout: string; timedOut: boolean } {
+  const t0 = performance.now();
+  const r = spawnSync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    ...(timeout ? { timeout } : {}),
+  });
+  const ms = performance.now() - t0;
+  const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+  if (!timedOut && r.status !== 0) {
+    throw new Error(
+      `${path.basename(command)} ${args.slice(0, 2).join(' ')} exited ${r.status}: ${r.stderr.slice(-1000)}`,
+    );
+  }
+  return { ms, stdout: r.stdout, timedOut };
+}
+
+/** python3 with the pinned peer installed in .fairshrink/bench-peer-venv, or why not. */
+function peerPython(): { python: string } | { skipped: string } {
+  if (process.env.FAIRSHRINK_BENCH_PEER === '0') return { skipped: 'FAIRSHRINK_BENCH_PEER=0' };
+  const venv = path.join(fairshrinkHome(), 'bench-peer-venv');
+  const python = path.join(venv, process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python');
+  const stamp = path.join(venv, 'fairshrink-requirements.txt');
+  const wanted = PEER_REQUIREMENTS.join('\n');
+  if (!existsSync(stamp) || readText(stamp) !== wanted) {
+    const created = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
+    if (created.error || created.status !== 0)
+      return { skipped: `no python3 venv (${created.error?.message ?? created.stderr.trim()})` };
+    console.error(`bench: installing the Fairlearn peer (${PEER_REQUIREMENTS.join(' ')}) from PyPI into ${venv}`);
+    const pip = spawnSync(
+      python,
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PEER_REQUIREMENTS],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    if (pip.status !== 0)
+      return { skipped: `pip install ${PEER_REQUIREMENTS.join(' ')} failed: ${pip.stderr.trim().split('\n').pop()}` };
+    writeFileSync(stamp, wanted);
+  }
+  return { python };
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Whole-process rows: `fairshrink --help`, `fairshrink evaluate` (median of 5) and the Fairlearn peer. */
+function processRows(input: EvaluationInput, engineMs: number): BenchRow[] {
+  const dir = path.join(fairshrinkHome(), 'bench', 'fairness');
+  mkdirSync(dir, { recursive: true });
+  const csv = path.join(dir, 'adult-shaped-predictions.csv');
+  writePredictionsCsv(input, csv);
+  const bin = path.join(projectRoot, 'bin', 'fairshrink.js');
+  const help = Array.from({ length: CLI_RUNS }, () => processMs(process.execPath, [bin, '--help']).ms);
+  const evaluateArgs = [
+    bin,
+    'evaluate',
+    ...['--data', csv, '--label', 'label', '--score', 'score', '--reference-score', 'reference_score'],
+    ...['--sensitive', 'sex,race', '--intersections', '--bootstrap', String(RESAMPLES), '--seed', '7'],
+    ...['--out', path.join(dir, 'report.json')],
+  ];
+  const evaluate = Array.from({ length: CLI_RUNS }, () => processMs(process.execPath, evaluateArgs).ms);
+  const cliMs = median(evaluate);
+  const rows: BenchRow[] = [
+    {
+      suite: 'fairness',
+      name: 'fairshrink --help, whole process',
+      value: Math.round(median(help)),
+      unit: 'ms',
+      target: '≤ 0.3 s',
+      met: median(help) <= 300,
+      notes: `median of ${CLI_RUNS} (${help.map((m) => m.toFixed(0)).join(', ')} ms); compiled dist/ through bin/fairshrink.js`,
+    },
+    {
+      suite: 'fairness',
+      name: `fairshrink evaluate, whole process, ${RESAMPLES} paired resamples`,
+      value: Math.round(cliMs),
+      unit: 'ms',
+      target: '≤ 1.8 s',
+      met: cliMs <= 1800,
+      notes:
+        `median of ${CLI_RUNS} (${evaluate.map((m) => m.toFixed(0)).join(', ')} ms) on the same data as a ${ROWS}-row CSV ` +
+        `(sex, race, sex&race; candidate + reference); the engine alone: ${engineMs.toFixed(0)} ms (row above); ` +
+        `start-up, CSV parsing and JSON: ${(cliMs - engineMs).toFixed(0)} ms`,
+    },
+  ];
+  const peer = peerPython();
+  if ('skipped' in peer) {
+    rows.push({
+      suite: 'fairness',
+      name: 'Fairlearn MetricFrame peer',
+      value: 0,
+      unit: 'skipped',
+      notes: peer.skipped,
+    });
+    return rows;
+  }
+  const script = path.join(projectRoot, 'bench', 'suites', 'fairness_peer.py');
+  console.error(`bench: running the Fairlearn peer (${RESAMPLES} resamples; up to ${PEER_LIMIT_MS / 60_000} min)`);
+  const run = processMs(peer.python, [script, csv, String(RESAMPLES)], PEER_LIMIT_MS);
+  const info = run.timedOut ? undefined : (JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>);
+  const versions = info
+    ? `Fairlearn ${info.fairlearn}, scikit-learn ${info.scikit_learn}, pandas ${info.pandas}, Python ${info.python}`
+    : PEER_REQUIREMENTS.join(' ');
+  rows.push(
+    {
+      suite: 'fairness',
+      name: `Fairlearn MetricFrame peer, whole process, ${RESAMPLES} resamples`,
+      value: Math.round(run.ms),
+      unit: 'ms',
+      notes:
+        `${run.timedOut ? `stopped at the ${PEER_LIMIT_MS / 60_000}-min limit, so a lower bound; ` : ''}one run; ${versions}; ` +
+        'MetricFrame(n_boot, ci_quantiles) of accuracy, balanced accuracy, selection rate, TPR, FPR for sex, race and sex&race, ' +
+        'candidate and reference, with difference() and difference_ci()',
+    },
+    {
+      suite: 'fairness',
+      name: 'peer / fairshrink evaluate (whole processes)',
+      value: Number((run.ms / cliMs).toFixed(1)),
+      unit: '×',
+      notes: run.timedOut
+        ? 'lower bound: the peer hit its time limit'
+        : 'Fairlearn process time / fairshrink median process time',
+    },
+  );
+  return rows;
+}
+
 const suite: BenchSuite = {
   name: 'fairness',
   async run(): Promise<BenchRow[]> {
@@ -107,6 +277,7 @@ const suite: BenchSuite = {
         value: Math.round((ROWS * (RESAMPLES + 1)) / (best.wallMs / 1000)),
         unit: 'rows/s',
       },
+      ...processRows(input, best.wallMs),
     ];
   },
 };
