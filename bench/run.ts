@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../infra/paths.ts';
+import { updateReadmeResults } from './readme-results.ts';
 import type { BenchRow } from './types.ts';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -98,4 +99,6 @@ writeFileSync(path.join(resultsDir, `latest${suffix}.json`), `${JSON.stringify({
 const table = markdown(outcomes, machine);
 writeFileSync(path.join(resultsDir, `latest${suffix}.md`), table);
 console.log(table);
+// A full run is the one README quotes: rewrite its results block from the JSON just written.
+if (requested.length === 0) await updateReadmeResults();
 process.exit(outcomes.some((o) => o.error) ? 1 : 0);

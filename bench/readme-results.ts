@@ -1,0 +1,115 @@
+// The numbers of README's "Results" section, written from bench/results/latest.json between two markers, so the
+// README never quotes an older run than the one on record. `npm run bench` (all suites) calls it after writing the
+// results; `node dist/bench/readme-results.js` (or tsx) rewrites the block from the stored JSON alone.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+import { projectRoot } from '../infra/paths.ts';
+import type { BenchRow } from './types.ts';
+
+export const BLOCK_START =
+  '<!-- bench-results:start (generated from bench/results/latest.json by bench/readme-results.ts; do not edit) -->';
+export const BLOCK_END = '<!-- bench-results:end -->';
+
+export interface BenchResults {
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; date: string };
+  outcomes: { suite: string; seconds: number; rows: BenchRow[]; error?: string }[];
+}
+
+const fixed = (x: number, digits: number) => x.toFixed(digits);
+const thousands = (x: number) => Math.round(x).toLocaleString('en-US');
+/** 1.137 M, 10.8 k: three significant digits with a decimal prefix. */
+function rate(x: number): string {
+  if (x >= 1e6) return `${Number((x / 1e6).toPrecision(4))} M`;
+  if (x >= 1e3) return `${Number((x / 1e3).toPrecision(3))} k`;
+  return `${Math.round(x)}`;
+}
+
+/** The block's Markdown: every number comes from `results`; a measure the run lacks is said to be missing. */
+export function resultsBlock(results: BenchResults): string {
+  const rows = new Map(results.outcomes.flatMap((o) => o.rows.map((r) => [`${o.suite}/${r.name}`, r] as const)));
+  const row = (suite: string, name: string) => rows.get(`${suite}/${name}`);
+  const missing = (what: string) => `(${what}: not in this run)`;
+  const m = results.machine;
+  const parts = [
+    `Latest run: ${m.date.slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}.`,
+    ...results.outcomes.filter((o) => o.error).map((o) => `The ${o.suite} suite failed in this run.`),
+  ];
+
+  const study = 'compression-study';
+  const arms: [string, string][] = [
+    ['baseline', 'baseline · dense'],
+    ['magnitude + plain', 'magnitude+plain · int8'],
+    ['magnitude + constrained', 'magnitude+constrained · int8'],
+    ['group-aware + plain', 'group-aware+plain · int8'],
+    ['group-aware + constrained', 'group-aware+constrained · int8'],
+  ];
+  const measures = ['accuracy', 'worst-group accuracy (sex)', 'equalized odds difference (sex)', 'max ψ_g (sex)'];
+  const raceMeasures = ['worst-group accuracy (race)', 'equalized odds difference (race)', 'max ψ_g (race)'];
+  const cell = (prefix: string, measure: string) => {
+    const r = row(study, `${prefix} · ${measure}`);
+    return r === undefined ? '—' : fixed(r.value, 4);
+  };
+  if (arms.some(([, prefix]) => row(study, `${prefix} · accuracy`) !== undefined)) {
+    parts.push(
+      [
+        '| arm | step | accuracy | worst-group acc (sex) | EOD (sex) | max ψ (sex) | worst-group acc (race) | EOD (race) | max ψ (race) |',
+        '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...arms.map(
+          ([label, prefix]) =>
+            `| ${label} | ${prefix.split(' · ')[1]} | ${[...measures, ...raceMeasures].map((x) => cell(prefix, x)).join(' | ')} |`,
+        ),
+      ].join('\n'),
+    );
+  } else parts.push(missing('the compression study'));
+
+  const wall = row('campaign', 'demo campaign through Temporal (wall, best of rounds)');
+  const inProcess = row('campaign', 'same activities in-process (wall)');
+  const ratio = row('campaign', 'Temporal overhead ratio');
+  const quality = row('campaign', 'final model accuracy / worst-group accuracy');
+  parts.push(
+    wall && inProcess && ratio
+      ? `**The demo campaign through Temporal** (\`npm run bench -- campaign\`): ${fixed(wall.value, 1)} s (best of its rounds; ${wall.notes ?? ''}; goal ${wall.target ?? 'none'}), against ${fixed(inProcess.value, 1)} s for the same activity calls in-process (${inProcess.notes ?? ''}): Temporal's overhead is **${fixed(ratio.value, 2)}×** in this run (goal ${ratio.target ?? 'none'}).${quality ? ` Final model accuracy ${fixed(quality.value, 4)} (${quality.notes ?? ''}).` : ''}`
+      : `**The demo campaign through Temporal** ${missing('campaign suite')}.`,
+  );
+
+  const report = row('fairness', 'full report, 1000 paired bootstrap resamples');
+  const perResample = row('fairness', 'time per paired bootstrap resample');
+  const throughput = row('fairness', 'throughput: rows × (resamples + 1) / full report time');
+  parts.push(
+    report
+      ? `**Fairness engine** (\`npm run bench -- fairness\`): ${thousands(report.value)} ms for a full report on 16,281 Adult-shaped rows and 17 groups with 1,000 paired bootstrap resamples (goal ${report.target ?? 'none'})${perResample ? `, ${fixed(perResample.value, 2)} ms per paired resample` : ''}${throughput ? `, ${rate(throughput.value)} rows/s` : ''}.`
+      : `**Fairness engine** ${missing('fairness suite')}.`,
+  );
+
+  const epoch = (b: string) => row('model', `Adult MLP 64-32 epoch time (${b})`);
+  const batched = (b: string) => row('model', `Adult MLP 64-32 inference, batch 8192 (${b})`);
+  const small = (b: string) => row('model', `Adult MLP 64-32 inference, tfjs predict batch 32 (${b})`);
+  const wasm = { epoch: epoch('wasm'), batched: batched('wasm'), small: small('wasm') };
+  const cpu = { epoch: epoch('cpu'), batched: batched('cpu') };
+  parts.push(
+    wasm.epoch && wasm.batched && wasm.small
+      ? `**Models** (\`npm run bench -- model\`): Adult 64-32 MLP epoch (27,147 rows) ${fixed(wasm.epoch.value / 1000, 3)} s on WASM${cpu.epoch ? ` vs ${fixed(cpu.epoch.value / 1000, 2)} s on the pure-JS CPU backend` : ''}; batched inference ${rate(wasm.batched.value)} rows/s on WASM (8,192-row batches)${cpu.batched ? ` (${rate(cpu.batched.value)} rows/s on CPU)` : ''} vs ${rate(wasm.small.value)} rows/s with tfjs's default predict batch of 32.`
+      : `**Models** ${missing('model suite')}.`,
+  );
+  return parts.join('\n\n');
+}
+
+/** README text with the block between the markers replaced; an error when the markers are missing. */
+export function withResultsBlock(readme: string, block: string): string {
+  const start = readme.indexOf(BLOCK_START);
+  const end = readme.indexOf(BLOCK_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no "${BLOCK_START}" … "${BLOCK_END}" block to rewrite`);
+  return `${readme.slice(0, start + BLOCK_START.length)}\n\n${block}\n\n${readme.slice(end)}`;
+}
+
+/** Rewrites README.md's results block from bench/results/latest.json, formatted as the repository's Prettier does. */
+export async function updateReadmeResults(root = projectRoot): Promise<void> {
+  const results = JSON.parse(readFileSync(path.join(root, 'bench', 'results', 'latest.json'), 'utf8')) as BenchResults;
+  const readmePath = path.join(root, 'README.md');
+  const text = withResultsBlock(readFileSync(readmePath, 'utf8'), resultsBlock(results));
+  writeFileSync(readmePath, await format(text, { ...(await resolveConfig(readmePath)), filepath: readmePath }));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await updateReadmeResults();
