@@ -83,7 +83,7 @@ describe('campaign control from the command line', () => {
     const done = captureIo();
     expect(await campaignStatusCommand([id], done, context)).toBe(0);
     expect(done.stdoutText()).toMatch(/COMPLETED/);
-    expect(done.stdoutText()).toMatch(/result\s+completed: all 2 milestones passed/);
+    expect(done.stdoutText()).toMatch(/result\s+completed: 50\.\d% of 50\.0% sparsity; all 2 milestones passed/);
 
     const late = captureIo();
     expect(await controlCommand('pause', [id], late, context)).toBe(1);
