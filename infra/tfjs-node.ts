@@ -438,7 +438,9 @@ export async function ensureTensorflowBackend(
   backend: TensorflowBackend,
   options: SetupOptions = {},
 ): Promise<InstalledBackend & { reused: boolean }> {
-  const log = options.log ?? (() => {});
+  const started = Date.now();
+  // Each step's line carries the seconds since setup began, so a slow step shows in the output.
+  const log = (line: string) => options.log?.(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
   const home = options.home ?? fairshrinkHome();
   const spec = loadBackendManifest()[backend];
   const where = backendLocation(backend, spec, home);
