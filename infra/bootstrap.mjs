@@ -44,4 +44,11 @@ const setup = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'i
   cwd: root,
   stdio: 'inherit',
 });
-process.exit(setup.status ?? 1);
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+
+// `npm test` only: the system packages its tests need, installed before the suite rather than by a test.
+if (process.argv.includes('--test')) {
+  const { ensureTestSystemPackages } = await import('./test-system-packages.mjs');
+  const problem = ensureTestSystemPackages();
+  if (problem) console.warn(`bootstrap: ${problem} (the dashboard browser test will fail until then)`);
+}
