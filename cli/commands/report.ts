@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { StoragePrefix } from '../../core/config/campaign.ts';
 import { connectionSettings } from '../../core/config/connection.ts';
 import { renderCampaignReport } from '../../core/report/index.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
@@ -58,8 +59,12 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(campaignId))
     throw new UsageError(`"${campaignId}" is not a campaign id`, 'campaign ids use letters, digits, ".", "_" and "-"');
   const prefix = values.prefix ?? 'campaigns';
-  if (!/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$|^[a-z0-9]$/.test(prefix))
-    throw new UsageError(`--prefix "${prefix}" is not a storage prefix`, 'e.g. --prefix campaigns');
+  const prefixCheck = StoragePrefix.safeParse(prefix);
+  if (!prefixCheck.success)
+    throw new UsageError(
+      `--prefix "${prefix}" is not a campaign storage prefix: ${prefixCheck.error.issues[0]!.message}`,
+      'e.g. --prefix campaigns',
+    );
   const out = path.resolve(values.out ?? `${campaignId}-report.html`);
 
   const store = new ArtifactStore(connectionSettings(process.env).s3);

@@ -118,6 +118,19 @@ export const FailurePolicy = z.strictObject({
 });
 export type FailurePolicy = z.infer<typeof FailurePolicy>;
 
+/** Top-level storage areas other than campaigns: a campaign's prefix must never write into them. */
+export const RESERVED_STORAGE_AREAS = ['datasets', 'deployments'] as const;
+
+/** A campaign storage prefix: lower-case path segments, outside the reserved areas (docs/architecture.md, storage). */
+export const StoragePrefix = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9/_-]*[a-z0-9])?$/, 'use lower-case letters, digits, "/", "_" and "-", e.g. campaigns')
+  .refine((prefix) => !prefix.split('/').includes('..') && !prefix.includes('//'), 'no empty or ".." segments')
+  .refine(
+    (prefix) => !(RESERVED_STORAGE_AREAS as readonly string[]).includes(prefix.split('/')[0]!),
+    `must not start with a reserved area (${RESERVED_STORAGE_AREAS.join(', ')}): those hold data sets and deployments; use e.g. campaigns or campaigns/team-a`,
+  );
+
 export const CampaignConfig = z.strictObject({
   version: z.literal(1),
   name: z
@@ -152,10 +165,7 @@ export const CampaignConfig = z.strictObject({
   policy: FailurePolicy.prefault({}),
   storage: z
     .strictObject({
-      prefix: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/)
-        .default('campaigns'),
+      prefix: StoragePrefix.default('campaigns'),
     })
     .prefault({}),
 });
