@@ -49,7 +49,7 @@ function requireColumns(dataset: EncodedDataset, table: PooledTable, file: strin
 
 /**
  * Parses a labelled CSV batch (gzip allowed; the data set's dialect, no banner lines) and encodes it like the
- * data set: rows the spec's drop rules remove are counted in `droppedRows`; labels, groups and features go
+ * data set: rows the spec's filter and drop rules remove are counted in `droppedRows`; labels, groups and features go
  * through the same derivations and the fitted encoder. A group the data set never saw is an error, not a new
  * code: the deployed model was validated without it, so its metrics there cannot be judged against a baseline.
  * Bad input throws a DataError naming the file, line and column, with a fix.
@@ -66,7 +66,18 @@ export function encodeBatch(dataset: EncodedDataset, bytes: Uint8Array, file: st
     );
   }
 
-  const { kept, labels, groupNames } = labelledRows(spec, table, labelAndGroupColumns(spec, table, 'dataset spec'));
+  const { kept, filter, labels, groupNames } = labelledRows(
+    spec,
+    table,
+    labelAndGroupColumns(spec, table, 'dataset spec'),
+  );
+  if (filter.length > 0 && filter.at(-1)!.rowsOut === 0) {
+    throw new DataError(
+      `the data set's filter keeps none of the batch's ${table.rows.length} rows (${filter.map((f) => `${f.predicate}: ${f.rowsIn} -> ${f.rowsOut}`).join('; ')}).`,
+      { file },
+      "audit rows of the population the model was trained for (the spec's filter says which).",
+    );
+  }
   if (kept.length === 0) {
     const rule = spec.drop.missingIn === 'any' ? 'any column' : spec.drop.missingIn.join(', ');
     throw new DataError(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeBatch } from '../../../core/data/batch.ts';
 import {
   applyFilter,
   DataError,
@@ -156,5 +157,15 @@ describe('filters in a loaded data set', () => {
         ],
       }),
     ).rejects.toThrow(/the filter keeps no rows: 'colour = 'purple'' removed the last 11/);
+  });
+
+  it('audit batches go through the same filter: filtered rows count as dropped; none left is an error', async () => {
+    const ds = await load({ column: 'age', range: { max: 59 } });
+    const batch = encodeBatch(ds, bytes(tinyCsv(60)), 'batch.csv');
+    expect([batch.rows, batch.droppedRows]).toEqual([40, 20]);
+    const old = `id,colour,size,group,age,outcome\n1,red,1.5,a,70,yes\n2,blue,3.0,b,71,no\n`;
+    expect(() => encodeBatch(ds, bytes(old), 'old.csv')).toThrow(
+      /old\.csv: the data set's filter keeps none of the batch's 2 rows \(age <= 59: 2 -> 0\)/,
+    );
   });
 });
