@@ -11,4 +11,4 @@ export { clearDatasetCache, datasetDecodeCount } from './dataset-cache.ts';
 export { decodeEpochCheckpoint, encodeEpochCheckpoint, sizeOf, type EpochCheckpoint } from './checkpoints.ts';
 export { HEARTBEAT_INTERVAL_MS, YIELD_INTERVAL_MS } from './progress.ts';
 export { summarizeReport } from './summary.ts';
-export { exportModel, loadStoredExport, measurePredictLatency, withExportPredictor } from './export.ts';
+export { exportModel, loadStoredExport, withExportPredictor } from './export.ts';

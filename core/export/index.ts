@@ -27,6 +27,7 @@ export { dequantizeAffine, encodeTfjsStandard, quantizeAffine } from './tfjs-sta
 export { encodeStructured, liveHiddenUnits, shrinkToLiveUnits } from './structured.ts';
 export { denseChainModel } from './dense-chain.ts';
 export { MODEL_JSON, SHARD } from './layers-model.ts';
+export { measurePredictLatency, type LatencyMeasurement } from './latency.ts';
 
 export async function encodeExport(format: ExportFormat, source: ExportSource): Promise<ExportedModel> {
   if (format === 'sparse-int8') return encodeSparseInt8(source);

@@ -29,6 +29,7 @@ const ACTIVATIONS: readonly DenseActivation[] = ['linear', 'relu', 'sigmoid', 't
 const FLAG_ACTIVATION_RANGES = 1;
 const PATTERN_BITMASK = 0;
 const PATTERN_CSR = 1;
+const PATTERN_CSC = 2;
 const SCALE_FLOAT32 = 0;
 const SCALE_FLOAT16 = 1;
 
@@ -43,7 +44,7 @@ export interface LayerLayout {
   inputs: number;
   units: number;
   nonzeros: number;
-  pattern: 'bitmask' | 'csr';
+  pattern: 'bitmask' | 'csr' | 'csc';
   patternBytes: number;
   scales: 'float32' | 'float16';
 }
@@ -128,18 +129,23 @@ export function encodeSparseInt8(source: ExportSource): ExportedModel & { layout
     let nnz = 0;
     for (let k = 0; k < n; k++) if (q[k] !== 0) nnz++;
     const bitmaskBytes = Math.ceil(n / 8);
-    const idx = indexWidth(Math.max(0, layer.units - 1));
     const ptr = indexWidth(nnz);
-    const csrBytes = (layer.inputs + 1) * ptr + nnz * idx;
-    const pattern = csrBytes < bitmaskBytes ? PATTERN_CSR : PATTERN_BITMASK;
+    // CSR compresses the kernel's rows (inputs), CSC its columns (units): fewer pointers for the shorter side.
+    const csrIdx = indexWidth(Math.max(0, layer.units - 1));
+    const cscIdx = indexWidth(Math.max(0, layer.inputs - 1));
+    const csrBytes = (layer.inputs + 1) * ptr + nnz * csrIdx;
+    const cscBytes = (layer.units + 1) * ptr + nnz * cscIdx;
+    const smallest = Math.min(bitmaskBytes, csrBytes, cscBytes);
+    const pattern = smallest === bitmaskBytes ? PATTERN_BITMASK : smallest === csrBytes ? PATTERN_CSR : PATTERN_CSC;
+    const idx = pattern === PATTERN_CSC ? cscIdx : csrIdx;
     const half = Array.from(scales).every(isExactFloat16);
     content.u8(name.length);
     content.bytes(name);
     content.u8(ACTIVATIONS.indexOf(layer.activation));
     content.u8(layer.bias === undefined ? 0 : 1);
     content.u8(pattern);
-    content.u8(pattern === PATTERN_CSR ? idx : 0);
-    content.u8(pattern === PATTERN_CSR ? ptr : 0);
+    content.u8(pattern === PATTERN_BITMASK ? 0 : idx);
+    content.u8(pattern === PATTERN_BITMASK ? 0 : ptr);
     content.u8(half ? SCALE_FLOAT16 : SCALE_FLOAT32);
     content.u32(layer.inputs);
     content.u32(layer.units);
@@ -154,6 +160,22 @@ export function encodeSparseInt8(source: ExportSource): ExportedModel & { layout
           values[v++] = q[k]!;
         }
       content.bytes(bits);
+    } else if (pattern === PATTERN_CSC) {
+      // CSC: column pointers (units + 1), then row (input) indices; values in column-major order.
+      const pointers: number[] = [0];
+      const rows: number[] = [];
+      let v = 0;
+      for (let j = 0; j < layer.units; j++) {
+        for (let i = 0; i < layer.inputs; i++) {
+          const value = q[i * layer.units + j]!;
+          if (value === 0) continue;
+          rows.push(i);
+          values[v++] = value;
+        }
+        pointers.push(v);
+      }
+      for (const p of pointers) content.uint(p, ptr);
+      for (const r of rows) content.uint(r, idx);
     } else {
       // CSR over the row-major kernel [inputs, units]: row pointers (inputs + 1), then column (unit) indices.
       const pointers: number[] = [0];
@@ -180,8 +202,8 @@ export function encodeSparseInt8(source: ExportSource): ExportedModel & { layout
       inputs: layer.inputs,
       units: layer.units,
       nonzeros: nnz,
-      pattern: pattern === PATTERN_CSR ? 'csr' : 'bitmask',
-      patternBytes: pattern === PATTERN_CSR ? csrBytes : bitmaskBytes,
+      pattern: pattern === PATTERN_CSR ? 'csr' : pattern === PATTERN_CSC ? 'csc' : 'bitmask',
+      patternBytes: smallest,
       scales: half ? 'float16' : 'float32',
     });
   }
@@ -312,6 +334,20 @@ export function decodeSparseInt8(bytes: Uint8Array): {
           if (column >= units || (v > pointers[i]! && column <= positions[v - 1]! - i * units))
             throw fail('malformed', `layer ${l} (${name}): CSR column ${column} out of order or range`);
           positions[v] = i * units + column;
+        }
+    } else if (pattern === PATTERN_CSC && [1, 2, 4].includes(idx) && [1, 2, 4].includes(ptr)) {
+      need((units + 1) * ptr + nnz * idx, `layer ${l} (${name}): the CSC index`);
+      const pointers = Array.from({ length: units + 1 }, () => uint(ptr));
+      if (pointers[0] !== 0 || pointers[units] !== nnz || pointers.some((p, j) => j > 0 && p < pointers[j - 1]!))
+        throw fail('malformed', `layer ${l} (${name}): CSC column pointers are not a non-decreasing 0..${nnz}`);
+      let previous = -1;
+      for (let j = 0; j < units; j++)
+        for (let v = pointers[j]!; v < pointers[j + 1]!; v++) {
+          const row = uint(idx);
+          if (row >= inputs || (v > pointers[j]! && row <= previous))
+            throw fail('malformed', `layer ${l} (${name}): CSC row ${row} out of order or range`);
+          previous = row;
+          positions[v] = row * units + j;
         }
     } else
       throw fail(

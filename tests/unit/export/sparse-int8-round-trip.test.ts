@@ -10,6 +10,7 @@ import {
   loadExport,
   SPARSE_INT8_FILE,
 } from '../../../core/export/index.ts';
+import { dequantizePerChannel, quantizePerChannel } from '../../../core/compression/quantize.ts';
 import { predictProba } from '../../../core/model/index.ts';
 import { quantizedModel, randomRows } from './fixtures.ts';
 
@@ -49,6 +50,25 @@ describe('sparse-int8 export', () => {
     const b = encodeSparseInt8(sparse.source);
     expect(Buffer.from(a.files[0]!.bytes).equals(Buffer.from(b.files[0]!.bytes))).toBe(true);
     expect(a.layout.map((l) => l.pattern)).toContain('csr');
+    // A tall kernel (many inputs, few units) compresses its columns: CSC, row indices in one byte.
+    const kernel = Float32Array.from({ length: 200 * 4 }, (_, k) => (k % 37 === 0 ? (k % 3) - 1.5 : 0));
+    const tall = encodeSparseInt8({
+      layers: [
+        {
+          kernelName: 'tall/kernel',
+          biasName: undefined,
+          inputs: 200,
+          units: 4,
+          kernel,
+          bias: undefined,
+          activation: 'sigmoid',
+        },
+      ],
+    });
+    expect(tall.layout[0]).toMatchObject({ pattern: 'csc', nonzeros: 22 });
+    const back = decodeSparseInt8(tall.files[0]!.bytes).layers[0]!;
+    expect(Array.from(back.kernel)).toEqual(Array.from(dequantizePerChannel(quantizePerChannel(kernel, [200, 4]))));
+    expect(back.bias).toBeUndefined();
     const dense = await quantizedModel(0);
     expect(encodeSparseInt8(dense.source).layout.every((l) => l.pattern === 'bitmask')).toBe(true);
     expect([indexWidth(255), indexWidth(256), indexWidth(65535), indexWidth(65536)]).toEqual([1, 2, 2, 4]);
