@@ -7,7 +7,7 @@
 # 4. prints timings and the demo lineage's environment. Exit code 0 only when all of that worked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export FAIRSHRINK_TFJS_BACKEND=tensorflow FAIRSHRINK_TENSORFLOW_BUILD=tensorflow-gpu
+export FAIRSHRINK_TFJS_BACKEND=tensorflow FAIRSHRINK_TENSORFLOW_BUILD=tensorflow-gpu AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 seconds() { date +%s.%N; }
 
 nvidia-smi -L
