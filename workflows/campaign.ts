@@ -722,6 +722,7 @@ export async function compressionCampaign(
         formats: config.export ?? defaultExportFormats(config.compression.criterion),
         split: config.evaluation.split,
       });
+      checkpoints.push(ex.shipped);
       const { evaluated, gate } = await evaluateAndGate('export', ex.shipped, 'all');
       exported = {
         checkpoint: ex.shipped,
@@ -759,7 +760,7 @@ export async function compressionCampaign(
         (exported === undefined || shipped === undefined
           ? ''
           : `; shipped as ${exported.format}: ${shipped.bytes} bytes (${shipped.ratioVsDense.toFixed(1)}× smaller than the dense float32 model's ${exported.dense.bytes}), final gate on the re-loaded export ${exported.gate}: ${describeSummary(exported.summary)}`),
-      checkpoint: exported?.gate === 'pass' ? exported.checkpoint : final.checkpoint,
+      checkpoint: final.checkpoint,
       summary: exported?.gate === 'pass' ? exported.summary : final.summary,
     });
     upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: status }]);

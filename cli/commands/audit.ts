@@ -88,7 +88,8 @@ export interface AuditManifest {
 }
 
 export interface CheckpointFile {
-  role: 'modelJson' | 'weightsBin' | 'masks' | 'int8';
+  /** `export/<format>/<file>` and `export/sizes.json` for the shipped export's files. */
+  role: 'modelJson' | 'weightsBin' | 'masks' | 'int8' | `export/${string}`;
   uri: string;
   sha256: string;
   bytes: number;
@@ -138,6 +139,11 @@ export function checkpointEntry(c: CheckpointRef, final: boolean): CheckpointEnt
   ];
   if (c.masks) files.push({ role: 'masks', ...c.masks });
   if (c.int8) files.push({ role: 'int8', ...c.int8 });
+  // The shipped export (docs/export.md): its files and sizes.json are checked against S3 like checkpoint files.
+  if (c.export) {
+    for (const f of c.export.files) files.push({ role: `export/${c.export.format}/${f.name}`, ...f.ref });
+    files.push({ role: 'export/sizes.json', ...c.export.sizes });
+  }
   return { stepKey: c.stepKey, sparsity: c.sparsity, parameters: c.parameters, nonzeros: c.nonzeros, final, files };
 }
 

@@ -163,7 +163,14 @@ export async function promoteCommand(argv: string[], io: CliIo, context: Command
       const campaign = await campaignInputOf(c, campaignId);
       const store = openStore(c.settings);
       const lineage = parseJsonBytes<unknown>(await store.get(result.lineage), result.lineage.uri);
-      const chosen = model === 'baseline' ? { ...result, final: result.baseline } : result;
+      // What is gated is what is shipped: a campaign's export, judged on its re-loaded bytes, serves when it passed.
+      const shipped = result.export?.gate === 'pass' ? result.export : undefined;
+      const chosen =
+        model === 'baseline'
+          ? { ...result, final: result.baseline }
+          : shipped === undefined
+            ? result
+            : { ...result, final: { checkpoint: shipped.checkpoint, summary: shipped.summary } };
       const record = deploymentFromCampaign({
         campaign: rubric === undefined ? campaign : { ...campaign, rubric },
         result: chosen,
@@ -180,7 +187,7 @@ export async function promoteCommand(argv: string[], io: CliIo, context: Command
         io.stdout(
           promoted.alreadyCurrent
             ? `${name} v${v.version} already serves ${v.source.campaignId} ${v.checkpoint.stepKey}; nothing changed`
-            : `promoted ${campaignId} ${v.checkpoint.stepKey} (${(v.checkpoint.sparsity * 100).toFixed(1)}% sparse${v.checkpoint.int8 ? ', int8' : ''}) as ${name} v${v.version}; it serves now`,
+            : `promoted ${campaignId} ${v.checkpoint.stepKey} (${(v.checkpoint.sparsity * 100).toFixed(1)}% sparse${v.checkpoint.int8 ? ', int8' : ''}${v.checkpoint.export ? `, ${v.checkpoint.export.format} export` : ''}) as ${name} v${v.version}; it serves now`,
         );
         io.stdout(`record: ${promoted.ref.uri}  sha256 ${promoted.ref.sha256}`);
       }

@@ -42,6 +42,13 @@ const deploymentName = z
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
 const count = z.int().nonnegative();
 
+/** A shipped export (core/campaign/contracts.ts ExportRef): a deployment serves these files. */
+const ExportRefSchema = z.object({
+  format: z.enum(['sparse-int8', 'tfjs-standard', 'structured']),
+  files: z.array(z.object({ name: z.string().min(1), ref: ArtifactRef })).min(1),
+  sizes: ArtifactRef,
+});
+
 export const CheckpointRefSchema = z.object({
   stepKey: z.string().min(1),
   modelJson: ArtifactRef,
@@ -51,6 +58,7 @@ export const CheckpointRefSchema = z.object({
   sparsity: z.number().min(0).max(1),
   parameters: count,
   nonzeros: count,
+  export: ExportRefSchema.optional(),
 });
 
 export const DatasetRefSchema = z.object({

@@ -8,7 +8,9 @@ import { loadCheckpointModel } from '../../core/campaign/checkpoints.ts';
 import type { CheckpointRef } from '../../core/campaign/contracts.ts';
 import { sensitiveLabels } from '../../core/campaign/dataset-cache.ts';
 import { summarizeReport } from '../../core/campaign/summary.ts';
-import { rubricForScope } from '../../core/campaign/steps.ts';
+import { rubricForScope, withPredictor } from '../../core/campaign/steps.ts';
+import { CheckpointRefSchema } from '../../core/config/deployment.ts';
+import { deploymentFromCampaign, readCampaignDataset } from '../../core/monitoring/promotion.ts';
 import { deserializeDataset } from '../../core/data/serialize.ts';
 import { exportPredictor, loadExport, type ExportFile } from '../../core/export/index.ts';
 import { decideGate } from '../../core/fairness/gate.ts';
@@ -115,6 +117,21 @@ describe('campaign export', () => {
     const gate = await json<{ decision: unknown }>((await store.getByKey(`campaigns/${id}/export/gate/gate.json`)).ref);
     expect(decideGate(rubricForScope(input.rubric, 'all'), report)).toEqual(gate.decision);
     expect(summarizeReport(report)).toEqual(exported.summary);
+
+    // promote and monitor: the deployment record of the shipped export, scored the way audits score a deployment.
+    const record = deploymentFromCampaign({
+      campaign: input,
+      result: { ...result, final: { checkpoint: exported.checkpoint, summary: exported.summary } },
+      lineage,
+      dataset: await readCampaignDataset(store, input),
+      name: 'export-test',
+      promotedBy: 'test',
+      note: '',
+    });
+    expect(record.source.stepKey).toBe('export');
+    expect(CheckpointRefSchema.parse(record.checkpoint).export).toEqual(exported.checkpoint.export);
+    const served = await withPredictor(store, record.checkpoint, async (predict) => predict(split.x));
+    expect(sameBits(served, sparseScores)).toBe(true);
     for (const m of [sparseModel.model, quantizedModel, plainModel, baselineModel]) m.dispose();
   });
 });
