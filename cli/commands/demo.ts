@@ -84,6 +84,17 @@ async function followProgress(handle: WorkflowHandle<typeof compressionCampaign>
   }
 }
 
+/** Stored size of the shipped export (bytes on disk) next to the dense float32 model's, and the final gate on it. */
+function describeExport(exported: NonNullable<CampaignResult['export']>): string {
+  const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
+  const shipped = exported.formats.find((f) => f.format === exported.format);
+  const others = exported.formats.filter((f) => f !== shipped).map((f) => `${f.format} ${kb(f.bytes)}`);
+  return (
+    `${exported.format} ${shipped === undefined ? '' : `${kb(shipped.bytes)} stored (${shipped.ratioVsDense.toFixed(1)}× smaller than the dense float32 model's ${kb(exported.dense.bytes)})`}` +
+    `, final gate on the re-loaded export: ${exported.gate}${others.length > 0 ? `; also exported: ${others.join(', ')}` : ''}`
+  );
+}
+
 function describeResult(
   result: CampaignResult,
   asked: number,
@@ -98,6 +109,7 @@ function describeResult(
   lines(
     `  final model:    ${describeFinalModel(result.final, result.quantized)} (${final.nonzeros} nonzero of ${final.parameters})`,
   );
+  if (result.export !== undefined) lines(`  shipped:        ${describeExport(result.export)}`);
   lines(`ArtifactRef ${JSON.stringify(result.final.checkpoint.weightsBin)}`);
   lines(`lineage      ${result.lineage.uri}`);
   lines(`decision log ${result.lineage.uri.replace(/lineage\.json$/, 'decisions.jsonl')}`);
