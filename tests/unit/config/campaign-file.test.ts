@@ -91,7 +91,7 @@ describe('campaign files', () => {
     );
     expect(await problemsOf(inline)).toEqual([
       expect.stringMatching(
-        /rubric\.constraints\[0\] \(balanced-accuracy-vs-reference\): attribute "religion" is not a sensitive attribute of the data set \(sex, age_group\)/,
+        /rubric\.constraints\[0\] \(balanced-accuracy-vs-reference\): attribute "religion" is not a sensitive attribute of the data set; its sensitive attributes are: sex, age_group/,
       ),
     ]);
   });
