@@ -22,6 +22,7 @@ import {
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { fairshrinkHome, projectRoot, toolsDir } from './paths.ts';
 
@@ -311,15 +312,19 @@ function installNpmPackages(backend: TensorflowBackend, spec: BackendSpec, dir: 
  */
 function shareProjectTfjs(spec: BackendSpec, dir: string): void {
   const scope = path.join(dir, 'node_modules', '@tensorflow');
+  const projectRequire = createRequire(path.join(projectRoot, 'package.json'));
   const own = spec.npmPackage.split('/')[1];
   for (const name of readdirSync(scope)) {
     if (name === own) continue;
     const copy = path.join(scope, name);
-    const project = path.join(projectRoot, 'node_modules', '@tensorflow', name);
     const wanted = (JSON.parse(readFileSync(path.join(copy, 'package.json'), 'utf8')) as { version: string }).version;
+    // Resolved as the project resolves it: in an installed fairshrink the tfjs packages may be hoisted above it.
+    let project = path.join(projectRoot, 'node_modules', '@tensorflow', name);
     let have: string | undefined;
     try {
-      have = (JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as { version: string }).version;
+      const manifest = projectRequire.resolve(`@tensorflow/${name}/package.json`);
+      project = path.dirname(manifest);
+      have = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
     } catch {
       have = undefined;
     }
@@ -409,14 +414,19 @@ export interface SmokeResult {
  * matrices on it. Asserts the project's own tfjs import reports backend 'tensorflow'.
  */
 export function smokeTest(backend: TensorflowBackend, home: string): SmokeResult {
+  // A source checkout loads core/model/backend.ts through tsx; an installed package has only dist/.
+  const source = path.join(projectRoot, 'core', 'model', 'backend.ts');
+  const fromSource = existsSync(source);
+  const module = fromSource ? source : path.join(projectRoot, 'dist', 'core', 'model', 'backend.js');
   const script = `
     import * as tf from '@tensorflow/tfjs';
-    import { initBackend } from ${JSON.stringify(path.join(projectRoot, 'core', 'model', 'backend.ts'))};
+    import { initBackend } from ${JSON.stringify(pathToFileURL(module).href)};
     const info = await initBackend('tensorflow');
     const product = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
     console.log(JSON.stringify({ backend: tf.getBackend(), tensorflowVersion: info.tensorflowVersion,
       device: info.device, product: Array.from(product.dataSync()) }));`;
-  const result = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const loader = fromSource ? ['--import', 'tsx'] : [];
+  const result = run(process.execPath, [...loader, '--input-type=module', '-e', script], {
     cwd: projectRoot,
     env: { ...process.env, FAIRSHRINK_HOME: home, FAIRSHRINK_TENSORFLOW_BUILD: backend },
   });
