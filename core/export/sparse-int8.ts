@@ -109,6 +109,31 @@ function codesOf(layer: DenseLayerWeights, int8: ExportSource['int8']): PerChann
   return given;
 }
 
+/**
+ * Drops the incoming weights of hidden units whose outgoing weights are all zero (e.g. every weight after them
+ * pruned): such a unit's activation is multiplied by exactly 0 in the next layer, so what it computes cannot change
+ * any prediction, bit for bit, and its column need not be stored. Applied from the last hidden layer back, since
+ * dropping a column can leave units of the layer before without outgoing weights. Scales and biases stay.
+ */
+function withoutUnusedInputs(layers: readonly DenseLayerWeights[], codes: PerChannelInt8[]): PerChannelInt8[] {
+  const out = codes.map((c) => ({ q: c.q, scales: c.scales }));
+  for (let l = layers.length - 2; l >= 0; l--) {
+    const { units } = layers[l]!;
+    const next = out[l + 1]!.q;
+    const nextUnits = layers[l + 1]!.units;
+    let q = out[l]!.q;
+    for (let j = 0; j < units; j++) {
+      let used = false;
+      for (let k = 0; !used && k < nextUnits; k++) used = next[j * nextUnits + k] !== 0;
+      if (used) continue;
+      if (q === codes[l]!.q) q = new Int8Array(q); // Never modify the caller's codes.
+      for (let i = 0; i < layers[l]!.inputs; i++) q[i * units + j] = 0;
+    }
+    out[l] = { q, scales: out[l]!.scales };
+  }
+  return out;
+}
+
 /** Encodes a model as one sparse-int8 file. */
 export function encodeSparseInt8(source: ExportSource): ExportedModel & { layout: LayerLayout[] } {
   const { layers } = source;
@@ -120,11 +145,15 @@ export function encodeSparseInt8(source: ExportSource): ExportedModel & { layout
   const content = new Writer();
   const layout: LayerLayout[] = [];
   const encoder = new TextEncoder();
-  for (const layer of layers) {
+  const codes = withoutUnusedInputs(
+    layers,
+    layers.map((layer) => codesOf(layer, source.int8)),
+  );
+  for (const [l, layer] of layers.entries()) {
     const name = encoder.encode(layerNameOf(layer.kernelName));
     if (name.length === 0 || name.length > 0xff)
       throw new Error(`sparse-int8: layer name of ${layer.kernelName} must be 1–255 bytes`);
-    const { q, scales } = codesOf(layer, source.int8);
+    const { q, scales } = codes[l]!;
     const n = q.length;
     let nnz = 0;
     for (let k = 0; k < n; k++) if (q[k] !== 0) nnz++;
