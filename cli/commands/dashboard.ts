@@ -10,6 +10,8 @@ import { renderCampaignIndex, renderCampaignReport, reportKey, type ReportStore 
 import { escapeHtml } from '../../core/report/render.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { campaignInputOf, type CampaignClient } from './campaign.ts';
+import { askedSparsity, campaignFailure } from './campaign-status.ts';
 import { campaignListQuery, listingOf, withFinalSparsity } from './list.ts';
 
 export const dashboardHelp = `fairshrink dashboard [--port 8300] [--host 127.0.0.1] [--prefix campaigns]
@@ -125,6 +127,29 @@ export async function startDashboardServer(opts: DashboardOptions = {}): Promise
     send(res, 200, renderCampaignIndex(campaigns));
   }
 
+  /**
+   * What only Temporal knows about a campaign: the sparsity its file asked for (the workflow input) and, for a failed
+   * one, the failing step's own message. Without Temporal the report still renders from S3 alone.
+   */
+  async function temporalFacts(campaignId: string): Promise<{ askedSparsity?: number; failure?: string }> {
+    try {
+      const c = await temporalClient();
+      const handle = c.workflow.getHandle(campaignId);
+      const description = await handle.describe();
+      const input = await campaignInputOf({ settings, client: c } as CampaignClient, campaignId, description.runId);
+      const facts: { askedSparsity?: number; failure?: string } = { askedSparsity: askedSparsity(input) };
+      if (!['RUNNING', 'COMPLETED', 'CONTINUED_AS_NEW'].includes(description.status.name)) {
+        facts.failure = await handle.result().then(
+          () => description.status.name.toLowerCase(),
+          (err: unknown) => campaignFailure(err).text,
+        );
+      }
+      return facts;
+    } catch {
+      return {};
+    }
+  }
+
   async function reportPage(res: ServerResponse, campaignId: string): Promise<void> {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(campaignId)) {
       send(res, 400, errorPage('Not a campaign id', `"${campaignId}" is not a campaign id.`));
@@ -135,6 +160,7 @@ export async function startDashboardServer(opts: DashboardOptions = {}): Promise
         campaignId,
         prefix,
         generatedAt: new Date().toISOString(),
+        ...(await temporalFacts(campaignId)),
       });
       send(res, 200, html);
     } catch (err) {

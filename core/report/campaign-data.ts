@@ -5,6 +5,7 @@
 // simply has fewer steps; a rejected attempt is kept and marked rejected; campaigns evaluated before calibration.json
 // and latency.json existed are read without them (with a note).
 import type { CheckpointRef, DecisionEntry, MetricSummary, SizeSummary } from '../campaign/contracts.ts';
+import { campaignOutcome } from '../campaign/summary.ts';
 import type { ReliabilityData } from '../fairness/calibration-curve.ts';
 import type { GateDecision } from '../fairness/gate.ts';
 import type { FairnessReport, MetricValue, MetricValues } from '../fairness/report-types.ts';
@@ -137,6 +138,13 @@ export interface CampaignData {
   steps: EvaluatedStep[];
   decisions: DecisionEntry[];
   lineage: LineageManifest | null;
+  /**
+   * What the campaign reached against what it asked for, once it ended (`stopped at 65.6% of 90.0%: …`); the asked
+   * sparsity is the caller's (the campaign file's schedule) or else the highest target the decision log attempted.
+   */
+  outcome?: { headline: string; short: boolean };
+  /** Why the campaign failed, from Temporal (the failing step's own message), when the caller knows it. */
+  failure?: string;
   /** Things the report could not find, in words (e.g. a step still running). */
   notes: string[];
 }
@@ -358,7 +366,14 @@ function outcomeOf(
  */
 export async function gatherCampaignData(
   store: ReportStore,
-  opts: { campaignId: string; prefix: string },
+  opts: {
+    campaignId: string;
+    prefix: string;
+    /** The sparsity the campaign file asked for (its schedule's last target), when the caller has the file. */
+    askedSparsity?: number;
+    /** The failing step's own message, from Temporal, for a failed campaign. */
+    failure?: string;
+  },
 ): Promise<CampaignData> {
   const root = `${opts.prefix}/${opts.campaignId}/`;
   const keys = new Set((await store.list(root)).map((o) => o.key.slice(root.length)));
@@ -505,13 +520,40 @@ export async function gatherCampaignData(
       };
   }
 
+  let outcome: CampaignData['outcome'];
+  const targets = decisions.flatMap((d) => (d.targetSparsity === undefined ? [] : [d.targetSparsity]));
+  const asked = opts.askedSparsity ?? (targets.length > 0 ? Math.max(...targets) : undefined);
+  if (ending && final && asked !== undefined && (status === 'completed' || status === 'stopped')) {
+    const milestones = steps.flatMap((s) =>
+      s.kind === 'milestone' && s.gate && s.milestone !== null
+        ? [
+            {
+              milestone: s.milestone,
+              targetSparsity: s.targetSparsity ?? 0,
+              status: s.gate.status,
+              reason: s.gate.reason,
+            },
+          ]
+        : [],
+    );
+    // The closing decision reads "<status>: <reason>. Final model …".
+    const reason = ending.message.replace(/^\w+: /, '').split('. Final model')[0]!;
+    const { headline, short } = campaignOutcome(
+      { status, reason, final: { checkpoint: { sparsity: final.sparsity } }, milestones },
+      asked,
+    );
+    outcome = { headline, short };
+  }
+
   return {
     format: 'fairshrink.campaign-report-data',
     version: 1,
     campaignId: opts.campaignId,
     prefix: opts.prefix,
     name: lineage?.name ?? null,
-    status,
+    status: opts.failure === undefined ? status : 'failed',
+    ...(outcome === undefined ? {} : { outcome }),
+    ...(opts.failure === undefined ? {} : { failure: opts.failure }),
     final,
     rubric: rubricName === null ? null : { name: rubricName, constraints },
     steps,

@@ -18,6 +18,23 @@ export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7',
 /** Black: the overall value, the gate's constrained value and thresholds. */
 export const REFERENCE_COLOUR = '#000000';
 const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'triangle-right', 'wedge'];
+/** Step outcomes, each with its own ring shape and Okabe–Ito colour (green, orange, vermilion). */
+const OUTCOMES = ['accepted', 'pending', 'rejected'];
+const OUTCOME_SHAPES = ['circle', 'diamond', 'cross'];
+const OUTCOME_COLOURS = [OKABE_ITO[2]!, OKABE_ITO[1]!, OKABE_ITO[3]!];
+/**
+ * The outcome legend: each entry names its ring's shape and colour in the label (Vega-Lite gives an opacity legend
+ * one symbol shape and colour for all entries, which read as three near-identical grey dots).
+ */
+const OUTCOME_GLYPHS = ['○ green', '◇ orange', '✚ vermilion'];
+const OUTCOME_LEGEND = {
+  title: 'outcome (ring)',
+  symbolOpacity: 0,
+  symbolSize: 0,
+  labelOffset: 0,
+  labelExpr:
+    OUTCOMES.map((o, i) => `datum.value === '${o}' ? '${OUTCOME_GLYPHS[i]}: ${o}' : `).join('') + 'datum.label',
+};
 
 export interface DataTable {
   caption: string;
@@ -150,7 +167,11 @@ function seriesSpec(opts: {
           title: 'step',
           sort: opts.stepOrder,
           scale: { type: 'point' as const, padding: 0.4 },
-          axis: { labelAngle: 0 },
+          // Half-width panels have no room for level step labels side by side: slant them there.
+          axis:
+            opts.panels?.direction === 'column'
+              ? { labelAngle: -40, labelAlign: 'right' as const, labelOverlap: false }
+              : { labelAngle: 0, labelOverlap: 'greedy' as const },
         };
   const y = { field: 'value', type: 'quantitative' as const, title: opts.yTitle, scale: { zero: false } };
   const layer = [
@@ -182,12 +203,12 @@ function seriesSpec(opts: {
         y,
         color: colour,
         shape,
+        // Rejected attempts fade; the legend shows each outcome as the ring drawn around its points (below).
         opacity: {
           field: 'outcome',
           type: 'ordinal' as const,
-          sort: ['accepted', 'pending', 'rejected'],
-          title: 'outcome',
-          scale: { domain: ['accepted', 'pending', 'rejected'], range: [1, 0.8, 0.35] },
+          scale: { domain: OUTCOMES, range: [1, 0.8, 0.35] },
+          legend: OUTCOME_LEGEND,
         },
         tooltip: [
           { field: 'stepKey', title: 'step' },
@@ -199,6 +220,20 @@ function seriesSpec(opts: {
         ],
       },
     },
+    // A ring around each point says its outcome by shape and colour: ○ accepted, ◇ pending, ✚ rejected. One layer
+    // per outcome with a fixed mark shape keeps the series' shape scale to itself; the legend draws the same shapes.
+    ...OUTCOMES.map((outcome, i) => ({
+      transform: [{ filter: `datum.outcome === '${outcome}'` }],
+      mark: {
+        type: 'point' as const,
+        filled: false,
+        size: 170,
+        strokeWidth: 1.4,
+        shape: OUTCOME_SHAPES[i],
+        stroke: OUTCOME_COLOURS[i],
+      },
+      encoding: { x, y },
+    })),
     {
       transform: [{ filter: 'datum.threshold !== null' }],
       mark: { type: 'rule' as const, strokeDash: [6, 4], color: REFERENCE_COLOUR },
@@ -776,7 +811,8 @@ export function sizeCharts(data: CampaignData): ChartDefinition[] {
         encoding: {
           x: { field: 'step', type: 'ordinal', sort: order, title: 'step', axis: { labelAngle: 0 } },
           xOffset: { field: 'format', type: 'nominal', sort: formats },
-          y: { field: 'bytes', type: 'quantitative', title: 'bytes' },
+          // From zero with a nice top, so the tallest bar (often the dense baseline's CSR) stays inside the plot.
+          y: { field: 'bytes', type: 'quantitative', title: 'bytes', scale: { zero: true, nice: true, clamp: false } },
           color: {
             field: 'format',
             type: 'nominal',

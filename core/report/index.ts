@@ -24,7 +24,7 @@ export const reportKey = (prefix: string, campaignId: string): string => `${pref
  */
 export async function renderCampaignReport(
   store: ReportStore,
-  opts: { campaignId: string; prefix: string; generatedAt?: string },
+  opts: { campaignId: string; prefix: string; generatedAt?: string; askedSparsity?: number; failure?: string },
 ): Promise<{ html: string; ref: ArtifactRef }> {
   const data = await gatherCampaignData(store, opts);
   const html = await renderReportHtml(data, opts.generatedAt === undefined ? {} : { generatedAt: opts.generatedAt });

@@ -141,7 +141,10 @@ code,.hash{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8r
 .status-insufficient-evidence,.status-pending,.status-running{color:#6b4a00}
 .status-stopped,.status-aborted{color:#444}
 .reason{display:block;color:var(--muted);font-size:.8rem;margin-top:.15rem}
-.table-scroll{overflow-x:auto}
+.table-scroll{overflow-x:auto;max-width:100%}
+#gate-table{table-layout:fixed}#gate-table td,#gate-table th{overflow-wrap:anywhere}
+#gate-table .status{white-space:normal}
+.outcome-short{color:#a33c00;font-weight:600}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
 
@@ -155,6 +158,17 @@ function headerHtml(data: CampaignData, generatedAt: string | undefined): string
     ['Campaign', `<code>${escapeHtml(data.campaignId)}</code>`],
     ...(data.name ? ([['Name', escapeHtml(data.name)]] as [string, string][]) : []),
     ['Status', statusBadge(data.status)],
+    ...(data.outcome
+      ? ([
+          [
+            'Outcome',
+            `<span class="${data.outcome.short ? 'outcome-short' : 'outcome'}">${escapeHtml(data.outcome.headline)}</span>`,
+          ],
+        ] as [string, string][])
+      : []),
+    ...(data.failure
+      ? ([['Failure', `<span class="outcome-short">${escapeHtml(data.failure)}</span>`]] as [string, string][])
+      : []),
     ['Final model', final ? `<code>${escapeHtml(final.stepKey)}</code>` : 'none yet'],
     ['Sparsity', final ? escapeHtml(formatPercent(final.sparsity)) : 'unknown'],
     ['Quantized', final ? (final.quantized ? 'yes (int8)' : 'no') : 'unknown'],

@@ -114,6 +114,22 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('#gate-table').textContent()).toMatch(/✗ fail/);
     expect(await page.locator('#decision-log tbody tr').count()).toBeGreaterThanOrEqual(10);
     expect(await page.locator('#checkpoints-table tbody tr').count()).toBeGreaterThanOrEqual(4);
+    // Layout at 1280 px: nothing pushes the page sideways, and the gate table fits without its own scrollbar.
+    const widths = await page.evaluate(() => {
+      const gate = document.querySelector('#gate-table')!;
+      return {
+        page: document.documentElement.scrollWidth,
+        viewport: document.documentElement.clientWidth,
+        gate: gate.scrollWidth,
+        gateBox: gate.parentElement!.clientWidth,
+      };
+    });
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    expect(widths.gate).toBeLessThanOrEqual(widths.gateBox);
+    // The header says what the campaign reached against what it asked for.
+    expect(await page.locator('header').textContent()).toMatch(/Outcome.*\d+\.\d% of \d+\.\d%/);
+    // The outcome legend names each ring's shape and colour instead of three grey dots.
+    expect(await page.locator('#chart-rates-sex svg').first().textContent()).toMatch(/○ green: accepted/);
     await page.screenshot({ path: path.join(artifacts, 'dashboard-report.png'), fullPage: true });
     await page.screenshot({ path: path.join(artifacts, 'dashboard-report-top.png') });
     await page.locator('#rubric').scrollIntoViewIfNeeded();
