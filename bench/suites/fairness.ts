@@ -99,7 +99,7 @@ function processMs(
   command: string,
   args: string[],
   timeout?: number,
-): { ms: number; stdout: string; timedOut: boolean } {
+): { ms: number; stdout: string; stderr: string; timedOut: boolean } {
   const t0 = performance.now();
   const r = spawnSync(command, args, {
     encoding: 'utf8',
@@ -113,7 +113,7 @@ function processMs(
       `${path.basename(command)} ${args.slice(0, 2).join(' ')} exited ${r.status}: ${r.stderr.slice(-1000)}`,
     );
   }
-  return { ms, stdout: r.stdout, timedOut };
+  return { ms, stdout: r.stdout, stderr: r.stderr ?? '', timedOut };
 }
 
 /** python3 with the pinned peer installed in .fairshrink/bench-peer-venv, or why not. */
@@ -158,7 +158,14 @@ function processRows(input: EvaluationInput, engineMs: number): BenchRow[] {
   const csv = path.join(dir, 'adult-shaped-predictions.csv');
   writePredictionsCsv(input, csv);
   const bin = path.join(projectRoot, 'bin', 'fairshrink.js');
-  const help = Array.from({ length: CLI_RUNS }, () => processMs(process.execPath, [bin, '--help']).ms);
+  // bin/fairshrink.js falls back to tsx (and says so) when a source is newer than dist/: such runs do not count.
+  let stale = false;
+  const cliMs = (args: string[]): number => {
+    const r = processMs(process.execPath, args);
+    if (r.stderr.includes('through tsx')) stale = true;
+    return r.ms;
+  };
+  const help = Array.from({ length: CLI_RUNS }, () => cliMs([bin, '--help']));
   const evaluateArgs = [
     bin,
     'evaluate',
@@ -166,8 +173,11 @@ function processRows(input: EvaluationInput, engineMs: number): BenchRow[] {
     ...['--sensitive', 'sex,race', '--intersections', '--bootstrap', String(RESAMPLES), '--seed', '7'],
     ...['--out', path.join(dir, 'report.json')],
   ];
-  const evaluate = Array.from({ length: CLI_RUNS }, () => processMs(process.execPath, evaluateArgs).ms);
-  const cliMs = median(evaluate);
+  const evaluate = Array.from({ length: CLI_RUNS }, () => cliMs(evaluateArgs));
+  const evaluateMs = median(evaluate);
+  const staleNote = stale
+    ? 'NOT the compiled code: sources changed during the run and bin/ ran them through tsx; '
+    : '';
   const rows: BenchRow[] = [
     {
       suite: 'fairness',
@@ -176,19 +186,19 @@ function processRows(input: EvaluationInput, engineMs: number): BenchRow[] {
       unit: 'ms',
       target: '≤ 0.3 s',
       met: median(help) <= 300,
-      notes: `median of ${CLI_RUNS} (${help.map((m) => m.toFixed(0)).join(', ')} ms); compiled dist/ through bin/fairshrink.js`,
+      notes: `${staleNote}median of ${CLI_RUNS} (${help.map((m) => m.toFixed(0)).join(', ')} ms); compiled dist/ through bin/fairshrink.js`,
     },
     {
       suite: 'fairness',
       name: `fairshrink evaluate, whole process, ${RESAMPLES} paired resamples`,
-      value: Math.round(cliMs),
+      value: Math.round(evaluateMs),
       unit: 'ms',
       target: '≤ 1.8 s',
-      met: cliMs <= 1800,
+      met: evaluateMs <= 1800,
       notes:
-        `median of ${CLI_RUNS} (${evaluate.map((m) => m.toFixed(0)).join(', ')} ms) on the same data as a ${ROWS}-row CSV ` +
+        `${staleNote}median of ${CLI_RUNS} (${evaluate.map((m) => m.toFixed(0)).join(', ')} ms) on the same data as a ${ROWS}-row CSV ` +
         `(sex, race, sex&race; candidate + reference); the engine alone: ${engineMs.toFixed(0)} ms (row above); ` +
-        `start-up, CSV parsing and JSON: ${(cliMs - engineMs).toFixed(0)} ms`,
+        `start-up, CSV parsing and JSON: ${(evaluateMs - engineMs).toFixed(0)} ms`,
     },
   ];
   const peer = peerPython();
@@ -223,7 +233,7 @@ function processRows(input: EvaluationInput, engineMs: number): BenchRow[] {
     {
       suite: 'fairness',
       name: 'peer / fairshrink evaluate (whole processes)',
-      value: Number((run.ms / cliMs).toFixed(1)),
+      value: Number((run.ms / evaluateMs).toFixed(1)),
       unit: '×',
       notes: run.timedOut
         ? 'lower bound: the peer hit its time limit'
