@@ -5,19 +5,15 @@
 // a good checkpoint.
 import { createHash } from 'node:crypto';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
-  type CompletedPart,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { ArtifactRef, parseS3Uri, validateObjectKey } from './ref.ts';
 
 export interface S3Settings {
@@ -47,6 +43,8 @@ export class ArtifactNotFoundError extends Error {
 }
 
 const SHA_METADATA_KEY = 'fairshrink-sha256';
+/** Parts of one multipart upload in flight at once. */
+const MULTIPART_QUEUE = 4;
 /** Objects above this size go up as multipart uploads (S3's minimum part size is 5 MiB). */
 export const DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -177,45 +175,24 @@ export class ArtifactStore {
     }
   }
 
+  /**
+   * A large object as a multipart upload through lib-storage's Upload: parts go up in parallel (MULTIPART_QUEUE at a
+   * time), a failed part aborts the whole upload (no orphaned parts), and the completion carries the same
+   * If-None-Match condition as a single put, so an artifact is never overwritten either way.
+   */
   private async multipartPut(
     common: { Bucket: string; Key: string; ContentType: string; Metadata: Record<string, string> },
     body: Uint8Array,
     condition: { IfNoneMatch?: string },
   ): Promise<void> {
-    const created = await this.client.send(new CreateMultipartUploadCommand(common));
-    const uploadId = created.UploadId;
-    if (!uploadId) throw new Error(`S3 returned no UploadId for ${common.Key}`);
-    try {
-      const parts: CompletedPart[] = [];
-      for (let offset = 0, partNumber = 1; offset < body.byteLength; offset += this.partSize, partNumber++) {
-        const chunk = body.subarray(offset, Math.min(offset + this.partSize, body.byteLength));
-        const uploaded = await this.client.send(
-          new UploadPartCommand({
-            Bucket: common.Bucket,
-            Key: common.Key,
-            UploadId: uploadId,
-            PartNumber: partNumber,
-            Body: chunk,
-            ContentLength: chunk.byteLength,
-          }),
-        );
-        parts.push({ ETag: uploaded.ETag, PartNumber: partNumber });
-      }
-      await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: common.Bucket,
-          Key: common.Key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts },
-          ...condition,
-        }),
-      );
-    } catch (err) {
-      await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: common.Bucket, Key: common.Key, UploadId: uploadId }))
-        .catch(() => undefined);
-      throw err;
-    }
+    const upload = new Upload({
+      client: this.client,
+      params: { ...common, ...condition, Body: body, ContentLength: body.byteLength },
+      partSize: this.partSize,
+      queueSize: MULTIPART_QUEUE,
+      leavePartsOnError: false,
+    });
+    await upload.done();
   }
 
   /** Read an artifact and verify its sha256 and size against the ref. */
