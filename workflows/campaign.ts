@@ -76,6 +76,8 @@ export interface AcceptedModel {
   checkpoint: CheckpointRef;
   milestone: number;
   summary: MetricSummary;
+  /** The reviewer who accepted this model although its gate did not pass (absent when the gate passed). */
+  approvedBy?: string;
 }
 
 export interface MilestoneRecord {
@@ -597,7 +599,12 @@ export async function compressionCampaign(
           const outcome = await awaitReview(k, attempt, stepBase, gateReason(gate));
           if (outcome.action === 'approve') {
             // A reviewer's override: the gate's rejection note stays beside the candidate, for the record.
-            state.lastGood = { checkpoint: tuned.checkpoint, milestone: k, summary: evaluated.summary };
+            state.lastGood = {
+              checkpoint: tuned.checkpoint,
+              milestone: k,
+              summary: evaluated.summary,
+              approvedBy: outcome.reviewer,
+            };
             accepted = true;
             await decide({
               kind: 'accept',
@@ -733,7 +740,10 @@ export async function compressionCampaign(
         dense: ex.dense,
         sizes: ex.sizes,
       };
-      if (gate.decision.status !== 'pass') {
+      // A failing export stops the campaign, unless the model it exports was accepted by a reviewer despite its gate:
+      // that override carries to the bytes that ship (the export reproduces the approved model), and the final
+      // gate's verdict stays on record in the result, the decision log and the lineage.
+      if (gate.decision.status !== 'pass' && final.approvedBy === undefined) {
         const failed = `the shipped ${exported.format} export failed the final gate (${gate.decision.status}): ${gateReason(gate)}`;
         state.stopReason = state.stopReason ? `${state.stopReason}; ${failed}` : failed;
       }
@@ -759,7 +769,7 @@ export async function compressionCampaign(
         `${status}: ${reason}. Final model ${final.checkpoint.stepKey} at ${(final.checkpoint.sparsity * 100).toFixed(2)}% sparsity${quantized ? ', int8' : ''}` +
         (exported === undefined || shipped === undefined
           ? ''
-          : `; shipped as ${exported.format}: ${shipped.bytes} bytes (${shipped.ratioVsDense.toFixed(1)}× smaller than the dense float32 model's ${exported.dense.bytes}), final gate on the re-loaded export ${exported.gate}: ${describeSummary(exported.summary)}`),
+          : `; shipped as ${exported.format}: ${shipped.bytes} bytes (${shipped.ratioVsDense.toFixed(1)}× smaller than the dense float32 model's ${exported.dense.bytes}), final gate on the re-loaded export ${exported.gate}${exported.gate !== 'pass' && final.approvedBy !== undefined ? ` (shipped on reviewer ${final.approvedBy}'s approval of milestone ${final.milestone})` : ''}: ${describeSummary(exported.summary)}`),
       checkpoint: final.checkpoint,
       summary: exported?.gate === 'pass' ? exported.summary : final.summary,
     });

@@ -34,6 +34,7 @@ describe('human review', () => {
       taskQueue,
     });
 
+    let winner: 'bo' | 'cy' | undefined;
     const [approved, rejected] = await worker.runUntil(async () => {
       await untilReviewPending(approve);
       expect((await approve.query(stateQuery)).phase).toBe('awaiting-review');
@@ -66,28 +67,44 @@ describe('human review', () => {
       expect(ack).toEqual({ accepted: true, milestone: 2, action: 'approve' });
 
       await untilReviewPending(reject);
-      await reject.executeUpdate(reviewUpdate, {
-        args: [{ reviewer: 'bo', reason: 'balanced accuracy collapsed', action: 'reject' }],
-      });
+      // Two reviewers at once: one review is applied, the other refused (never silently overwritten).
+      const outcomes = await Promise.allSettled(
+        [
+          { reviewer: 'bo', reason: 'balanced accuracy collapsed', action: 'reject' as const },
+          { reviewer: 'cy', reason: 'looks fine to me', action: 'approve' as const },
+        ].map((review) => reject.executeUpdate(reviewUpdate, { args: [review] })),
+      );
+      const accepted = outcomes.filter((o) => o.status === 'fulfilled');
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      expect([accepted.length, refused.length]).toEqual([1, 1]);
+      const refusal = refused[0]!.reason as Error & { cause?: Error };
+      expect(refusal.cause?.message ?? refusal.message).toMatch(/already being applied|no review is pending/);
+      winner = outcomes[0]!.status === 'fulfilled' ? 'bo' : 'cy';
       return Promise.all([approve.result(), reject.result()]);
     });
 
     expect(approved.status).toBe('completed');
     expect(approved.final.checkpoint.stepKey).toBe('milestone-2/attempt-0/finetune');
-    expect(rejected.status).toBe('stopped');
-    expect(rejected.reason).toMatch(/reviewer bo rejected \(balanced accuracy collapsed\)/);
-    expect(rejected.final.checkpoint.stepKey).toBe('milestone-1/attempt-0/finetune');
+    if (winner === 'bo') {
+      expect(rejected.status).toBe('stopped');
+      expect(rejected.reason).toMatch(/reviewer bo rejected \(balanced accuracy collapsed\)/);
+      expect(rejected.final.checkpoint.stepKey).toBe('milestone-1/attempt-0/finetune');
+    } else {
+      expect(rejected.status).toBe('completed');
+      expect(rejected.final.checkpoint.stepKey).toBe('milestone-2/attempt-0/finetune');
+    }
 
     const approvedLog = await readDecisions(store, approveId);
     expect(approvedLog.filter((d) => d.kind === 'review-requested')).toHaveLength(1);
     expect(approvedLog.find((d) => d.kind === 'review')?.review).toMatchObject({ reviewer: 'ana', action: 'approve' });
     const rejectedLog = await readDecisions(store, rejectId);
-    expect(rejectedLog.find((d) => d.kind === 'review')?.review).toEqual({
-      reviewer: 'bo',
-      reason: 'balanced accuracy collapsed',
-      action: 'reject',
-    });
-    expect(rejectedLog.at(-1)?.kind).toBe('stop');
+    const reviews = rejectedLog.filter((d) => d.kind === 'review').map((d) => d.review);
+    expect(reviews).toEqual([
+      winner === 'bo'
+        ? { reviewer: 'bo', reason: 'balanced accuracy collapsed', action: 'reject' }
+        : { reviewer: 'cy', reason: 'looks fine to me', action: 'approve' },
+    ]);
+    expect(rejectedLog.at(-1)?.kind).toBe(winner === 'bo' ? 'stop' : 'finalize');
   });
 
   it('applies the policy default when nobody reviews before the timeout, and logs it', async () => {
