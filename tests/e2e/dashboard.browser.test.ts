@@ -110,7 +110,9 @@ describe('dashboard in headless Chromium', () => {
     }
     await figures.first().locator('details summary').click();
     await expect(figures.first().locator('details table').isVisible()).resolves.toBe(true);
-    expect(await page.locator('#gate-table tbody tr').count()).toBe(5);
+    // baseline, the milestones' attempts, quantize, and the final gate on the re-loaded export
+    expect(await page.locator('#gate-table tbody tr').count()).toBe(6);
+    expect(await page.locator('#gate-table').textContent()).toMatch(/export/);
     expect(await page.locator('#gate-table').textContent()).toMatch(/✗ fail/);
     expect(await page.locator('#decision-log tbody tr').count()).toBeGreaterThanOrEqual(10);
     expect(await page.locator('#checkpoints-table tbody tr').count()).toBeGreaterThanOrEqual(4);
