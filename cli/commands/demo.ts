@@ -74,13 +74,21 @@ async function followProgress(handle: WorkflowHandle<typeof compressionCampaign>
       log(`  … ${state.currentStep}`);
     }
   };
-  const timer = setInterval(() => void poll().catch(() => undefined), 1000);
+  // Polls run one after another, and the last one is awaited before returning: a query still in flight when the
+  // caller closes the connection made gRPC throw "Channel has been shut down" from a timer, after the summary.
+  let polling: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    polling = polling.then(poll).catch(() => undefined);
+  }, 1000);
   try {
     const result = await handle.result();
+    clearInterval(timer);
+    await polling;
     await poll().catch(() => undefined);
     return result;
   } finally {
     clearInterval(timer);
+    await polling;
   }
 }
 
