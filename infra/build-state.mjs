@@ -10,7 +10,8 @@ export const SOURCE_DIRS = ['cli', 'core', 'activities', 'workers', 'workflows',
 /** Folders under the source dirs that hold no code. */
 const SKIP_DIRS = new Set(['results', 'backends', 'node_modules']);
 
-function walk(dir, out) {
+/** Every file below `dir` whose name `wanted` accepts, not descending into folders `skip` names. */
+function walk(dir, out, wanted, skip = new Set()) {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -20,24 +21,13 @@ function walk(dir, out) {
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIP_DIRS.has(entry.name)) walk(full, out);
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(full);
+      if (!skip.has(entry.name)) walk(full, out, wanted, skip);
+    } else if (wanted(entry.name)) out.push(full);
   }
 }
 
-function walkJs(dir, out) {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) walkJs(full, out);
-    else if (entry.name.endsWith('.js')) out.push(full);
-  }
-}
+const isSource = (name) => name.endsWith('.ts') && !name.endsWith('.d.ts');
+const isCompiled = (name) => name.endsWith('.js');
 
 const mtime = (file) => {
   try {
@@ -54,7 +44,7 @@ const mtime = (file) => {
 export function buildState(root) {
   const dist = path.join(root, 'dist');
   const sources = [];
-  for (const dir of SOURCE_DIRS) walk(path.join(root, dir), sources);
+  for (const dir of SOURCE_DIRS) walk(path.join(root, dir), sources, isSource, SKIP_DIRS);
   const expected = new Set();
   const changed = [];
   for (const source of sources) {
@@ -65,7 +55,7 @@ export function buildState(root) {
   const orphans = [];
   for (const dir of SOURCE_DIRS) {
     const outs = [];
-    walkJs(path.join(dist, dir), outs);
+    walk(path.join(dist, dir), outs, isCompiled);
     for (const out of outs) if (!expected.has(out)) orphans.push(out);
   }
   return { sources, changed, orphans };

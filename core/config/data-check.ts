@@ -10,28 +10,13 @@ import { labelAndGroupColumns, labelledRows } from '../data/load.ts';
 import { readSource } from '../data/sources.ts';
 import { sourceKey, type DatasetSpec } from '../data/spec.ts';
 import { poolTables } from '../data/table.ts';
-import { rubricReportMismatches } from '../fairness/gate.ts';
+import { editDistance, rubricReportMismatches } from '../fairness/gate.ts';
 import { allIntersections } from '../fairness/groups.ts';
 import { evaluateFairness } from '../fairness/report.ts';
 import type { LoadedCampaign } from './campaign-file.ts';
 
 /** Rows of each source the dry run reads (after the header). */
 export const SAMPLE_ROWS = 2000;
-
-/** Levenshtein distance (Levenshtein 1966), for "did you mean". */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
 
 /** ` (did you mean "x"?)` for the closest known name within a few edits (case ignored), else ''. */
 export function didYouMean(name: string, known: readonly string[]): string {

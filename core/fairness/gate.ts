@@ -317,16 +317,19 @@ export function decideGate(rubric: Rubric, evidence: GateEvidence): GateDecision
   return { rubric: rubric.name, status: 'pass', reason: `all ${total} constraints pass`, constraints };
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
-function editDistance(a: string, b: string): number {
+/**
+ * Levenshtein distance (Levenshtein 1966): the fewest insertions, deletions and substitutions from a to b, for "did
+ * you mean" hints. Here because this module may import types only (workflow code imports it).
+ */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
+    let diagonal = row[0]!;
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
     }
   }
   return row[b.length]!;
