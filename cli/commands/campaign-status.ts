@@ -210,7 +210,10 @@ export function formatCampaignStatus(s: CampaignStatus): string {
   } else if (s.result) {
     const r = s.result;
     field('result', s.outcome?.headline ?? `${r.status}: ${r.reason}`);
-    field('final', `${r.final.checkpoint.stepKey}: ${describeFinalModel(r.final, r.quantized)}`);
+    field(
+      'final',
+      `${r.final.checkpoint.stepKey}: ${describeFinalModel(r.final, r.quantized, r.export?.gate === 'pass' ? r.export : undefined)}`,
+    );
     field('lineage', r.lineage.uri);
     field('decisions', `${r.decisions} logged`);
     if (r.milestones.length > 0) lines.push('', formatTable(ATTEMPT_HEADER, attemptRows(r.milestones)));

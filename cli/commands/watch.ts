@@ -158,7 +158,8 @@ export class WatchPrinter {
         this.line(event.headline);
         if (event.result) {
           const { final, quantized, lineage } = event.result;
-          this.line(`final model ${final.checkpoint.stepKey}: ${describeFinalModel(final, quantized)}`);
+          const shipped = event.result.export?.gate === 'pass' ? event.result.export : undefined;
+          this.line(`final model ${final.checkpoint.stepKey}: ${describeFinalModel(final, quantized, shipped)}`);
           this.line(`lineage ${lineage.uri}`);
         }
         break;

@@ -113,16 +113,31 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** `accuracy 0.8412, worst group sex=female 0.7903, 90.0% sparse, int8, stored 3.1 kB`: what a finished model is. */
+/** What a campaign shipped: its export format, stored bytes, and the dense float32 model's stored bytes. */
+export interface ShippedExport {
+  format: string;
+  formats: { format: string; bytes: number }[];
+  dense: { bytes: number };
+}
+
+/**
+ * `accuracy 0.8412, worst group sex=female 0.7903, 90.0% sparse, int8, shipped as sparse-int8 1.7 kB (22.9× smaller
+ * than dense float32 38.9 kB)`: what a finished model is. Sizes are bytes on disk: the shipped export's when the
+ * campaign exported one, else the checkpoint's topology and weights.
+ */
 export function describeFinalModel(
   model: { checkpoint: CheckpointRef; summary: MetricSummary },
   quantized: boolean,
+  shipped?: ShippedExport,
 ): string {
   const { accuracy, worstGroupAccuracy: worst } = model.summary;
+  const file = shipped?.formats.find((f) => f.format === shipped.format);
   return [
     `accuracy ${accuracy === null ? 'undefined' : accuracy.toFixed(4)}`,
     `worst group ${worst === null ? 'undefined' : `${worst.attribute}=${worst.group} ${worst.value.toFixed(4)}`}`,
     `${pct(model.checkpoint.sparsity)} sparse${quantized ? ', int8' : ''}`,
-    `stored ${formatBytes(storedBytes(model.checkpoint))}`,
+    shipped === undefined || file === undefined
+      ? `stored ${formatBytes(storedBytes(model.checkpoint))}`
+      : `shipped as ${shipped.format} ${formatBytes(file.bytes)} (${(shipped.dense.bytes / file.bytes).toFixed(1)}× smaller than dense float32 ${formatBytes(shipped.dense.bytes)})`,
   ].join(', ');
 }

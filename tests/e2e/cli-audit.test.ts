@@ -48,8 +48,11 @@ describe('watch, history, replay and the audit bundle of one campaign', () => {
     expect(lines[firstGate + 1]).toMatch(/^ {4}PASS balanced-accuracy-vs-reference: /);
     expect(lines.some((l) => /^#\d+ gate: milestone-2\/attempt-0: /.test(l))).toBe(true);
     expect(lines.some((l) => /^#\d+ quantize: int8 post-training quantization/.test(l))).toBe(true);
-    expect(lines.at(-2)).toBe('completed: all 2 milestones passed');
-    expect(lines.at(-1)).toMatch(/^final model quantize: \d+\.\d% sparsity, int8; lineage s3:\/\//);
+    expect(lines.at(-3)).toBe('completed: 50.0% of 50.0% sparsity; all 2 milestones passed');
+    expect(lines.at(-2)).toMatch(
+      /^final model quantize: accuracy 0\.\d+, worst group .*, 50\.0% sparse, int8, shipped as sparse-int8 \d+(\.\d)? k?B \(\d+\.\d× smaller than dense float32 \d+\.\d kB\)$/,
+    );
+    expect(lines.at(-1)).toMatch(/^lineage s3:\/\//);
     expect(io.stdoutText()).not.toMatch(/\r|\u001b/); // eslint-disable-line no-control-regex -- not a terminal: plain lines only
     expect(new Set(lines.filter((l) => /^#\d+ /.test(l)).map((l) => l.split(' ')[0])).size).toBe(
       lines.filter((l) => /^#\d+ /.test(l)).length,
@@ -114,7 +117,7 @@ describe('watch, history, replay and the audit bundle of one campaign', () => {
 
     const manifest = JSON.parse(readFileSync(path.join(dir, 'MANIFEST.json'), 'utf8')) as AuditManifest;
     const files = manifest.files.map((f) => f.path).sort();
-    const steps = ['baseline', 'milestone-1/attempt-0', 'milestone-2/attempt-0', 'quantize'];
+    const steps = ['baseline', 'milestone-1/attempt-0', 'milestone-2/attempt-0', 'quantize', 'export'];
     expect(files).toEqual(
       [
         'history.json',
@@ -138,8 +141,10 @@ describe('watch, history, replay and the audit bundle of one campaign', () => {
       'milestone-1/attempt-0/finetune',
       'milestone-2/attempt-0/finetune',
       'quantize',
+      'export',
     ]);
-    expect(checkpoints.checkpoints.find((c) => c.final)?.stepKey).toBe('quantize');
+    // What ships is the export whose re-loaded bytes passed the final gate.
+    expect(checkpoints.checkpoints.find((c) => c.final)?.stepKey).toBe('export');
     for (const c of checkpoints.checkpoints) {
       for (const f of c.files) expect(f).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     }
@@ -162,7 +167,7 @@ describe('watch, history, replay and the audit bundle of one campaign', () => {
     const ok = captureIo();
     expect(await auditCommand(['verify', dir], ok, context)).toBe(0);
     expect(ok.err).toEqual([]);
-    expect(ok.out.at(-1)).toMatch(/^audit bundle .* verified: 19 files, \d+ S3 objects, history replayed$/);
+    expect(ok.out.at(-1)).toMatch(/^audit bundle .* verified: 21 files, \d+ S3 objects, history replayed$/);
 
     // A bundle file edited after the fact is named.
     const reportFile = path.join(dir, 'reports', 'milestone-1', 'attempt-0', 'report.json');

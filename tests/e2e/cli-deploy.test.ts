@@ -38,7 +38,10 @@ describe('promote and monitor from the command line', () => {
       const promoted = await run(promoteCommand, [id, '--name', name, '--by', 'ana', '--note', 'first release']);
       expect(promoted.code, promoted.err).toBe(0);
       expect(promoted.out).toMatch(
-        new RegExp(`^promoted ${id} \\S+ \\(\\d+\\.\\d% sparse, int8\\) as ${name} v1; it serves now`),
+        // What serves is the campaign's shipped export, the bytes its final gate scored.
+        new RegExp(
+          `^promoted ${id} export \\(\\d+\\.\\d% sparse(, int8)?, sparse-int8 export\\) as ${name} v1; it serves now`,
+        ),
       );
       const again = await run(promoteCommand, [id, '--name', name]);
       expect(again.code).toBe(0);

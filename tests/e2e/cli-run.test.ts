@@ -41,7 +41,7 @@ describe('fairshrink run', () => {
       expect(out).toMatch(/completed: 50\.\d% of 50\.0% sparsity; all 2 milestones passed/);
       // The summary carries what the demo prints: accuracy, worst group, sparsity and stored size.
       expect(out).toMatch(
-        /final model \S+: accuracy 0\.\d{4}, worst group \w+=\S+ 0\.\d{4}, \d+\.\d% sparse, int8, stored \d+\.\d kB/,
+        /final model \S+: accuracy 0\.\d{4}, worst group \w+=\S+ 0\.\d{4}, \d+\.\d% sparse, int8, shipped as sparse-int8 \d+(\.\d)? k?B \(\d+\.\d× smaller than dense float32 \d+\.\d kB\)/,
       );
       expect(out).toMatch(/lineage s3:\/\//);
 

@@ -96,6 +96,20 @@ describe('describeFinalModel', () => {
     ).toBe('accuracy undefined, worst group undefined, 90.0% sparse, stored 11.7 kB');
   });
 
+  it("reports the shipped export's bytes on disk next to the dense float32 model's when there is one", () => {
+    const shipped = {
+      format: 'sparse-int8',
+      formats: [
+        { format: 'sparse-int8', bytes: 1_700 },
+        { format: 'tfjs-standard', bytes: 11_617 },
+      ],
+      dense: { bytes: 38_853 },
+    };
+    expect(describeFinalModel({ checkpoint, summary }, true, shipped)).toBe(
+      'accuracy 0.8412, worst group sex=female 0.7903, 90.0% sparse, int8, shipped as sparse-int8 1.7 kB (22.9× smaller than dense float32 38.9 kB)',
+    );
+  });
+
   it('writes sizes in decimal units', () => {
     expect([formatBytes(999), formatBytes(1000), formatBytes(2_500_000)]).toEqual(['999 B', '1.0 kB', '2.5 MB']);
   });
