@@ -14,7 +14,7 @@ import { renderCampaignReport } from '../../core/report/index.ts';
 import { stackUp } from '../../infra/stack.ts';
 import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
 import { compressionCampaign, scheduleTargets, stateQuery, type CampaignResult } from '../../workflows/campaign.ts';
-import { campaignOutcome, describeFinalModel } from '../../core/campaign/summary.ts';
+import { campaignOutcome, describeFinalModel, formatBytes } from '../../core/campaign/summary.ts';
 import { stackCheck } from '../../workflows/stack-check.ts';
 import { EXIT, type CliIo } from '../io.ts';
 
@@ -94,7 +94,7 @@ async function followProgress(handle: WorkflowHandle<typeof compressionCampaign>
 
 /** Stored size of the shipped export (bytes on disk) next to the dense float32 model's, and the final gate on it. */
 function describeExport(exported: NonNullable<CampaignResult['export']>): string {
-  const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
+  const kb = formatBytes;
   const shipped = exported.formats.find((f) => f.format === exported.format);
   const others = exported.formats.filter((f) => f !== shipped).map((f) => `${f.format} ${kb(f.bytes)}`);
   return (
