@@ -189,38 +189,25 @@ export function encodeSparseInt8(source: ExportSource): ExportedModel & { layout
           values[v++] = q[k]!;
         }
       content.bytes(bits);
-    } else if (pattern === PATTERN_CSC) {
-      // CSC: column pointers (units + 1), then row (input) indices; values in column-major order.
-      const pointers: number[] = [0];
-      const rows: number[] = [];
-      let v = 0;
-      for (let j = 0; j < layer.units; j++) {
-        for (let i = 0; i < layer.inputs; i++) {
-          const value = q[i * layer.units + j]!;
-          if (value === 0) continue;
-          rows.push(i);
-          values[v++] = value;
-        }
-        pointers.push(v);
-      }
-      for (const p of pointers) content.uint(p, ptr);
-      for (const r of rows) content.uint(r, idx);
     } else {
       // CSR over the row-major kernel [inputs, units]: row pointers (inputs + 1), then column (unit) indices.
+      // CSC: column pointers (units + 1), then row (input) indices; values in column-major order.
+      const csc = pattern === PATTERN_CSC;
+      const [outer, inner] = csc ? [layer.units, layer.inputs] : [layer.inputs, layer.units];
       const pointers: number[] = [0];
-      const columns: number[] = [];
+      const indices: number[] = [];
       let v = 0;
-      for (let i = 0; i < layer.inputs; i++) {
-        for (let j = 0; j < layer.units; j++) {
-          const value = q[i * layer.units + j]!;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const value = q[csc ? i * layer.units + o : o * layer.units + i]!;
           if (value === 0) continue;
-          columns.push(j);
+          indices.push(i);
           values[v++] = value;
         }
         pointers.push(v);
       }
       for (const p of pointers) content.uint(p, ptr);
-      for (const c of columns) content.uint(c, idx);
+      for (const index of indices) content.uint(index, idx);
     }
     content.bytes(new Uint8Array(values.buffer));
     if (half) for (const s of scales) content.uint(float16Bits(s), 2);
