@@ -21,7 +21,13 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
-import { defaultExportFormats, durationMs, type CampaignConfig, type RetryStrategy } from '../core/config/campaign.ts';
+import {
+  defaultExportFormats,
+  durationMs,
+  heldOutSplit,
+  type CampaignConfig,
+  type RetryStrategy,
+} from '../core/config/campaign.ts';
 import { milestoneSparsities } from '../core/compression/schedule.ts';
 import type {
   ArtifactRef,
@@ -35,6 +41,7 @@ import type {
   FinetuneOutput,
   GateOutput,
   GateStatus,
+  HeldOutVerdict,
   LineageInput,
   MetricSummary,
   PruneOutput,
@@ -129,6 +136,8 @@ export interface CampaignResult {
   decisions: number;
   /** The deployable export (EXPORT_PATCH; absent in older campaigns): what promote ships and monitor scores. */
   export?: CampaignExport;
+  /** The final model's verdict on the held-out split (HELD_OUT_PATCH; absent when aborted or `heldOut: none`). */
+  heldOut?: HeldOutVerdict;
 }
 
 /** The campaign's exports and the final gate's verdict on the shipped one, judged on its re-loaded bytes. */
@@ -190,6 +199,8 @@ export const EXPORT_PATCH = 'export-artifact';
  * pause at a milestone boundary was dropped by the next run and an abort during the run's last lineage write was lost.
  */
 export const SIGNALS_ACROSS_RUNS_PATCH = 'signals-across-continue-as-new';
+/** Patch id of the held-out verdict: the final model judged on the test split, which no decision saw. */
+export const HELD_OUT_PATCH = 'held-out-verdict';
 
 function activities(options: CampaignOptions) {
   const taskQueue = options.computeTaskQueue ?? workflowInfo().taskQueue;
@@ -364,6 +375,7 @@ export async function compressionCampaign(
   let backend = carry?.backend ?? null;
   let baseline = carry?.baseline;
 
+  let heldOut: HeldOutVerdict | undefined;
   const lineage = (status: LineageInput['status'], finalCheckpoint?: CheckpointRef) =>
     bookkeeping().writeLineage({
       campaign: input,
@@ -372,6 +384,18 @@ export async function compressionCampaign(
       checkpoints,
       gates,
       finalCheckpoint,
+      ...(heldOut === undefined
+        ? {}
+        : {
+            heldOut: {
+              split: heldOut.split,
+              stepKey: heldOut.stepKey,
+              checkpoint: heldOut.checkpoint,
+              status: heldOut.status,
+              report: heldOut.report,
+              decision: heldOut.decision,
+            },
+          }),
       status,
     });
 
@@ -395,6 +419,50 @@ export async function compressionCampaign(
     gates.push({ stepKey, status: gate.decision.status, report: evaluated.report, decision: gate.ref });
     state.lastGate = { stepKey, status: gate.decision.status, reason: gateReason(gate) };
     return { evaluated, gate };
+  };
+
+  /**
+   * The final model and the dense baseline on the held-out split, judged with the full rubric. Kept out of `gates`
+   * and `state.lastGate`: no decision reads it, it only goes on record (result, decision log, lineage).
+   */
+  const judgeHeldOut = async (candidate: CheckpointRef, split: 'test'): Promise<HeldOutVerdict> => {
+    const stepKey = 'held-out';
+    state.currentStep = `${stepKey}/evaluate`;
+    const evaluated = await light.evaluate({
+      ...identity(`${stepKey}/evaluate`),
+      dataset: dataset!,
+      candidate,
+      reference: baseline!.checkpoint,
+      plan: { ...config.evaluation, split },
+    });
+    state.currentStep = `${stepKey}/gate`;
+    const gate = await bookkeeping().gate({
+      ...identity(`${stepKey}/gate`),
+      report: evaluated.report,
+      rubric: input.rubric,
+      scope: 'all',
+    });
+    const verdict: HeldOutVerdict = {
+      split,
+      stepKey,
+      checkpoint: candidate.stepKey,
+      status: gate.decision.status,
+      reason: gateReason(gate),
+      rows: dataset!.rows[split],
+      summary: evaluated.summary,
+      report: evaluated.report,
+      decision: gate.ref,
+    };
+    await decide({
+      kind: 'held-out',
+      milestone: null,
+      attempt: null,
+      message: `held-out verdict on the ${split} split (${verdict.rows} rows no gate, retry or review saw) for ${candidate.stepKey} against the dense baseline: ${verdict.status} — ${verdict.reason}; ${describeSummary(evaluated.summary)}`,
+      checkpoint: candidate,
+      gate: gateDigest(gate),
+      summary: evaluated.summary,
+    });
+    return verdict;
   };
 
   /**
@@ -749,6 +817,14 @@ export async function compressionCampaign(
       }
     }
 
+    // ---- held-out verdict: the final model on rows no decision saw (campaigns before HELD_OUT_PATCH had none) ----
+    const finalCheckpoint = exported?.gate === 'pass' ? exported.checkpoint : final.checkpoint;
+    const heldOutOn = heldOutSplit(config.evaluation);
+    if (!abortRequest && heldOutOn !== null && patched(HELD_OUT_PATCH)) {
+      state.phase = 'finalize';
+      heldOut = await judgeHeldOut(finalCheckpoint, heldOutOn);
+    }
+
     // ---- finalize ----
     state.phase = 'finalize';
     state.currentStep = 'finalize';
@@ -756,10 +832,7 @@ export async function compressionCampaign(
     const reason = abortRequest
       ? `aborted${(abortRequest as { by?: string }).by ? ` by ${(abortRequest as { by?: string }).by}` : ''}: ${(abortRequest as { reason: string }).reason}`
       : (state.stopReason ?? `all ${targets.length} milestones passed`);
-    const lineageRef = await lineage(
-      status === 'completed' ? 'completed' : 'stopped',
-      exported?.gate === 'pass' ? exported.checkpoint : final.checkpoint,
-    );
+    const lineageRef = await lineage(status === 'completed' ? 'completed' : 'stopped', finalCheckpoint);
     const shipped = exported?.formats.find((f) => f.format === exported.format);
     await decide({
       kind: status === 'completed' ? 'finalize' : 'stop',
@@ -769,7 +842,8 @@ export async function compressionCampaign(
         `${status}: ${reason}. Final model ${final.checkpoint.stepKey} at ${(final.checkpoint.sparsity * 100).toFixed(2)}% sparsity${quantized ? ', int8' : ''}` +
         (exported === undefined || shipped === undefined
           ? ''
-          : `; shipped as ${exported.format}: ${shipped.bytes} bytes (${shipped.ratioVsDense.toFixed(1)}× smaller than the dense float32 model's ${exported.dense.bytes}), final gate on the re-loaded export ${exported.gate}${exported.gate !== 'pass' && final.approvedBy !== undefined ? ` (shipped on reviewer ${final.approvedBy}'s approval of milestone ${final.milestone})` : ''}: ${describeSummary(exported.summary)}`),
+          : `; shipped as ${exported.format}: ${shipped.bytes} bytes (${shipped.ratioVsDense.toFixed(1)}× smaller than the dense float32 model's ${exported.dense.bytes}), final gate on the re-loaded export ${exported.gate}${exported.gate !== 'pass' && final.approvedBy !== undefined ? ` (shipped on reviewer ${final.approvedBy}'s approval of milestone ${final.milestone})` : ''}: ${describeSummary(exported.summary)}`) +
+        (heldOut === undefined ? '' : `; held-out verdict (${heldOut.split}) ${heldOut.status}`),
       checkpoint: final.checkpoint,
       summary: exported?.gate === 'pass' ? exported.summary : final.summary,
     });
@@ -788,6 +862,7 @@ export async function compressionCampaign(
       lineage: lineageRef,
       decisions: state.decisions,
       ...(exported === undefined ? {} : { export: exported }),
+      ...(heldOut === undefined ? {} : { heldOut }),
     };
   } catch (err) {
     if (isCancellation(err)) {

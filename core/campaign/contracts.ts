@@ -3,6 +3,7 @@
 // refs with sha256, metric summaries and decisions, never weights, masks, predictions or rows.
 // Pure types (and zod-free), so workflows/ can import them.
 import type { ArtifactRef } from '../storage/ref.ts';
+import type { LatencyMeasurement } from '../export/latency.ts';
 import type { GateDecision, GateStatus } from '../fairness/gate.ts';
 import type {
   CampaignConfig,
@@ -244,14 +245,16 @@ export interface ExportedFormat {
   ratioVsDense: number;
   /** max |p − p_shipped| on the split, each re-loaded from S3 (0 for the shipped format itself). */
   maxAbsPredictionDifference: number;
+  /** Measured on the re-loaded files (wall clock, never gated); absent for an empty split and in older campaigns. */
+  latency?: LatencyMeasurement;
 }
 
 export interface ExportOutput {
   /** The shipped export as a checkpoint whose predictions come from the re-loaded export files. */
   shipped: CheckpointRef & { export: ExportRef };
   formats: ExportedFormat[];
-  /** The dense float32 baseline as tfjs stores it (model.json + weights.bin). */
-  dense: { bytes: number; gzipBytes: number };
+  /** The dense float32 baseline as tfjs stores it (model.json + weights.bin), with its measured latency. */
+  dense: { bytes: number; gzipBytes: number; latency?: LatencyMeasurement };
   /** `<prefix>/<id>/export/sizes.json`. */
   sizes: ArtifactRef;
 }
@@ -270,6 +273,7 @@ export interface DecisionEntry {
     | 'review-requested'
     | 'review'
     | 'quantize'
+    | 'held-out'
     | 'stop'
     | 'finalize';
   milestone: number | null;
@@ -313,5 +317,27 @@ export interface LineageInput {
   checkpoints: CheckpointRef[];
   gates: { stepKey: string; status: GateStatus; report: ArtifactRef; decision: ArtifactRef }[];
   finalCheckpoint?: CheckpointRef;
+  /** The final model's verdict on the held-out split (absent while running, and without a held-out split). */
+  heldOut?: HeldOutRecord;
   status: 'running' | 'completed' | 'stopped' | 'failed';
+}
+
+/** The held-out verdict as the lineage keeps it: which model, on which split, with the report and decision refs. */
+export interface HeldOutRecord {
+  split: 'test';
+  stepKey: string;
+  checkpoint: string;
+  status: GateStatus;
+  report: ArtifactRef;
+  decision: ArtifactRef;
+}
+
+/**
+ * The final model (the shipped export when it passed its gate) and the dense baseline judged with the full rubric on a
+ * split that no gate, retry or review saw (docs/fairness.md, held-out verdict). On record only: it decides nothing.
+ */
+export interface HeldOutVerdict extends HeldOutRecord {
+  reason: string;
+  rows: number;
+  summary: MetricSummary;
 }

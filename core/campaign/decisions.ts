@@ -144,7 +144,7 @@ function checkpointLineage(c: CheckpointRef): Record<string, unknown> {
 /**
  * Writes `<prefix>/<campaignId>/lineage.json` (mode 'mutable', rewritten as the campaign proceeds): config, data,
  * spec, code and lockfile hashes; the seed tree (every step key with the seeds its purposes derive); the environment;
- * every checkpoint's sha256; every gate with its report and decision refs. No timestamps, so equal campaigns on one
+ * every checkpoint's sha256; every gate with its report and decision refs; the held-out verdict, once judged. No timestamps, so equal campaigns on one
  * machine write equal lineage apart from their ids.
  */
 export async function writeLineage(input: LineageInput, ctx: StepContext): Promise<ArtifactRef> {
@@ -156,6 +156,7 @@ export async function writeLineage(input: LineageInput, ctx: StepContext): Promi
       ...input.checkpoints.map((c) => c.stepKey),
       ...input.gates.map((g) => g.stepKey),
       ...(input.finalCheckpoint === undefined ? [] : [input.finalCheckpoint.stepKey]),
+      ...(input.heldOut === undefined ? [] : [input.heldOut.stepKey]),
     ]),
   ].sort();
   const lineage = {
@@ -195,6 +196,7 @@ export async function writeLineage(input: LineageInput, ctx: StepContext): Promi
     checkpoints: input.checkpoints.map(checkpointLineage),
     gates: input.gates,
     ...(input.finalCheckpoint === undefined ? {} : { finalCheckpoint: checkpointLineage(input.finalCheckpoint) }),
+    ...(input.heldOut === undefined ? {} : { heldOut: input.heldOut }),
   };
   return putJson(ctx.store, `${campaignDir(prefix, campaign.campaignId)}/lineage.json`, lineage, 'mutable');
 }

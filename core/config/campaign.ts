@@ -95,6 +95,34 @@ export const EvaluationPlan = z.strictObject({
 });
 export type EvaluationPlan = z.infer<typeof EvaluationPlan>;
 
+/** Where a campaign's final held-out verdict is judged: the split no gate, retry or review sees (docs/fairness.md). */
+export const HeldOutSplit = z.enum(['test', 'none']);
+export type HeldOutSplit = z.infer<typeof HeldOutSplit>;
+
+/**
+ * A campaign's evaluation: gates decide on `split`; the test split is kept back for the held-out verdict, so gating
+ * on it is refused unless the campaign gives up that verdict (`heldOut: none`).
+ */
+export const CampaignEvaluationPlan = EvaluationPlan.extend({
+  // Optional rather than defaulted, so configs written without it keep their hash (and campaign id).
+  heldOut: HeldOutSplit.optional().describe(
+    'Split of the final held-out verdict, which no gate, retry or review sees: test (default) or none (no held-out verdict).',
+  ),
+}).superRefine((plan, ctx) => {
+  if (plan.split === 'test' && plan.heldOut !== 'none')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['split'],
+      message:
+        'the test split is held out for the final verdict and no gate may decide on it; remove evaluation.split (gates judge on validation), or set evaluation.heldOut: none to gate on test rows and give up the held-out verdict',
+    });
+});
+export type CampaignEvaluationPlan = z.infer<typeof CampaignEvaluationPlan>;
+
+/** The split a campaign's held-out verdict is judged on, or null when the campaign has none. */
+export const heldOutSplit = (plan: { heldOut?: HeldOutSplit }): 'test' | null =>
+  (plan.heldOut ?? 'test') === 'none' ? null : 'test';
+
 export const RetryStrategy = z.enum(['constrained', 'bisect', 'regrow', 'review']);
 export type RetryStrategy = z.infer<typeof RetryStrategy>;
 
@@ -151,7 +179,7 @@ export const CampaignConfig = z.strictObject({
     finetune: FinetunePlan.prefault({}),
     quantize: QuantizePlan.prefault({}),
   }),
-  evaluation: EvaluationPlan.prefault({}),
+  evaluation: CampaignEvaluationPlan.prefault({}),
   // Optional rather than defaulted, so configs written without it keep their hash (and campaign id).
   export: z
     .array(ExportFormat)

@@ -75,8 +75,26 @@ describe('compression campaign end to end', () => {
 
     expect(decisions.map((d) => d.seq)).toEqual(decisions.map((_, i) => i + 1));
     expect(new Set(decisions.map((d) => d.kind))).toEqual(
-      new Set(['baseline', 'prune', 'gate', 'accept', 'quantize', 'finalize']),
+      new Set(['baseline', 'prune', 'gate', 'accept', 'quantize', 'held-out', 'finalize']),
     );
+    // The held-out verdict judges the shipped export on the test split, after every decision and outside the gates.
+    const kinds = decisions.map((d) => d.kind);
+    expect(kinds.indexOf('held-out')).toBe(kinds.length - 2);
+    const heldOut = result.heldOut!;
+    const manifest = lineage as {
+      data: { rows: { test: number } };
+      gates: { stepKey: string }[];
+      heldOut: { split: string; checkpoint: string; status: string; report: ArtifactRef };
+    };
+    expect(heldOut).toMatchObject({ split: 'test', checkpoint: result.export!.checkpoint.stepKey });
+    expect(heldOut.rows).toBe(manifest.data.rows.test);
+    expect(manifest.heldOut).toMatchObject({ split: 'test', checkpoint: heldOut.checkpoint, status: heldOut.status });
+    expect(manifest.gates.map((g) => g.stepKey)).not.toContain('held-out');
+    const heldOutReport = JSON.parse(Buffer.from(await store.get(manifest.heldOut.report)).toString()) as {
+      rows: number;
+    };
+    expect(heldOutReport.rows).toBe(manifest.data.rows.test);
+    expect(decisions.at(-2)?.message).toMatch(/^held-out verdict on the test split \(\d+ rows no gate/);
     expect(decisions.find((d) => d.kind === 'gate')?.gate?.constraints[0]?.reason).toMatch(/balanced_accuracy/);
   });
 
@@ -95,7 +113,7 @@ describe('compression campaign end to end', () => {
     // The dashboard refresh was added with patched(): new histories carry the patch marker.
     const markers = history.events?.filter((e) => e.markerRecordedEventAttributes) ?? [];
     expect(markers.length).toBeGreaterThan(0);
-    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass-local');
+    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass-held-out');
   });
 
   it('gives identical checkpoint sha256s and decisions when the same campaign runs again', async () => {
@@ -114,6 +132,12 @@ describe('compression campaign end to end', () => {
         weightsBin: d.checkpoint.weightsBin.sha256,
         masks: d.checkpoint.masks?.sha256,
         int8: d.checkpoint.int8?.sha256,
+        export: d.checkpoint.export && {
+          ...d.checkpoint.export,
+          files: d.checkpoint.export.files.map((f) => [f.name, f.ref.sha256]),
+          // sizes.json lists each file's S3 URI, which names the campaign: equal campaigns differ there only.
+          sizes: undefined,
+        },
       },
     });
     expect(second.decisions.map(comparable)).toEqual(first.decisions.map(comparable));

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { campaignJsonSchema } from '../../../core/config/campaign.ts';
+import { campaignJsonSchema, heldOutSplit } from '../../../core/config/campaign.ts';
 import {
   campaignIdOf,
   CampaignFileError,
@@ -94,6 +94,28 @@ describe('campaign files', () => {
         /rubric\.constraints\[0\] \(balanced-accuracy-vs-reference\): attribute "religion" is not a sensitive attribute of the data set; its sensitive attributes are: sex, age_group/,
       ),
     ]);
+  });
+
+  it('refuses gating on the held-out test split unless the campaign gives up its held-out verdict', async () => {
+    const campaign = (evaluation: string) =>
+      writeCampaign(
+        readFileSync(fixture, 'utf8')
+          .replace('dataset: ../../../examples/datasets/german-credit.yaml', 'dataset: DATASET')
+          .replace(/^evaluation:.*$/m, '')
+          .concat(`\nevaluation: ${evaluation}\n`),
+      );
+    expect(await problemsOf(campaign('{ split: test }'))).toEqual([
+      expect.stringMatching(
+        /^evaluation\.split: the test split is held out for the final verdict .* remove evaluation\.split .* set evaluation\.heldOut: none/,
+      ),
+    ]);
+    expect(await problemsOf(campaign('{ split: test, heldOut: test }'))).toHaveLength(1);
+    const givenUp = await loadCampaignFile(campaign('{ split: test, heldOut: none }'));
+    expect(heldOutSplit(givenUp.config.evaluation)).toBeNull();
+    const validation = await loadCampaignFile(campaign('{ split: validation }'));
+    expect(heldOutSplit(validation.config.evaluation)).toBe('test');
+    // Left out, heldOut stays out of the config, so files written before it keep their hash and campaign id.
+    expect(validation.config.evaluation).not.toHaveProperty('heldOut');
   });
 
   it('ships the JSON Schema editors use, generated from the zod schema', () => {
