@@ -9,8 +9,8 @@ import {
   WorkflowFailedError,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import type { CampaignInput } from '../../core/campaign/contracts.ts';
-import { campaignOutcome, describeFinalModel, type CampaignOutcome } from '../../core/campaign/summary.ts';
+import type { CampaignInput, ExportedFormat } from '../../core/campaign/contracts.ts';
+import { campaignOutcome, describeFinalModel, formatBytes, type CampaignOutcome } from '../../core/campaign/summary.ts';
 import {
   scheduleTargets,
   searchAttributes,
@@ -41,7 +41,8 @@ export const campaignStatusHelp = `fairshrink status <campaignId> [--json]
 One summary of a campaign: its Temporal status, milestone k/N and target sparsity, the step running
 now (with epoch and loss from its last heartbeat), the last good model, the last gate, a pending
 review, and every milestone attempt so far. A closed campaign is summarised from its result (or
-failure). Without a campaign id, \`fairshrink status\` shows the local stack instead.
+failure): the final model, its held-out verdict (on the test split no gate saw), and every export
+format's bytes on disk and measured latency next to the dense float32 model's. Without a campaign id, \`fairshrink status\` shows the local stack instead.
 
   --json   the summary as one JSON object
 
@@ -169,6 +170,26 @@ function attemptRows(attempts: MilestoneRecord[]): string[][] {
 
 const ATTEMPT_HEADER = ['Milestone', 'Attempt', 'Target', 'Achieved', 'Gate', 'Reason'];
 
+const EXPORT_HEADER = ['Format', 'Bytes', 'Gzip', 'Smaller by', 'p50 1 row', 'Batched'];
+
+/** Every export format's bytes on disk and measured latency, then the dense float32 model's (sizes are stored bytes). */
+function exportRows(e: NonNullable<CampaignResult['export']>): string[][] {
+  const latency = (l: ExportedFormat['latency']) =>
+    l === undefined
+      ? ['-', '-']
+      : [`${l.p50SingleRowMs.toFixed(3)} ms`, `${Math.round(l.batchedRowsPerSecond).toLocaleString('en-US')} rows/s`];
+  return [
+    ...e.formats.map((f) => [
+      `${f.format}${f.format === e.format ? ' (shipped)' : ''}`,
+      formatBytes(f.bytes),
+      formatBytes(f.gzipBytes),
+      `${f.ratioVsDense.toFixed(1)}×`,
+      ...latency(f.latency),
+    ]),
+    ['dense float32', formatBytes(e.dense.bytes), formatBytes(e.dense.gzipBytes), '1.0×', ...latency(e.dense.latency)],
+  ];
+}
+
 export function formatCampaignStatus(s: CampaignStatus): string {
   const lines = [
     `campaign ${s.campaignId}  ${s.status}  started ${s.startTime}${s.closeTime ? `  closed ${s.closeTime}` : ''}`,
@@ -214,8 +235,14 @@ export function formatCampaignStatus(s: CampaignStatus): string {
       'final',
       `${r.final.checkpoint.stepKey}: ${describeFinalModel(r.final, r.quantized, r.export?.gate === 'pass' ? r.export : undefined)}`,
     );
+    if (r.heldOut)
+      field(
+        'held-out',
+        `${gateWord(r.heldOut.status)} on the ${r.heldOut.split} split (${r.heldOut.rows} rows no gate saw): ${r.heldOut.reason}`,
+      );
     field('lineage', r.lineage.uri);
     field('decisions', `${r.decisions} logged`);
+    if (r.export) lines.push('', formatTable(EXPORT_HEADER, exportRows(r.export)));
     if (r.milestones.length > 0) lines.push('', formatTable(ATTEMPT_HEADER, attemptRows(r.milestones)));
   } else {
     if (s.stateUnavailable) field('state', s.stateUnavailable);

@@ -72,12 +72,23 @@ async function exportSource(store: BlobStore, model: tf.LayersModel, input: Expo
 }
 
 /** `<stepDir>/sizes.json` (canonical JSON, immutable). */
-interface SizesFile {
+/** `<prefix>/<id>/export/sizes.json`: stored bytes per format next to the dense float32 model's. */
+export interface SizesFile {
   format: 'fairshrink.export-sizes';
   version: 1;
   shipped: ExportFormat;
   dense: ExportOutput['dense'] & { weightsBytes: number };
   formats: (ExportedFormat & { units?: number[]; layers?: unknown })[];
+}
+
+/** `<prefix>/<id>/export/latency.json`: measured on the worker's backend (wall clock; varies between runs, never gated). */
+export interface ExportLatencyFile {
+  format: 'fairshrink.export-latency';
+  version: 1;
+  backend: string;
+  split: string;
+  /** Per format, and `dense` for the dense float32 model; absent when the split has no rows. */
+  latency: Record<string, LatencyMeasurement>;
 }
 
 /**
@@ -172,12 +183,14 @@ export async function exportModel(input: ExportInput, ctx: StepContext): Promise
       formats: formats.map((f, i) => ({ ...f, ...written[i]!.extra })),
     };
     const sizesRef = await putJson(store, `${dir}/sizes.json`, sizesFile);
-    await putJson(
-      store,
-      `${dir}/latency.json`,
-      { format: 'fairshrink.export-latency', version: 1, backend: tf.getBackend(), split: input.split, latency },
-      'mutable',
-    );
+    const latencyFile: ExportLatencyFile = {
+      format: 'fairshrink.export-latency',
+      version: 1,
+      backend: tf.getBackend(),
+      split: input.split,
+      latency,
+    };
+    await putJson(store, `${dir}/latency.json`, latencyFile, 'mutable');
     const shipped = written[0]!;
     return {
       shipped: {
@@ -185,8 +198,9 @@ export async function exportModel(input: ExportInput, ctx: StepContext): Promise
         stepKey: input.stepKey,
         export: { format: shippedFormat, files: shipped.files, sizes: sizesRef },
       },
-      formats,
-      dense,
+      // Latency rides along in the step's output (status shows it) but never in sizes.json, whose bytes are stable.
+      formats: formats.map((f) => (latency[f.format] === undefined ? f : { ...f, latency: latency[f.format] })),
+      dense: latency.dense === undefined ? dense : { ...dense, latency: latency.dense },
       sizes: sizesRef,
     };
   });

@@ -10,6 +10,10 @@ import type { ReliabilityData } from '../fairness/calibration-curve.ts';
 import type { GateDecision } from '../fairness/gate.ts';
 import type { FairnessReport, MetricValue, MetricValues } from '../fairness/report-types.ts';
 import type { ArtifactRef } from '../storage/ref.ts';
+import { readHeldOutSection, readShippedSection, type HeldOutSection, type ShippedSection } from './final-sections.ts';
+
+/** Step key of the held-out evaluation (workflows/campaign.ts judgeHeldOut). */
+const HELD_OUT_STEP = 'held-out';
 
 /** The storage a report needs; core/storage's ArtifactStore satisfies it. */
 export interface ReportStore {
@@ -120,6 +124,7 @@ export interface LineageManifest {
     nonzeros: number;
   }[];
   finalCheckpoint?: { stepKey: string; sha256: Record<string, string>; sparsity: number };
+  heldOut?: { split: string; checkpoint: string; status: string };
 }
 
 export type CampaignStatus = 'running' | 'completed' | 'stopped' | 'failed';
@@ -136,6 +141,10 @@ export interface CampaignData {
   /** Rubric name and its constraints, from the gate decisions found. */
   rubric: { name: string; constraints: RubricConstraintInfo[] } | null;
   steps: EvaluatedStep[];
+  /** Stored bytes and measured latency per export format (null before the export step; absent in older data). */
+  shipped?: ShippedSection | null;
+  /** The final model's verdict on the held-out split (null without one; absent in older data). */
+  heldOut?: HeldOutSection | null;
   decisions: DecisionEntry[];
   lineage: LineageManifest | null;
   /**
@@ -389,8 +398,9 @@ export async function gatherCampaignData(
   if (lineage === null)
     notes.push('no lineage manifest yet (lineage.json is written after the baseline and at the end)');
 
+  // The held-out evaluation is not a step of the campaign's path: it has its own section (final-sections.ts).
   const stepKeys = [...keys]
-    .filter((k) => k.endsWith('/evaluate/report.json'))
+    .filter((k) => k.endsWith('/evaluate/report.json') && !k.startsWith(`${HELD_OUT_STEP}/`))
     .map((k) => k.slice(0, -'/evaluate/report.json'.length))
     .sort(compareSteps);
 
@@ -545,6 +555,13 @@ export async function gatherCampaignData(
     outcome = { headline, short };
   }
 
+  const finalStore = {
+    read: async <T>(key: string): Promise<T | undefined> =>
+      keys.has(key) ? await readJson<T>(store, `${root}${key}`) : undefined,
+  };
+  const shipped = await readShippedSection(finalStore, notes);
+  const heldOut = await readHeldOutSection(finalStore, decisions, lineage);
+
   return {
     format: 'fairshrink.campaign-report-data',
     version: 1,
@@ -557,6 +574,8 @@ export async function gatherCampaignData(
     final,
     rubric: rubricName === null ? null : { name: rubricName, constraints },
     steps,
+    shipped,
+    heldOut,
     decisions,
     lineage,
     notes,

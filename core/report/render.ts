@@ -6,6 +6,8 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { DecisionEntry } from '../campaign/contracts.ts';
+import { formatBytes } from '../campaign/summary.ts';
+import type { LatencyMeasurement } from '../export/latency.ts';
 import type { CampaignData, EvaluatedStep } from './campaign-data.ts';
 import {
   campaignCharts,
@@ -148,6 +150,13 @@ code,.hash{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8r
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
 
+function shippedHeadline(s: NonNullable<CampaignData['shipped']>): string {
+  const f = s.formats.find((x) => x.shipped);
+  return f === undefined
+    ? `${s.shipped} (size not recorded)`
+    : `${f.format}, ${formatBytes(f.bytes)} on disk (${f.ratioVsDense.toFixed(1)}× smaller than dense float32 ${formatBytes(s.dense.bytes)})`;
+}
+
 function summaryList(items: [string, string][]): string {
   return `<dl class="summary">${items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
@@ -172,6 +181,13 @@ function headerHtml(data: CampaignData, generatedAt: string | undefined): string
     ['Final model', final ? `<code>${escapeHtml(final.stepKey)}</code>` : 'none yet'],
     ['Sparsity', final ? escapeHtml(formatPercent(final.sparsity)) : 'unknown'],
     ['Quantized', final ? (final.quantized ? 'yes (int8)' : 'no') : 'unknown'],
+    ...(data.shipped ? ([['Shipped', escapeHtml(shippedHeadline(data.shipped))]] as [string, string][]) : []),
+    ...(data.heldOut
+      ? ([['Held-out verdict', `${statusBadge(data.heldOut.status)} on ${escapeHtml(data.heldOut.split)}`]] as [
+          string,
+          string,
+        ][])
+      : []),
     ['Rubric', data.rubric ? escapeHtml(data.rubric.name) : 'no gate decision yet'],
     ['Steps evaluated', escapeHtml(String(data.steps.length))],
     ...(generatedAt ? ([['Generated', escapeHtml(generatedAt)]] as [string, string][]) : []),
@@ -297,11 +313,77 @@ function lineageHtml(data: CampaignData): string {
   )}</div></details>`;
 }
 
+const latencyCells = (l: LatencyMeasurement | null): string[] =>
+  l === null
+    ? ['not measured', 'not measured']
+    : [`${l.p50SingleRowMs.toFixed(3)} ms`, `${Math.round(l.batchedRowsPerSecond).toLocaleString('en-US')} rows/s`];
+
+/** Bytes on disk, gzip bytes and measured latency of every export format next to the dense float32 model. */
+function shippedHtml(data: CampaignData): string {
+  const s = data.shipped;
+  if (!s) return '';
+  const rows = [
+    ...s.formats.map((f) => [
+      `${f.format}${f.shipped ? ' (shipped)' : ''}`,
+      formatBytes(f.bytes),
+      formatBytes(f.gzipBytes),
+      `${f.ratioVsDense.toFixed(1)}×`,
+      ...latencyCells(f.latency),
+      f.shipped ? '0 (reference)' : f.maxAbsPredictionDifference.toExponential(2),
+    ]),
+    [
+      'dense float32',
+      formatBytes(s.dense.bytes),
+      formatBytes(s.dense.gzipBytes),
+      '1.0×',
+      ...latencyCells(s.dense.latency),
+      '—',
+    ],
+  ];
+  const measured =
+    s.latencyBackend === null
+      ? 'Latency was not recorded.'
+      : `Latency measured when each file was re-loaded from S3, on the ${s.latencyBackend} backend with rows of the ${s.latencySplit} split (wall clock: varies between runs, never gated).`;
+  return `<section aria-labelledby="shipped"><h2 id="shipped">Shipped artifact</h2><p>${escapeHtml(measured)}</p><div class="table-scroll">${tableHtml(
+    {
+      caption: 'Export formats: bytes on disk, gzip bytes, size ratio vs dense float32, latency, prediction difference',
+      columns: [
+        'format',
+        'bytes',
+        'gzip bytes',
+        'smaller by',
+        'p50 single row',
+        'batched throughput',
+        'max |p − p_shipped|',
+      ],
+      rows,
+    },
+    ' id="shipped-table"',
+  )}</div><p class="note">Sources: ${s.sources.map((k) => `<code>${escapeHtml(k)}</code>`).join(', ')}</p></section>`;
+}
+
+/** The final model's verdict on the held-out split, constraint by constraint. */
+function heldOutHtml(data: CampaignData): string {
+  const h = data.heldOut;
+  if (!h) return '';
+  const rows = h.constraints
+    .map(
+      (c) =>
+        `<tr><th scope="row"><code>${escapeHtml(c.id)}</code></th><td>${statusBadge(c.status)}<span class="reason">${escapeHtml(c.reason)}</span></td></tr>`,
+    )
+    .join('\n');
+  return `<section aria-labelledby="held-out"><h2 id="held-out">Held-out verdict</h2><p>${statusBadge(h.status)} ${escapeHtml(
+    `${h.checkpoint ?? 'the final model'} against the dense baseline on the ${h.split} split (${h.rows} rows that no gate, retry or review saw): ${h.reason}`,
+  )}</p><div class="table-scroll"><table id="held-out-table"><caption>Held-out verdict per constraint</caption><thead><tr><th scope="col">constraint</th><th scope="col">verdict</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
 /** The whole report page. `generatedAt` is shown when given (left out, the page is a pure function of the data). */
 export async function renderReportHtml(data: CampaignData, opts: { generatedAt?: string } = {}): Promise<string> {
   const sections = await renderCharts(campaignCharts(data));
   const nav = [
     ['steps', 'Steps'],
+    ...(data.shipped ? [['shipped', 'Shipped artifact']] : []),
+    ...(data.heldOut ? [['held-out', 'Held-out verdict']] : []),
     ...sections.map((s) => [s.id, s.heading]),
     ['gates', 'Gate decisions'],
     ['decisions', 'Decision log'],
@@ -335,6 +417,8 @@ ${headerHtml(data, opts.generatedAt)}
 <main>
 ${notes}
 <section aria-labelledby="steps"><h2 id="steps">Steps</h2>${stepsTable(data)}</section>
+${shippedHtml(data)}
+${heldOutHtml(data)}
 ${chartSections}
 <section aria-labelledby="gates"><h2 id="gates">Gate decisions</h2>${gateTable(data)}</section>
 <section aria-labelledby="decisions"><h2 id="decisions">Decision log</h2>${decisionLog(data)}</section>

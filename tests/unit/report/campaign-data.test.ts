@@ -163,6 +163,105 @@ describe('gatherCampaignData', () => {
     expect(data.notes.join(' ')).toMatch(/gate decision not written yet/);
   });
 
+  it('shows the shipped artifact (bytes on disk, latency) and the held-out verdict, never as a step', async () => {
+    const files = folderFrom(fixture);
+    const root = `${fixture.prefix}/${fixture.campaignId}`;
+    const quantize = fixture.steps.find((s) => s.stepKey === 'quantize')!;
+    const latency = (ms: number, rowsPerSecond: number) => ({
+      p50SingleRowMs: ms,
+      batchedRowsPerSecond: rowsPerSecond,
+      batchRows: 200,
+    });
+    files.set(`${root}/export/sizes.json`, {
+      format: 'fairshrink.export-sizes',
+      version: 1,
+      shipped: 'sparse-int8',
+      dense: { bytes: 40_000, gzipBytes: 36_000, weightsBytes: 38_000 },
+      formats: [
+        {
+          format: 'sparse-int8',
+          files: [],
+          bytes: 2000,
+          gzipBytes: 1500,
+          ratioVsDense: 20,
+          maxAbsPredictionDifference: 0,
+        },
+        {
+          format: 'tfjs-standard',
+          files: [],
+          bytes: 12_000,
+          gzipBytes: 5000,
+          ratioVsDense: 40_000 / 12_000,
+          maxAbsPredictionDifference: 0.002,
+        },
+      ],
+    });
+    files.set(`${root}/export/latency.json`, {
+      format: 'fairshrink.export-latency',
+      version: 1,
+      backend: 'wasm',
+      split: 'validation',
+      latency: { 'sparse-int8': latency(0.25, 400_000), dense: latency(0.5, 300_000) },
+    });
+    const heldOutGate = { ...quantize.gate!, status: 'fail' as const, reason: 'eod-sex fails on the test split' };
+    files.set(`${root}/held-out/evaluate/report.json`, {
+      rows: 202,
+      config: { ci_level: 0.95 },
+      overall: {},
+      attributes: {},
+    });
+    files.set(`${root}/held-out/gate/gate.json`, { decision: heldOutGate });
+    const heldOutEntry = {
+      seq: fixture.decisions.length,
+      kind: 'held-out',
+      milestone: null,
+      attempt: null,
+      message: 'held-out verdict on the test split',
+      checkpoint: { ...quantize.checkpoint!, stepKey: 'export' },
+      summary: quantize.summary,
+    };
+    const decisions = [
+      ...fixture.decisions.slice(0, -1),
+      heldOutEntry,
+      { ...fixture.decisions.at(-1)!, seq: fixture.decisions.length + 1 },
+    ];
+    files.set(`${root}/decisions.jsonl`, decisions.map((d) => JSON.stringify(d)).join('\n') + '\n');
+
+    const data = await gatherCampaignData(memoryStore(files), opts);
+    expect(data.steps.map((s) => s.stepKey)).not.toContain('held-out');
+    expect(data.status).toBe('completed');
+    expect(data.shipped).toMatchObject({
+      shipped: 'sparse-int8',
+      dense: { bytes: 40_000, latency: { p50SingleRowMs: 0.5 } },
+      latencyBackend: 'wasm',
+      formats: [
+        { format: 'sparse-int8', shipped: true, bytes: 2000, latency: { batchedRowsPerSecond: 400_000 } },
+        { format: 'tfjs-standard', shipped: false, bytes: 12_000, latency: null },
+      ],
+    });
+    expect(data.heldOut).toMatchObject({ split: 'test', checkpoint: 'export', status: 'fail', rows: 202 });
+    expect(data.heldOut?.constraints).toEqual(heldOutGate.constraints);
+
+    const { html } = await renderCampaignReport(memoryStore(files), opts);
+    expect(html).toContain('<h2 id="shipped">Shipped artifact</h2>');
+    expect(html).toMatch(
+      /<th scope="row">sparse-int8 \(shipped\)<\/th><td>2\.0 kB<\/td><td>1\.5 kB<\/td><td>20\.0×<\/td><td>0\.250 ms<\/td><td>400,000 rows\/s<\/td>/,
+    );
+    expect(html).toMatch(/<th scope="row">tfjs-standard<\/th>.*<td>not measured<\/td>/);
+    expect(html).toContain('<h2 id="held-out">Held-out verdict</h2>');
+    expect(html).toMatch(
+      /export against the dense baseline on the test split \(202 rows that no gate, retry or review saw\): eod-sex fails/,
+    );
+    expect(html).toContain(
+      '<dt>Shipped</dt><dd>sparse-int8, 2.0 kB on disk (20.0× smaller than dense float32 40.0 kB)</dd>',
+    );
+
+    files.delete(`${root}/export/latency.json`);
+    const withoutLatency = await gatherCampaignData(memoryStore(files), opts);
+    expect(withoutLatency.shipped?.formats.every((f) => f.latency === null)).toBe(true);
+    expect(withoutLatency.notes).toContain('export/latency.json is missing: the exports are shown without latency');
+  });
+
   it('says which campaign is missing', async () => {
     await expect(
       gatherCampaignData(memoryStore(new Map()), { campaignId: 'nope', prefix: 'campaigns' }),
