@@ -12,7 +12,7 @@ import * as steps from '../../core/campaign/index.ts';
 import { connectionSettings } from '../../core/config/connection.ts';
 import { renderCampaignReport } from '../../core/report/index.ts';
 import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
-import { ArtifactStore } from '../../core/storage/index.ts';
+import { ArtifactStore, clearBlobCache } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
 import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
 import { compressionCampaign, type CampaignResult } from '../../workflows/campaign.ts';
@@ -40,7 +40,7 @@ const stepFunctions = {
 };
 
 function clearCaches(): void {
-  steps.clearBlobCache();
+  clearBlobCache();
   steps.clearDatasetCache();
 }
 

@@ -18,7 +18,7 @@ import {
 import { durationMs } from '../../core/config/campaign.ts';
 import { parseRubricText } from '../../core/config/rubric.ts';
 import { sha256Hex } from '../../core/data/hash.ts';
-import { parseJsonBytes } from '../../core/campaign/store.ts';
+import { parseJsonBytes } from '../../core/storage/json.ts';
 import type { CampaignResult } from '../../workflows/campaign.ts';
 import { monitorDeployment, type MonitorInput, type MonitorResult } from '../../workflows/monitor.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';

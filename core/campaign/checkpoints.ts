@@ -21,7 +21,9 @@ import { loadModelFromBytes, saveModelToBytes } from '../model/io.ts';
 import type { TrainState } from '../model/train.ts';
 import { getWeightValues, setWeightValues } from '../model/weights.ts';
 import type { ArtifactRef, BackendSummary, CheckpointRef, SizeSummary, StepIdentity } from './contracts.ts';
-import { getCached, rememberBlob, stepDir, type BlobStore } from './store.ts';
+import { getCached, rememberBlob } from '../storage/blob-cache.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { stepDir } from './store.ts';
 
 let backendReady: Promise<BackendInfo> | undefined;
 

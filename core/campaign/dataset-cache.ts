@@ -4,7 +4,9 @@ import { groupLabels, type EncodedDataset, type EncodedSplit, type SplitName } f
 import { deserializeDataset } from '../data/serialize.ts';
 import type { GroupedData } from '../compression/criteria.ts';
 import type { DatasetRef } from './contracts.ts';
-import { CampaignInputError, getCached, LruCache, type BlobStore } from './store.ts';
+import { getCached, LruCache } from '../storage/blob-cache.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { CampaignInputError } from './store.ts';
 
 /** Decoded data sets by sha256 of their encoded bytes; the values are shared, so callers must not mutate them. */
 const decoded = new LruCache<EncodedDataset>(4);

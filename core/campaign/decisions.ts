@@ -13,7 +13,8 @@ import type {
   LineageInput,
   MarkRejectedInput,
 } from './contracts.ts';
-import { CampaignInputError, campaignDir, dirOfRef, parseJsonBytes, putJson, type StepContext } from './store.ts';
+import { parseJsonBytes, putJson } from '../storage/json.ts';
+import { CampaignInputError, campaignDir, dirOfRef, type StepContext } from './store.ts';
 
 const decoder = new TextDecoder();
 

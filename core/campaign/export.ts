@@ -22,15 +22,10 @@ import {
 import { checkpointMetadata, ensureBackend, loadCheckpointModel } from './checkpoints.ts';
 import type { ExportedFormat, ExportInput, ExportOutput, ExportRef } from './contracts.ts';
 import { loadEncodedDataset } from './dataset-cache.ts';
-import {
-  CampaignInputError,
-  getCached,
-  putJson,
-  stepDir,
-  validateStepKey,
-  type BlobStore,
-  type StepContext,
-} from './store.ts';
+import { getCached } from '../storage/blob-cache.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { putJson } from '../storage/json.ts';
+import { CampaignInputError, stepDir, validateStepKey, type StepContext } from './store.ts';
 import { idempotent, type Predict } from './steps.ts';
 
 /** model.json userDefinedMetadata key under which the quantize step stores activation ranges. */

@@ -6,7 +6,7 @@
  * evaluate, gate, quantize; and the log writers appendDecision, markRejected, writeLineage. See steps.ts.
  */
 export * from './steps.ts';
-export { clearBlobCache, LruCache, type BlobStore, type StepContext } from './store.ts';
+export { type StepContext } from './store.ts';
 export { clearDatasetCache, datasetDecodeCount } from './dataset-cache.ts';
 export { decodeEpochCheckpoint, encodeEpochCheckpoint, sizeOf, type EpochCheckpoint } from './checkpoints.ts';
 export { HEARTBEAT_INTERVAL_MS, YIELD_INTERVAL_MS } from './progress.ts';

@@ -46,7 +46,11 @@ import { predictProba } from '../model/predict.ts';
 import { TrainSpec } from '../model/spec.ts';
 import { trainModel, type LossFn } from '../model/train.ts';
 import { getWeightValues } from '../model/weights.ts';
+import { tfExclusive } from '../model/exclusive.ts';
 import { createRng, shuffleInPlace } from '../random/rng.ts';
+import { getCached, rememberBlob } from '../storage/blob-cache.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { parseJsonBytes, putJson } from '../storage/json.ts';
 import type { Rubric } from '../config/rubric.ts';
 import type {
   ArtifactRef,
@@ -85,24 +89,19 @@ import {
   rememberDataset,
   sensitiveLabels,
 } from './dataset-cache.ts';
-import { createProgressDriver, fingerprintOf, StepAbortedError, tfExclusive } from './progress.ts';
+import { createProgressDriver, fingerprintOf, StepAbortedError } from './progress.ts';
 import {
   CampaignInputError,
   completedResult,
   datasetDir,
-  getCached,
-  parseJsonBytes,
-  putJson,
-  rememberBlob,
   stepDir,
   validateStepKey,
-  type BlobStore,
   type StepContext,
 } from './store.ts';
 import { summarizeReport } from './summary.ts';
 import { withExportPredictor } from './export.ts';
 
-export type { BlobStore, StepContext } from './store.ts';
+export type { StepContext } from './store.ts';
 export { CampaignInputError, validateStepKey } from './store.ts';
 export { StepAbortedError } from './progress.ts';
 export { appendDecision, markRejected, writeLineage } from './decisions.ts';

@@ -1,23 +1,9 @@
-// Where campaign steps keep their artifacts, and how they read them back: the storage layout, step keys,
-// JSON helpers, ref verification for idempotent retries, and a small in-process LRU of blobs by sha256
-// (consecutive steps in one worker read the same data set and checkpoints without re-downloading them).
-import { canonicalJson } from '../data/hash.ts';
+// Where campaign steps keep their artifacts, and how they read them back: the storage layout, step keys, and ref
+// verification for idempotent retries. The JSON and blob helpers they use live in core/storage.
+import type { BlobStore } from '../storage/blob-store.ts';
+import { parseJsonBytes } from '../storage/json.ts';
 import { parseS3Uri } from '../storage/ref.ts';
 import type { ArtifactRef, StepIdentity, StepProgress } from './contracts.ts';
-
-/** The storage a step needs. core/storage's ArtifactStore satisfies it structurally. */
-export interface BlobStore {
-  bucket: string;
-  uriOf(key: string): string;
-  put(
-    key: string,
-    bytes: Uint8Array,
-    opts?: { contentType?: string; mode?: 'immutable' | 'mutable' },
-  ): Promise<ArtifactRef>;
-  get(ref: ArtifactRef): Promise<Uint8Array>;
-  getByKey(key: string): Promise<{ bytes: Uint8Array; ref: ArtifactRef }>;
-  head(key: string): Promise<{ sha256?: string; bytes: number } | undefined>;
-}
 
 export interface StepContext {
   store: BlobStore;
@@ -85,31 +71,6 @@ export function dirOfRef(store: BlobStore, ref: ArtifactRef): string {
   return key.slice(0, key.lastIndexOf('/'));
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Canonical JSON bytes (sorted keys, no whitespace, trailing newline): equal values give equal bytes. */
-export function jsonBytes(value: unknown): Uint8Array {
-  return encoder.encode(`${canonicalJson(value)}\n`);
-}
-
-export function parseJsonBytes<T>(bytes: Uint8Array, what: string): T {
-  try {
-    return JSON.parse(decoder.decode(bytes)) as T;
-  } catch (err) {
-    throw new Error(`${what} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-export async function putJson(
-  store: BlobStore,
-  key: string,
-  value: unknown,
-  mode: 'immutable' | 'mutable' = 'immutable',
-): Promise<ArtifactRef> {
-  return store.put(key, jsonBytes(value), { contentType: 'application/json', mode });
-}
-
 /** Whether the object a ref names exists with the ref's sha256 and size (a HEAD, no download). */
 export async function refVerifies(store: BlobStore, ref: ArtifactRef): Promise<boolean> {
   let key: string;
@@ -155,71 +116,4 @@ export async function completedResult<T>(store: BlobStore, key: string): Promise
   const result = parseJsonBytes<T>(bytes, key);
   for (const ref of refsIn(result)) if (!(await refVerifies(store, ref))) return undefined;
   return result;
-}
-
-/** A least-recently-used map with a size budget. */
-export class LruCache<V> {
-  private readonly entries = new Map<string, { value: V; size: number }>();
-  private total = 0;
-
-  constructor(
-    private readonly maxSize: number,
-    private readonly sizeOf: (value: V) => number = () => 1,
-  ) {}
-
-  get(key: string): V | undefined {
-    const hit = this.entries.get(key);
-    if (hit === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    return hit.value;
-  }
-
-  set(key: string, value: V): void {
-    const size = this.sizeOf(value);
-    const old = this.entries.get(key);
-    if (old !== undefined) {
-      this.total -= old.size;
-      this.entries.delete(key);
-    }
-    if (size > this.maxSize) return;
-    this.entries.set(key, { value, size });
-    this.total += size;
-    for (const [k, e] of this.entries) {
-      if (this.total <= this.maxSize) break;
-      this.entries.delete(k);
-      this.total -= e.size;
-    }
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.total = 0;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
-
-/** Blobs by sha256 (256 MiB budget): checkpoints and data sets read by consecutive steps of one worker. */
-const blobCache = new LruCache<Uint8Array>(256 * 1024 * 1024, (b) => b.byteLength);
-
-/** store.get with the in-process cache: content-addressed by sha256, so any key with that hash is the same bytes. */
-export async function getCached(store: BlobStore, ref: ArtifactRef): Promise<Uint8Array> {
-  const hit = blobCache.get(ref.sha256);
-  if (hit !== undefined && hit.byteLength === ref.bytes) return hit;
-  const bytes = await store.get(ref);
-  blobCache.set(ref.sha256, bytes);
-  return bytes;
-}
-
-/** Remembers bytes just written (the next step will read them). */
-export function rememberBlob(ref: ArtifactRef, bytes: Uint8Array): void {
-  blobCache.set(ref.sha256, bytes);
-}
-
-/** Empties the in-process caches (tests; memory pressure). */
-export function clearBlobCache(): void {
-  blobCache.clear();
 }

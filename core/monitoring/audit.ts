@@ -4,16 +4,17 @@
 // measure drift against the evaluation split the model was promoted on. Writes
 // `deployments/<name>/audits/<auditId>/{report.json, audit.json}` and an 'audit' event; returns a small summary.
 import { ensureBackend } from '../campaign/checkpoints.ts';
-import { tfExclusive } from '../campaign/progress.ts';
 import { evaluationAttributes, loadEncodedDataset, sensitiveLabels } from '../campaign/dataset-cache.ts';
 import { rubricForScope, withPredictor } from '../campaign/steps.ts';
-import { CampaignInputError, keyOf, parseJsonBytes, putJson, type StepContext } from '../campaign/store.ts';
+import { CampaignInputError, keyOf, type StepContext } from '../campaign/store.ts';
 import { summarizeReport } from '../campaign/summary.ts';
 import { encodeBatch } from '../data/batch.ts';
 import { decideGate, type GateDecision } from '../fairness/gate.ts';
 import { evaluateFairness } from '../fairness/report.ts';
 import type { FairnessReport } from '../fairness/report-types.ts';
 import { deriveSeed } from '../lineage/seeds.ts';
+import { tfExclusive } from '../model/exclusive.ts';
+import { parseJsonBytes, putJson } from '../storage/json.ts';
 import type { ArtifactRef, AuditInput, AuditOutput, DeploymentVersion, DriftReport } from './contracts.ts';
 import { driftReport } from './drift.ts';
 import { currentVersion, deploymentDir, recordAudit, type RegistryStore } from './registry.ts';

@@ -2,7 +2,7 @@
 // constraints compare against, the data set, rubric and evaluation plan it is judged by, and the report it had when
 // it passed its gate. deploymentFromCampaign is pure; readCampaignDataset is the one read a caller needs first.
 import type { ArtifactRef, CampaignInput, CheckpointRef, DatasetRef, MetricSummary } from '../campaign/contracts.ts';
-import { parseJsonBytes, stepDir, type BlobStore } from '../campaign/store.ts';
+import { stepDir } from '../campaign/store.ts';
 import {
   CampaignLineageSchema,
   DatasetRefSchema,
@@ -11,6 +11,8 @@ import {
   validateDeploymentName,
   type CampaignLineage,
 } from '../config/deployment.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { parseJsonBytes } from '../storage/json.ts';
 import type { DeploymentDraft } from './registry.ts';
 
 /** The parts of a CampaignResult (workflows/campaign.ts) a promotion reads. */

@@ -9,7 +9,8 @@
 // rollback (settlePointer) and a retried rollback writes the same bytes again.
 import type { z } from 'zod';
 import { canonicalJson } from '../data/hash.ts';
-import { parseJsonBytes, putJson, type BlobStore } from '../campaign/store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { parseJsonBytes, putJson } from '../storage/json.ts';
 import {
   AuditResultSchema,
   DeploymentDraftSchema,

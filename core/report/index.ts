@@ -12,7 +12,7 @@ export {
   type EvaluatedStep,
   type ReportStore,
 } from './campaign-data.ts';
-export { campaignCharts, OKABE_ITO, type ChartDefinition, type ChartSection, type DataTable } from './charts.ts';
+export { campaignCharts, OKABE_ITO, type ChartDefinition, type ChartSection, type DataTable } from './charts/index.ts';
 export { escapeHtml, renderReportHtml, renderSpecToSvg, renderIndexHtml, type CampaignIndexEntry } from './render.ts';
 
 /** `<prefix>/<campaignId>/report.html` */

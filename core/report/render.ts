@@ -16,7 +16,7 @@ import {
   type ChartDefinition,
   type ChartSection,
   type DataTable,
-} from './charts.ts';
+} from './charts/index.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -1,3 +1,6 @@
+export type { BlobStore } from './blob-store.ts';
+export { clearBlobCache, getCached, LruCache, rememberBlob } from './blob-cache.ts';
+export { jsonBytes, parseJsonBytes, putJson } from './json.ts';
 export { ArtifactRef, parseS3Uri, validateObjectKey, InvalidObjectKeyError } from './ref.ts';
 export {
   ArtifactStore,

@@ -4,7 +4,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { auditCommand, refsInHistory, type AuditManifest, type CheckpointList } from '../../cli/commands/audit.ts';
+import { auditCommand } from '../../cli/commands/audit.ts';
+import { refsInHistory, type AuditManifest, type CheckpointList } from '../../core/audit/index.ts';
 import { historyCommand, replayCommand } from '../../cli/commands/history.ts';
 import { campaignWorker, startFixtureCampaign } from '../helpers/campaign.ts';
 import { uniqueId } from '../helpers/services.ts';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { parseJsonBytes } from '../../core/campaign/store.ts';
+import { parseJsonBytes } from '../../core/storage/json.ts';
 import { parseRubric } from '../../core/config/rubric.ts';
 import { sha256Hex } from '../../core/data/hash.ts';
 import { batchKey } from '../../core/monitoring/audit.ts';

@@ -2,7 +2,7 @@
 // immutable key refuses different bytes (identical bytes are an idempotent no-op). Counts calls for idempotency tests.
 import { createHash } from 'node:crypto';
 import type { ArtifactRef } from '../../../core/campaign/contracts.ts';
-import type { BlobStore } from '../../../core/campaign/store.ts';
+import type { BlobStore } from '../../../core/storage/blob-store.ts';
 import { parseS3Uri, validateObjectKey } from '../../../core/storage/ref.ts';
 
 const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

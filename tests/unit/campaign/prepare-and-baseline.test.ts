@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  clearBlobCache,
-  clearDatasetCache,
-  datasetDecodeCount,
-  prepareDataset,
-  trainBaseline,
-} from '../../../core/campaign/index.ts';
+import { clearDatasetCache, datasetDecodeCount, prepareDataset, trainBaseline } from '../../../core/campaign/index.ts';
 import { buildMlp, saveModelToBytes } from '../../../core/model/index.ts';
+import { clearBlobCache } from '../../../core/storage/blob-cache.ts';
 import { identity, preparedFixture, TINY_MODEL, uploadFixture } from './helpers.ts';
 import { MemoryStore } from './memory-store.ts';
 

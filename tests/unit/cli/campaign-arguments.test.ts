@@ -1,6 +1,6 @@
 // Argument parsing of the campaign commands and the pure parts of history, list and audit.
 import { describe, expect, it } from 'vitest';
-import { checkpointEntry, checkpointSumsText, refsInHistory } from '../../../cli/commands/audit.ts';
+import { checkpointEntry, checkpointSumsText, refsInHistory } from '../../../core/audit/index.ts';
 import { parseReviewArguments } from '../../../cli/commands/control.ts';
 import { parseHistoryFile } from '../../../cli/commands/history.ts';
 import { campaignListQuery } from '../../../cli/commands/list.ts';

@@ -2,7 +2,7 @@
 // first, reduced to the numbers that track drift over time; and the table it prints.
 import { describe, expect, it } from 'vitest';
 import { auditTable } from '../../../cli/commands/deploy.ts';
-import { putJson } from '../../../core/campaign/store.ts';
+import { putJson } from '../../../core/storage/json.ts';
 import { auditHistory } from '../../../core/monitoring/audit.ts';
 import { MemoryStore } from '../campaign/memory-store.ts';
 

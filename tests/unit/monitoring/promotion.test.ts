@@ -8,7 +8,7 @@ import type {
   GateStatus,
   MetricSummary,
 } from '../../../core/campaign/contracts.ts';
-import { putJson } from '../../../core/campaign/store.ts';
+import { putJson } from '../../../core/storage/json.ts';
 import { CampaignConfig } from '../../../core/config/campaign.ts';
 import { parseRubric } from '../../../core/config/rubric.ts';
 import {

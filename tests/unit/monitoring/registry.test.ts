@@ -15,7 +15,7 @@ import {
 } from '../../../core/monitoring/registry.ts';
 import { EvaluationPlan } from '../../../core/config/campaign.ts';
 import { parseRubric } from '../../../core/config/rubric.ts';
-import { jsonBytes } from '../../../core/campaign/store.ts';
+import { jsonBytes } from '../../../core/storage/json.ts';
 import { MemoryStore } from '../campaign/memory-store.ts';
 import { createHash } from 'node:crypto';
 

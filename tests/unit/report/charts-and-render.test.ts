@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CampaignData } from '../../../core/report/campaign-data.ts';
-import { campaignCharts, OKABE_ITO } from '../../../core/report/charts.ts';
+import { campaignCharts, OKABE_ITO } from '../../../core/report/charts/index.ts';
 import { escapeHtml, renderIndexHtml, renderReportHtml, renderSpecToSvg } from '../../../core/report/render.ts';
 
 const fixture = JSON.parse(
