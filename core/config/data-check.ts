@@ -6,7 +6,7 @@ import { maybeGunzip, parseCsv, type CsvTable } from '../data/csv.ts';
 import { fitEncoder } from '../data/encode.ts';
 import { DataError } from '../data/errors.ts';
 import { filterColumns } from '../data/filter.ts';
-import { labelAndGroupColumns, labelledRows } from '../data/load.ts';
+import { featureColumnsOf, labelAndGroupColumns, labelledRows } from '../data/load.ts';
 import { readSource } from '../data/sources.ts';
 import { sourceKey, type DatasetSpec } from '../data/spec.ts';
 import { poolTables } from '../data/table.ts';
@@ -113,18 +113,10 @@ export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAM
   try {
     const columns = labelAndGroupColumns(spec, table, where);
     sample = labelledRows(spec, table, columns);
-    const numeric =
-      spec.features.numeric === 'rest'
-        ? table.columns.filter(
-            (c) =>
-              c !== spec.label.column && !spec.features.categorical.includes(c) && !spec.features.exclude.includes(c),
-          )
-        : spec.features.numeric.filter((c) => !spec.features.exclude.includes(c));
-    const categorical = spec.features.categorical.filter((c) => !spec.features.exclude.includes(c));
     fitEncoder(
       table,
       Uint32Array.from(sample.kept),
-      { categorical, numeric },
+      featureColumnsOf(spec, table.columns),
       spec.dialect.missing,
       spec.features.numericMissing,
     );

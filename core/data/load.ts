@@ -20,16 +20,30 @@ export interface LoadDatasetOptions {
   sourceBytes?: SourceBytes;
 }
 
+/**
+ * The columns the model reads, from the spec and the table's header: `features.exclude` left out, and with
+ * `features.excludeSensitive` every column a sensitive attribute is read from (listed or 'rest'), since a model that
+ * reads the column can read the attribute. The attributes still define the groups; only the inputs change.
+ */
+export function featureColumnsOf(spec: DatasetSpec, header: readonly string[]): FeatureColumns {
+  const { categorical, numeric } = spec.features;
+  const left = new Set(spec.features.exclude);
+  if (spec.features.excludeSensitive === true) for (const s of spec.sensitive) left.add(s.column);
+  return {
+    categorical: categorical.filter((c) => !left.has(c)),
+    numeric:
+      numeric === 'rest'
+        ? header.filter((c) => c !== spec.label.column && !categorical.includes(c) && !left.has(c))
+        : numeric.filter((c) => !left.has(c)),
+  };
+}
+
 function resolveFeatureColumns(spec: DatasetSpec, table: PooledTable): FeatureColumns {
   const { categorical, numeric, exclude } = spec.features;
   const where = { file: table.files.join(', ') };
   for (const c of [...categorical, ...exclude, ...(numeric === 'rest' ? [] : numeric)])
     columnIndex(table, c, 'feature');
-  const numericColumns =
-    numeric === 'rest'
-      ? table.columns.filter((c) => c !== spec.label.column && !categorical.includes(c) && !exclude.includes(c))
-      : numeric.filter((c) => !exclude.includes(c));
-  const categoricalColumns = categorical.filter((c) => !exclude.includes(c));
+  const { categorical: categoricalColumns, numeric: numericColumns } = featureColumnsOf(spec, table.columns);
   for (const c of categoricalColumns) {
     if (numericColumns.includes(c))
       throw new DataError(
@@ -47,7 +61,9 @@ function resolveFeatureColumns(spec: DatasetSpec, table: PooledTable): FeatureCo
   }
   if (categoricalColumns.length + numericColumns.length === 0)
     throw new DataError(
-      'the spec selects no feature columns.',
+      spec.features.excludeSensitive === true
+        ? 'the spec selects no feature columns besides the sensitive attributes, which features.excludeSensitive leaves out.'
+        : 'the spec selects no feature columns.',
       where,
       'list features.categorical and/or features.numeric.',
     );
