@@ -137,6 +137,44 @@ export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: Lab
   return { kept, filter: filtered.counts, labels, groupNames };
 }
 
+/**
+ * The split of each kept row (0 train, 1 validation, 2 test): seeded and stratified by the `split.stratifyBy` groups
+ * (default every sensitive attribute) and the label; with `split.kind: given`, test rows come from the test sources
+ * and validation rows are carved out of the train sources.
+ */
+export function assignSplits(
+  spec: DatasetSpec,
+  table: PooledTable,
+  rows: Pick<LabelledRows, 'kept' | 'labels' | 'groupNames'>,
+): Uint8Array {
+  const { kept, labels, groupNames } = rows;
+  const stratifyBy = (spec.split.stratifyBy ?? spec.sensitive.map((s) => s.name)).map((name) =>
+    spec.sensitive.findIndex((s) => s.name === name),
+  );
+  const stratumOf = (i: number) => [...stratifyBy.map((k) => groupNames[k]![i]!), `y=${labels[i]}`].join('\u0000');
+  const part = new Uint8Array(kept.length);
+  if (spec.split.kind === 'given') {
+    const trainPositions: number[] = [];
+    kept.forEach((r, i) => {
+      const role = spec.sources[table.fileIndex[r]!]!.role;
+      if (role === 'train') trainPositions.push(i);
+      else if (role === 'test') part[i] = 2;
+      else
+        throw new DataError(`split.kind 'given' needs every source to have role 'train' or 'test', not '${role}'.`, {
+          file: table.files[table.fileIndex[r]!],
+        });
+    });
+    const vf = spec.split.validationFraction;
+    const assigned = stratifiedAssign(trainPositions, trainPositions.map(stratumOf), [1 - vf, vf], spec.split.seed);
+    trainPositions.forEach((i, j) => (part[i] = assigned[j]!));
+  } else {
+    const f = spec.split.fractions;
+    const all = Uint32Array.from(kept.keys());
+    part.set(stratifiedAssign(all, Array.from(all, stratumOf), [f.train, f.validation, f.test], spec.split.seed));
+  }
+  return part;
+}
+
 /** Reads, hashes, parses and encodes a data set described by a spec file, a loaded spec, or a spec object (with `baseDir`). */
 export async function loadDataset(
   input: string | LoadedDatasetSpec,
@@ -189,31 +227,7 @@ export async function loadDataset(
   });
 
   // 5. Split.
-  const stratifyBy = (spec.split.stratifyBy ?? spec.sensitive.map((s) => s.name)).map((name) =>
-    spec.sensitive.findIndex((s) => s.name === name),
-  );
-  const stratumOf = (i: number) =>
-    [...stratifyBy.map((k) => sensitive[k]!.groups[codes[k]![i]!]!), `y=${labels[i]}`].join('\u0000');
-  const part = new Uint8Array(kept.length); // 0 train, 1 validation, 2 test
-  if (spec.split.kind === 'given') {
-    const trainPositions: number[] = [];
-    kept.forEach((r, i) => {
-      const role = spec.sources[table.fileIndex[r]!]!.role;
-      if (role === 'train') trainPositions.push(i);
-      else if (role === 'test') part[i] = 2;
-      else
-        throw new DataError(`split.kind 'given' needs every source to have role 'train' or 'test', not '${role}'.`, {
-          file: table.files[table.fileIndex[r]!],
-        });
-    });
-    const vf = spec.split.validationFraction;
-    const assigned = stratifiedAssign(trainPositions, trainPositions.map(stratumOf), [1 - vf, vf], spec.split.seed);
-    trainPositions.forEach((i, j) => (part[i] = assigned[j]!));
-  } else {
-    const f = spec.split.fractions;
-    const all = Uint32Array.from(kept.keys());
-    part.set(stratifiedAssign(all, Array.from(all, stratumOf), [f.train, f.validation, f.test], spec.split.seed));
-  }
+  const part = assignSplits(spec, table, { kept, labels, groupNames });
   const positions: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
   part.forEach((p, i) => positions[SPLIT_NAMES[p]!].push(i));
 
