@@ -4,14 +4,21 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { connectionSettings } from '../../core/config/connection.ts';
-import { CampaignFileError, loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
+import {
+  CampaignFileError,
+  loadCampaignFile,
+  prepareCampaignInput,
+  type LoadedCampaign,
+} from '../../core/config/campaign-file.ts';
+import { DataError } from '../../core/data/errors.ts';
+import { feasibilityWarnings, formatFeasibility, type FeasibilityReport } from '../../core/fairness/feasibility.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
 import { compressionCampaign } from '../../workflows/campaign.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { terminalOf, watchCampaign } from './watch.ts';
 
-export const runHelp = `fairshrink run <campaign.yaml> [--id <campaign-id>] [--watch] [--dry-run] [--json]
+export const runHelp = `fairshrink run <campaign.yaml> [--id <campaign-id>] [--watch] [--dry-run] [--strict] [--json]
 
 Validate a campaign file, upload its data set and model files to S3, and start the campaign on
 the task queue FAIRSHRINK_TASK_QUEUE (a worker must run: \`fairshrink worker\`). The campaign id is
@@ -19,11 +26,17 @@ the task queue FAIRSHRINK_TASK_QUEUE (a worker must run: \`fairshrink worker\`).
 
   --watch     follow the campaign as \`fairshrink watch\` does, until it ends
   --dry-run   only validate: the file, and its data set's header and first rows against every column,
-              attribute and rubric metric the campaign names; print the campaign id
+              attribute and rubric metric the campaign names; print each constraint's minimum detectable
+              effect per group on the split the gates use, and the campaign id
+  --strict    a rubric constraint that cannot pass at the planned sample size is an error, not a warning
   --json      print the result as JSON
 
+Before anything starts (with or without --dry-run), every group's rows in the split the gates use are
+counted; a constraint whose threshold is closer to its ideal value than a group can resolve is a warning
+naming the groups and the rows each would need (docs/fairness.md#pre-flight-feasibility).
+
 Exit codes: 0 started (or, with --watch, completed), 1 the campaign failed or stopped early,
-2 the campaign file is invalid.
+2 the campaign file is invalid (or, with --strict, a constraint cannot pass).
 
 Examples:
   fairshrink run examples/campaigns/adult-demo.yaml --watch
@@ -37,6 +50,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       id: { type: 'string' },
       watch: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      strict: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -72,10 +86,17 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.stderr('hint: fix each field named above (docs/datasets.md#checking-a-campaign-before-it-runs)');
       return EXIT.usage;
     }
+    const feasibility = await preflight(loaded, file, values.strict === true, io);
+    if (feasibility === undefined) return EXIT.usage;
     const id = values.id ?? campaignIdOf(loaded);
-    io.stdout(values.json ? JSON.stringify({ valid: true, campaignId: id }) : `valid: ${file} → campaign ${id}`);
+    if (values.json) io.stdout(JSON.stringify({ valid: true, campaignId: id, feasibility }));
+    else {
+      io.stdout(`valid: ${file} → campaign ${id}`);
+      for (const line of formatFeasibility(feasibility)) io.stdout(line);
+    }
     return EXIT.ok;
   }
+  if ((await preflight(loaded, file, values.strict === true, io)) === undefined) return EXIT.usage;
   const store = new ArtifactStore(settings.s3);
   const connection = await Connection.connect({ address: settings.temporal.address });
   try {
@@ -118,4 +139,33 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     store.destroy();
     await connection.close();
   }
+}
+
+/**
+ * Counts each group's rows in the split the gates use and checks every constraint can pass there: warnings on
+ * stderr, or (strict) errors. undefined when the run must stop with exit code 2.
+ */
+async function preflight(
+  loaded: LoadedCampaign,
+  file: string,
+  strict: boolean,
+  io: CliIo,
+): Promise<FeasibilityReport | undefined> {
+  const { checkFeasibility } = await import('../../core/config/data-check.ts');
+  let report: FeasibilityReport;
+  try {
+    report = await checkFeasibility(loaded);
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    io.stderr(`error: ${file}: dataset: ${err.message}`);
+    io.stderr('hint: fix the data or the data set spec (docs/datasets.md#checking-a-campaign-before-it-runs)');
+    return undefined;
+  }
+  const lines = feasibilityWarnings(report, loaded.rubric);
+  for (const line of lines) io.stderr(`${strict ? 'error' : 'warning'}: ${line}`);
+  if (lines.length === 0) return report;
+  io.stderr(
+    'hint: relax the threshold, collect more rows for the groups named, or merge small groups with a map derivation in the data set spec (docs/fairness.md#pre-flight-feasibility)',
+  );
+  return strict ? undefined : report;
 }

@@ -6,10 +6,13 @@ import { maybeGunzip, parseCsv, type CsvTable } from '../data/csv.ts';
 import { fitEncoder } from '../data/encode.ts';
 import { DataError } from '../data/errors.ts';
 import { filterColumns } from '../data/filter.ts';
-import { labelAndGroupColumns, labelledRows } from '../data/load.ts';
+import { SPLIT_NAMES, type SplitName } from '../data/dataset.ts';
+import { assignSplits, featureColumnsOf, labelAndGroupColumns, labelledRows } from '../data/load.ts';
 import { readSource } from '../data/sources.ts';
 import { sourceKey, type DatasetSpec } from '../data/spec.ts';
 import { poolTables } from '../data/table.ts';
+import { DEFAULT_CI_LEVEL } from '../fairness/bootstrap.ts';
+import { assessFeasibility, type FeasibilityReport } from '../fairness/feasibility.ts';
 import { editDistance, rubricReportMismatches } from '../fairness/gate.ts';
 import { allIntersections } from '../fairness/groups.ts';
 import { evaluateFairness } from '../fairness/report.ts';
@@ -113,18 +116,10 @@ export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAM
   try {
     const columns = labelAndGroupColumns(spec, table, where);
     sample = labelledRows(spec, table, columns);
-    const numeric =
-      spec.features.numeric === 'rest'
-        ? table.columns.filter(
-            (c) =>
-              c !== spec.label.column && !spec.features.categorical.includes(c) && !spec.features.exclude.includes(c),
-          )
-        : spec.features.numeric.filter((c) => !spec.features.exclude.includes(c));
-    const categorical = spec.features.categorical.filter((c) => !spec.features.exclude.includes(c));
     fitEncoder(
       table,
       Uint32Array.from(sample.kept),
-      { categorical, numeric },
+      featureColumnsOf(spec, table.columns),
       spec.dialect.missing,
       spec.features.numericMissing,
     );
@@ -152,4 +147,41 @@ export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAM
   );
   for (const mismatch of rubricReportMismatches(rubric, report)) problems.push(`rubric.${mismatch}`);
   return problems;
+}
+
+/** Labels and groups of every row in the split the gates judge on, from the whole data (not the sample). */
+export async function gatedSplitRows(
+  loaded: LoadedCampaign,
+): Promise<{ split: SplitName; labels: Uint8Array; groups: Record<string, string[]> }> {
+  const { spec, baseDir, file } = loaded.dataset;
+  const tables: CsvTable[] = [];
+  for (const source of spec.sources) {
+    const bytes = await readSource(source, baseDir);
+    tables.push(parseCsv(maybeGunzip(bytes), { ...spec.dialect, skipLines: source.skipLines }, sourceKey(source)));
+  }
+  const table = poolTables(tables);
+  const rows = labelledRows(spec, table, labelAndGroupColumns(spec, table, file ?? 'dataset spec'));
+  const part = assignSplits(spec, table, rows);
+  const split = loaded.config.evaluation.split;
+  const wanted = SPLIT_NAMES.indexOf(split);
+  const positions: number[] = [];
+  part.forEach((p, i) => {
+    if (p === wanted) positions.push(i);
+  });
+  const groups: Record<string, string[]> = {};
+  spec.sensitive.forEach((s, k) => (groups[s.name] = positions.map((i) => rows.groupNames[k]![i]!)));
+  return { split, labels: Uint8Array.from(positions, (i) => rows.labels[i]!), groups };
+}
+
+/**
+ * The pre-flight feasibility of the campaign's rubric on the rows its gates will judge, at the report's CI level and
+ * min_group_size (docs/fairness.md#pre-flight-feasibility). DataError when the whole data does not load.
+ */
+export async function checkFeasibility(loaded: LoadedCampaign): Promise<FeasibilityReport> {
+  const { split, labels, groups } = await gatedSplitRows(loaded);
+  return assessFeasibility(
+    loaded.rubric,
+    { labels, groups },
+    { ciLevel: DEFAULT_CI_LEVEL, minGroupSize: loaded.config.evaluation.minGroupSize, split },
+  );
 }

@@ -27,11 +27,18 @@ export function canonicalJson(value: unknown): string {
 /**
  * The part of a spec that decides the encoded numbers: everything except `name`, `description` and
  * where the sources come from (the raw hash covers file contents, so moving a file, or reading the same bytes from
- * a pinned data set instead of a local copy, keeps the id). The filter is part of it when there is one.
+ * a pinned data set instead of a local copy, keeps the id). The filter is part of it when there is one, and
+ * `features.excludeSensitive` when it is true (the inputs then differ, so checkpoints of the other setting are not reused).
  */
 export function specForHash(spec: DatasetSpec): unknown {
   const { name: _name, description: _description, sources, ...rest } = spec;
-  return { ...rest, sources: sources.map(({ path: _path, dataset: _dataset, file: _file, ...source }) => source) };
+  // `excludeSensitive: false` encodes the same numbers as leaving it out, so it keeps the id.
+  const { excludeSensitive, ...features } = rest.features;
+  return {
+    ...rest,
+    features: excludeSensitive === true ? rest.features : features,
+    sources: sources.map(({ path: _path, dataset: _dataset, file: _file, ...source }) => source),
+  };
 }
 
 export function specSha256(spec: DatasetSpec): string {

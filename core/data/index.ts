@@ -44,7 +44,7 @@ export {
 export { DataError, type DataErrorLocation } from './errors.ts';
 export { applyFilter, describeFilter, filterColumns, type FilterCount } from './filter.ts';
 export { canonicalJson, datasetIdOf, rawSha256, sha256Hex, specForHash, specSha256, type DatasetId } from './hash.ts';
-export { loadDataset, type LoadDatasetOptions, type SourceBytes } from './load.ts';
+export { featureColumnsOf, loadDataset, type LoadDatasetOptions, type SourceBytes } from './load.ts';
 export { assertMatrix, selectRows, type FeatureMatrix } from './matrix.ts';
 export { deserializeDataset, serializeDataset } from './serialize.ts';
 export { readSource, sourceFile } from './sources.ts';

@@ -20,16 +20,30 @@ export interface LoadDatasetOptions {
   sourceBytes?: SourceBytes;
 }
 
+/**
+ * The columns the model reads, from the spec and the table's header: `features.exclude` left out, and with
+ * `features.excludeSensitive` every column a sensitive attribute is read from (listed or 'rest'), since a model that
+ * reads the column can read the attribute. The attributes still define the groups; only the inputs change.
+ */
+export function featureColumnsOf(spec: DatasetSpec, header: readonly string[]): FeatureColumns {
+  const { categorical, numeric } = spec.features;
+  const left = new Set(spec.features.exclude);
+  if (spec.features.excludeSensitive === true) for (const s of spec.sensitive) left.add(s.column);
+  return {
+    categorical: categorical.filter((c) => !left.has(c)),
+    numeric:
+      numeric === 'rest'
+        ? header.filter((c) => c !== spec.label.column && !categorical.includes(c) && !left.has(c))
+        : numeric.filter((c) => !left.has(c)),
+  };
+}
+
 function resolveFeatureColumns(spec: DatasetSpec, table: PooledTable): FeatureColumns {
   const { categorical, numeric, exclude } = spec.features;
   const where = { file: table.files.join(', ') };
   for (const c of [...categorical, ...exclude, ...(numeric === 'rest' ? [] : numeric)])
     columnIndex(table, c, 'feature');
-  const numericColumns =
-    numeric === 'rest'
-      ? table.columns.filter((c) => c !== spec.label.column && !categorical.includes(c) && !exclude.includes(c))
-      : numeric.filter((c) => !exclude.includes(c));
-  const categoricalColumns = categorical.filter((c) => !exclude.includes(c));
+  const { categorical: categoricalColumns, numeric: numericColumns } = featureColumnsOf(spec, table.columns);
   for (const c of categoricalColumns) {
     if (numericColumns.includes(c))
       throw new DataError(
@@ -47,7 +61,9 @@ function resolveFeatureColumns(spec: DatasetSpec, table: PooledTable): FeatureCo
   }
   if (categoricalColumns.length + numericColumns.length === 0)
     throw new DataError(
-      'the spec selects no feature columns.',
+      spec.features.excludeSensitive === true
+        ? 'the spec selects no feature columns besides the sensitive attributes, which features.excludeSensitive leaves out.'
+        : 'the spec selects no feature columns.',
       where,
       'list features.categorical and/or features.numeric.',
     );
@@ -121,6 +137,44 @@ export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: Lab
   return { kept, filter: filtered.counts, labels, groupNames };
 }
 
+/**
+ * The split of each kept row (0 train, 1 validation, 2 test): seeded and stratified by the `split.stratifyBy` groups
+ * (default every sensitive attribute) and the label; with `split.kind: given`, test rows come from the test sources
+ * and validation rows are carved out of the train sources.
+ */
+export function assignSplits(
+  spec: DatasetSpec,
+  table: PooledTable,
+  rows: Pick<LabelledRows, 'kept' | 'labels' | 'groupNames'>,
+): Uint8Array {
+  const { kept, labels, groupNames } = rows;
+  const stratifyBy = (spec.split.stratifyBy ?? spec.sensitive.map((s) => s.name)).map((name) =>
+    spec.sensitive.findIndex((s) => s.name === name),
+  );
+  const stratumOf = (i: number) => [...stratifyBy.map((k) => groupNames[k]![i]!), `y=${labels[i]}`].join('\u0000');
+  const part = new Uint8Array(kept.length);
+  if (spec.split.kind === 'given') {
+    const trainPositions: number[] = [];
+    kept.forEach((r, i) => {
+      const role = spec.sources[table.fileIndex[r]!]!.role;
+      if (role === 'train') trainPositions.push(i);
+      else if (role === 'test') part[i] = 2;
+      else
+        throw new DataError(`split.kind 'given' needs every source to have role 'train' or 'test', not '${role}'.`, {
+          file: table.files[table.fileIndex[r]!],
+        });
+    });
+    const vf = spec.split.validationFraction;
+    const assigned = stratifiedAssign(trainPositions, trainPositions.map(stratumOf), [1 - vf, vf], spec.split.seed);
+    trainPositions.forEach((i, j) => (part[i] = assigned[j]!));
+  } else {
+    const f = spec.split.fractions;
+    const all = Uint32Array.from(kept.keys());
+    part.set(stratifiedAssign(all, Array.from(all, stratumOf), [f.train, f.validation, f.test], spec.split.seed));
+  }
+  return part;
+}
+
 /** Reads, hashes, parses and encodes a data set described by a spec file, a loaded spec, or a spec object (with `baseDir`). */
 export async function loadDataset(
   input: string | LoadedDatasetSpec,
@@ -173,31 +227,7 @@ export async function loadDataset(
   });
 
   // 5. Split.
-  const stratifyBy = (spec.split.stratifyBy ?? spec.sensitive.map((s) => s.name)).map((name) =>
-    spec.sensitive.findIndex((s) => s.name === name),
-  );
-  const stratumOf = (i: number) =>
-    [...stratifyBy.map((k) => sensitive[k]!.groups[codes[k]![i]!]!), `y=${labels[i]}`].join('\u0000');
-  const part = new Uint8Array(kept.length); // 0 train, 1 validation, 2 test
-  if (spec.split.kind === 'given') {
-    const trainPositions: number[] = [];
-    kept.forEach((r, i) => {
-      const role = spec.sources[table.fileIndex[r]!]!.role;
-      if (role === 'train') trainPositions.push(i);
-      else if (role === 'test') part[i] = 2;
-      else
-        throw new DataError(`split.kind 'given' needs every source to have role 'train' or 'test', not '${role}'.`, {
-          file: table.files[table.fileIndex[r]!],
-        });
-    });
-    const vf = spec.split.validationFraction;
-    const assigned = stratifiedAssign(trainPositions, trainPositions.map(stratumOf), [1 - vf, vf], spec.split.seed);
-    trainPositions.forEach((i, j) => (part[i] = assigned[j]!));
-  } else {
-    const f = spec.split.fractions;
-    const all = Uint32Array.from(kept.keys());
-    part.set(stratifiedAssign(all, Array.from(all, stratumOf), [f.train, f.validation, f.test], spec.split.seed));
-  }
+  const part = assignSplits(spec, table, { kept, labels, groupNames });
   const positions: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
   part.forEach((p, i) => positions[SPLIT_NAMES[p]!].push(i));
 

@@ -115,6 +115,12 @@ export const FeaturesSpec = z.strictObject({
   exclude: z.array(z.string()).default([]),
   /** What a missing numeric value becomes: an error (default) or the training mean (0 after standardising). */
   numericMissing: z.enum(['error', 'mean']).default('error'),
+  /**
+   * true: no column a sensitive attribute is read from is a model input (whatever else the column carries), while the
+   * attributes still define the groups fairness is evaluated on (docs/datasets.md#sensitive-attributes-as-inputs).
+   * Optional without a default, so specs that leave it out keep their bytes and data set ids.
+   */
+  excludeSensitive: z.boolean().optional(),
 });
 export type FeaturesSpec = z.infer<typeof FeaturesSpec>;
 

@@ -16,7 +16,8 @@ describe('fairshrink run', () => {
   it('validates with --dry-run and names the bad field of a broken file', async () => {
     const ok = captureIo();
     expect(await runCommand([fixtureCampaign('german-pass'), '--dry-run', '--id', 'dry-1'], ok)).toBe(0);
-    expect(ok.stdoutText()).toMatch(/^valid: .*german-pass\.yaml → campaign dry-1$/);
+    expect(ok.stdoutText()).toMatch(/^valid: .*german-pass\.yaml → campaign dry-1$/m);
+    expect(ok.stdoutText()).toMatch(/^feasibility on the validation split \(\d+ rows\)/m);
 
     const dir = await mkdtemp(path.join(os.tmpdir(), 'fairshrink-run-'));
     const broken = path.join(dir, 'broken.yaml');

@@ -9,7 +9,8 @@ import { stringify } from 'yaml';
 import { runCommand } from '../../../cli/commands/run.ts';
 import type { CliIo } from '../../../cli/io.ts';
 import { CampaignFileError, loadCampaignFile } from '../../../core/config/campaign-file.ts';
-import { checkCampaignData, didYouMean } from '../../../core/config/data-check.ts';
+import { checkCampaignData, didYouMean, gatedSplitRows } from '../../../core/config/data-check.ts';
+import { loadDataset } from '../../../core/data/index.ts';
 
 function loansCsv(): string {
   const lines = ['id,income,prior_defaults,region,sex,repaid'];
@@ -61,11 +62,11 @@ async function writeCampaign(
   return file;
 }
 
-async function dryRun(file: string) {
+async function dryRun(file: string, ...flags: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t) } as CliIo;
-  const code = await runCommand([file, '--dry-run'], io);
+  const code = await runCommand([file, '--dry-run', ...flags], io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -75,7 +76,7 @@ describe('run --dry-run reads the data', () => {
     expect(await checkCampaignData(await loadCampaignFile(file))).toEqual([]);
     const r = await dryRun(file);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/^valid: .*campaign\.yaml → campaign loans-[0-9a-f]{12}$/);
+    expect(r.out).toMatch(/^valid: .*campaign\.yaml → campaign loans-[0-9a-f]{12}$/m);
   });
 
   it('a misspelt column: exit 2, names the spec field and suggests the column', async () => {
@@ -131,5 +132,80 @@ describe('run --dry-run reads the data', () => {
     expect(didYouMean('decile_scor', ['decile_score', 'priors_count'])).toBe(' (did you mean "decile_score"?)');
     expect(didYouMean('Race', ['race', 'sex'])).toBe(' (did you mean "race"?)');
     expect(didYouMean('income', ['race', 'sex'])).toBe('');
+  });
+});
+
+// The loans data: 80 rows, 20 in validation, 10 per sex. The rubric's ψ ≤ 0.05 cannot be resolved there
+// (MDE = 2.80 · √(0.05 · 0.5 / 10) ≈ 0.14), equalized odds ≤ 0.3 between 10-row groups neither.
+describe('run checks each constraint can pass at the planned sample size', () => {
+  const gap =
+    /rubric\.constraints\[2\] \(gap\): max_excess_accuracy_gap on sex <= 0\.05 cannot pass on the validation split: .*F \(10 rows: MDE 0\.14\d, needs ~\d+\)/;
+
+  it('--dry-run prints the table and warns, naming the groups and the rows they would need; exit 0', async () => {
+    const r = await dryRun(await writeCampaign());
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^feasibility on the validation split \(20 rows\): 95% CI, power 80%/m);
+    expect(r.out).toMatch(
+      /^gap\s+max_excess_accuracy_gap on sex\s+<= 0\.05\s+F\s+10\s+0\.14\d\s+0\.050\s+cannot pass: needs ~\d+ rows$/m,
+    );
+    expect(r.err).toMatch(new RegExp(`^warning: ${gap.source}`, 'm'));
+    expect(r.err).toMatch(/^hint: relax the threshold/m);
+  });
+
+  it('--strict makes it an error: exit 2 before anything starts', async () => {
+    const file = await writeCampaign();
+    const r = await dryRun(file, '--strict');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^error: ${gap.source}`, 'm'));
+    expect(r.out).toBe('');
+    // Without --dry-run too: the check runs before any connection is made (there is no server here).
+    const err: string[] = [];
+    const io = { stdout: () => undefined, stderr: (t: string) => void err.push(t) } as unknown as CliIo;
+    expect(await runCommand([file, '--strict'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(new RegExp(`^error: ${gap.source}`, 'm'));
+  });
+
+  it('--strict passes a rubric every group can resolve', async () => {
+    const file = await writeCampaign({
+      campaign: (c) => ({ ...c, rubric: { ...c.rubric, constraints: [c.rubric.constraints[0]!] } }),
+    });
+    const r = await dryRun(file, '--strict');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^floor\s+accuracy\s+>= 0\.5\s+overall\s+20\s+0\.\d+\s+0\.500\s+ok$/m);
+  });
+
+  it('counts the rows a worker will put in the gated split', async () => {
+    const loaded = await loadCampaignFile(await writeCampaign());
+    const rows = await gatedSplitRows(loaded);
+    const dataset = await loadDataset(loaded.dataset);
+    expect(rows.split).toBe('validation');
+    expect(rows.labels).toEqual(dataset.splits.validation.y);
+    const sex = dataset.sensitive[0]!;
+    expect(rows.groups['sex']).toEqual(Array.from(dataset.splits.validation.groups['sex']!, (c) => sex.groups[c]));
+  });
+
+  it('--json carries the report', async () => {
+    const r = await dryRun(await writeCampaign(), '--json');
+    expect(r.code, r.err).toBe(0);
+    const json = JSON.parse(r.out) as {
+      valid: boolean;
+      feasibility: {
+        split: string;
+        rows: number;
+        constraints: { id: string; status: string; groups: { group: string; rows: number }[] }[];
+      };
+    };
+    expect(json.valid).toBe(true);
+    expect(json.feasibility).toMatchObject({ split: 'validation', rows: 20 });
+    expect(json.feasibility.constraints.map((c) => [c.id, c.status])).toEqual([
+      ['floor', 'feasible'],
+      ['eod', 'infeasible'],
+      ['gap', 'infeasible'],
+    ]);
+    expect(json.feasibility.constraints[2]!.groups.map((g) => [g.group, g.rows])).toEqual([
+      ['F', 10],
+      ['M', 10],
+    ]);
   });
 });
