@@ -21,7 +21,12 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['tests/integration/**/*.test.ts', 'tests/replay/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+          include: [
+            'tests/integration/**/*.test.ts',
+            'tests/replay/**/*.test.ts',
+            'tests/e2e/**/*.test.ts',
+            'tests/bad-input/**/*.test.ts',
+          ],
           // Regenerates tests/unit/report/fixtures/german-report.json; a tool, run only when asked for.
           exclude:
             process.env.FAIRSHRINK_CAPTURE_REPORT_FIXTURE === '1' ? [] : ['tests/e2e/capture-report-fixture.test.ts'],

@@ -72,11 +72,13 @@ export function formatTable(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** A number flag: finite, or a usage problem naming the flag. */
-export function parseNumberFlag(name: string, raw: string | undefined): number | undefined {
+/** Plain decimal notation, as a person types it: no hex (`0x10`), no blanks, no `Infinity`. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A number flag: a decimal number, or a usage problem naming the flag with an example that fits it. */
+export function parseNumberFlag(name: string, raw: string | undefined, example: string): number | undefined {
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value))
-    throw new UsageError(`--${name} must be a number, got "${raw}"`, `e.g. --${name} 0.5`);
-  return value;
+  if (!DECIMAL.test(raw.trim()))
+    throw new UsageError(`--${name} must be a number, got "${raw}"`, `e.g. --${name} ${example}`);
+  return Number(raw);
 }

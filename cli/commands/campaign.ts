@@ -57,12 +57,25 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   }
 }
 
+/**
+ * What a campaign id can look like: `fairshrink run` makes lower-case letters, digits and "-"; letters of either case,
+ * "." and "_" are allowed for ids given to Temporal by other clients. No "/", "..", spaces or other characters: the id
+ * is a folder of the campaign's S3 prefix.
+ */
+export function campaignIdProblem(id: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(id) || id.includes('..'))
+    return `${JSON.stringify(id)} is not a campaign id: use letters, digits, ".", "_" and "-" (no "/", "..", spaces or other characters)`;
+  return undefined;
+}
+
 /** Exactly one campaign id as the first positional. */
 export function campaignIdArgument(command: string, positionals: string[], example: string): string {
   const id = positionals[0];
   if (id === undefined || id === '') {
     throw new UsageError(`${command} needs a campaign id`, `${example}   (\`fairshrink list\` shows the campaigns)`);
   }
+  const problem = campaignIdProblem(id);
+  if (problem !== undefined) throw new UsageError(problem, '`fairshrink list` shows the campaign ids');
   return id;
 }
 

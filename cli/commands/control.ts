@@ -64,8 +64,8 @@ Answer a campaign that waits for human review after a failed gate (\`fairshrink 
 The campaign checks the review before taking it (is a review pending? are the values in range?);
 a refused review changes nothing and its reason is printed as one line.
 
-Exit codes: 0 review accepted, 2 bad usage or the campaign refused the review, 1 Temporal unreachable
-or no worker answered.
+Exit codes: 0 review accepted, 2 bad usage, no such campaign, a campaign that is not running or that
+refused the review, 1 Temporal unreachable or no worker answered.
 
 Examples:
   fairshrink review german-review-3f2a9c1d0b7e approve --reviewer ana --reason "drop within noise on 200 rows"
@@ -75,12 +75,17 @@ Examples:
 /** How long a worker gets to validate and accept a review. */
 const UPDATE_DEADLINE_MS = 30_000;
 
-async function runningCampaign(c: CampaignClient, campaignId: string, action: string) {
+/**
+ * The handle of a running campaign. A closed one is an error with `closedExit`: a signal to a closed campaign is a
+ * failed send (1); a review names a campaign that has nothing to review, so the input is the problem (2).
+ */
+async function runningCampaign(c: CampaignClient, campaignId: string, action: string, closedExit: number) {
   const { handle, description } = await describeCampaign(c, campaignId);
   if (description.status.name !== 'RUNNING') {
     throw new CampaignCommandError(
       `campaign ${campaignId} is ${description.status.name.toLowerCase()}; there is nothing to ${action}`,
       `\`fairshrink status ${campaignId}\` shows how it ended`,
+      closedExit,
     );
   }
   return handle;
@@ -115,7 +120,7 @@ export async function controlCommand(
   }
   return reportingFailures(io, context, () =>
     withCampaignClient(async (c) => {
-      const handle = await runningCampaign(c, campaignId, action);
+      const handle = await runningCampaign(c, campaignId, action, EXIT.failed);
       await onCampaign(c, campaignId, async () => {
         if (action === 'pause')
           await handle.signal(pauseSignal, { ...(by ? { by } : {}), ...(reason ? { reason } : {}) });
@@ -168,8 +173,8 @@ export function parseReviewArguments(argv: string[]): ReviewArguments | 'help' {
     throw new UsageError(`unexpected argument "${positionals[2]}"`, 'quote a --reason with spaces');
   if (values.reviewer === undefined) throw new UsageError('review needs --reviewer: who decides', example);
   if (values.reason === undefined) throw new UsageError('review needs --reason: why', example);
-  const sparsity = parseNumberFlag('sparsity', values.sparsity);
-  const epsilon = parseNumberFlag('epsilon', values.epsilon);
+  const sparsity = parseNumberFlag('sparsity', values.sparsity, '0.6');
+  const epsilon = parseNumberFlag('epsilon', values.epsilon, '0.01');
   if (action !== 'adjust' && (sparsity !== undefined || epsilon !== undefined)) {
     throw new UsageError(
       `--sparsity and --epsilon go with adjust, not ${action}`,
@@ -202,7 +207,7 @@ export async function reviewCommand(argv: string[], io: CliIo, context: CommandC
   const { campaignId, review, json } = parsed;
   return reportingFailures(io, context, () =>
     withCampaignClient(async (c) => {
-      const handle = await runningCampaign(c, campaignId, 'review');
+      const handle = await runningCampaign(c, campaignId, 'review', EXIT.usage);
       let outcome;
       try {
         outcome = await withinDeadline(c, UPDATE_DEADLINE_MS, () =>

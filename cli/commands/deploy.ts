@@ -16,7 +16,10 @@ import {
   validateDeploymentName,
 } from '../../core/monitoring/registry.ts';
 import { durationMs } from '../../core/config/campaign.ts';
-import { parseRubricText } from '../../core/config/rubric.ts';
+import { parseRubricText, RubricError, type Rubric } from '../../core/config/rubric.ts';
+import { loadEncodedDataset } from '../../core/campaign/dataset-cache.ts';
+import { encodeBatch } from '../../core/data/batch.ts';
+import { DataError } from '../../core/data/errors.ts';
 import { sha256Hex } from '../../core/data/hash.ts';
 import { parseJsonBytes } from '../../core/storage/json.ts';
 import type { CampaignResult } from '../../workflows/campaign.ts';
@@ -62,7 +65,7 @@ the deployment's rubric, measures drift against the data the model was promoted 
 KS, group mix, metric drift with CIs) and, when the audit fails, rolls the deployment back to its
 previous known-good version (policy rollback) or only records an incident (policy alert).
 
-  add-batch <deployment> <file.csv>   upload a labelled batch (same columns as the data set)
+  add-batch <deployment> <file.csv>   check a labelled batch against the data set's spec and upload it
   run <deployment>                    audit now and wait for the outcome
   schedule <deployment> --every <d>   audit periodically (a Temporal Schedule, id monitor-<deployment>)
   unschedule <deployment>             delete that schedule (audits and records stay)
@@ -73,7 +76,8 @@ fails an audit), --psi <x> (feature and group-mix PSI threshold, default 0.25).
 Durations: 30s, 15m, 6h, 1d.
 
 Exit codes: 0 done (run: the audit passed), 1 the audit failed (run) or Temporal/S3 unreachable,
-2 bad usage or no such deployment.
+2 bad usage, no such deployment, or (add-batch) a batch the deployment's data set cannot encode: wrong
+columns, no rows, a value that is not a number, a label or group it does not know.
 
 Examples:
   fairshrink monitor add-batch credit-scoring batches/2026-11.csv
@@ -142,13 +146,7 @@ export async function promoteCommand(argv: string[], io: CliIo, context: Command
       `fairshrink promote ${campaignId} --name ${name} --model final`,
     );
   }
-  const rubric =
-    values.rubric === undefined
-      ? undefined
-      : parseRubricText(
-          new TextDecoder('utf-8', { ignoreBOM: true }).decode(await readInput(values.rubric, '--rubric: ')),
-          values.rubric,
-        );
+  const rubric = values.rubric === undefined ? undefined : await readRubric(values.rubric);
   return reportingFailures(io, context, () =>
     withCampaignClient(async (c) => {
       const { handle, description } = await describeCampaign(c, campaignId);
@@ -160,6 +158,13 @@ export async function promoteCommand(argv: string[], io: CliIo, context: Command
         );
       }
       const result = (await handle.result()) as CampaignResult;
+      if (result.status !== 'completed' && result.status !== 'stopped') {
+        throw new CampaignCommandError(
+          `campaign ${campaignId} ended ${result.status} (${result.reason}): only a completed or stopped campaign can be promoted`,
+          'promote a campaign that finished (`fairshrink list --query \'GateStatus = "completed"\'`), or run this one again',
+          EXIT.usage,
+        );
+      }
       const campaign = await campaignInputOf(c, campaignId);
       const store = openStore(c.settings);
       const lineage = parseJsonBytes<unknown>(await store.get(result.lineage), result.lineage.uri);
@@ -262,6 +267,18 @@ export async function monitorCommand(argv: string[], io: CliIo, context: Command
         throw new CampaignCommandError(err.message, `fairshrink promote <campaignId> --name ${name}`, EXIT.usage);
       });
       if (sub === 'add-batch') {
+        // A batch the audit could not encode is refused now, not when the audit runs (possibly days later).
+        const dataset = await loadEncodedDataset(store, current.version.dataset);
+        try {
+          encodeBatch(dataset, batchBytes!, rest[0]!);
+        } catch (err) {
+          if (!(err instanceof DataError)) throw err;
+          throw new CampaignCommandError(
+            `the batch does not fit deployment ${name}'s data set: ${err.message}`,
+            `fix the file and run \`fairshrink monitor add-batch ${name} ${rest[0]!}\` again; nothing was uploaded`,
+            EXIT.usage,
+          );
+        }
         const sha256 = sha256Hex(batchBytes!);
         const key = await batchKey(store, name, sha256);
         const ref = await store.put(key, batchBytes!, { contentType: 'text/csv' });
@@ -392,6 +409,18 @@ export async function monitorCommand(argv: string[], io: CliIo, context: Command
       return EXIT.ok;
     }),
   );
+}
+
+/** The --rubric file: unreadable or invalid is a usage error listing each problem. */
+async function readRubric(file: string): Promise<Rubric> {
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await readInput(file, '--rubric: '));
+  try {
+    return parseRubricText(text, file);
+  } catch (err) {
+    if (!(err instanceof RubricError)) throw err;
+    const problems = err.problems.length > 0 ? err.problems : [err.message];
+    throw new UsageError(`--rubric: ${problems.join('\n')}`, 'start from examples/rubric.yaml');
+  }
 }
 
 /** A file named on the command line; `what` prefixes the error (e.g. "--rubric: "). */

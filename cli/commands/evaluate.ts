@@ -4,6 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRubricText, RubricError, type Rubric } from '../../core/config/rubric.ts';
+import { decodeUtf8 } from '../../core/data/csv.ts';
+import { DataError } from '../../core/data/errors.ts';
 import { decideGate, rubricReportMismatches, type GateDecision } from '../../core/fairness/gate.ts';
 import { CsvError, parseCsv, parseDecimal, type CsvTable } from '../../core/fairness/io.ts';
 import { evaluateFairness, FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
@@ -307,11 +309,19 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     rubric = parseRubricText(text, flags.rubric);
   }
 
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch {
     throw new InputProblem(`--data: cannot read ${file}. Fix: check the path`);
+  }
+  let text: string;
+  try {
+    // Strict: a replaced byte would silently merge two group names (e.g. "fémale" and "f?male").
+    text = decodeUtf8(bytes, file);
+  } catch (err) {
+    if (err instanceof DataError) throw new InputProblem(`--data: ${err.message}`);
+    throw err;
   }
   if (text.trim() === '')
     throw new InputProblem(`--data: ${file} is empty. Fix: write a header row and one row per example`);

@@ -47,6 +47,9 @@ export interface CampaignListing {
   taskQueue: string;
 }
 
+/** gRPC status INVALID_ARGUMENT (grpc/doc/statuscodes.md): the server's answer to a query it cannot parse. */
+const GRPC_INVALID_ARGUMENT = 3;
+
 /** The visibility query: campaigns only, and the user's condition (parenthesised, so its OR stays inside). */
 export function campaignListQuery(userQuery: string | undefined): string {
   const base = 'WorkflowType = "compressionCampaign"';
@@ -116,7 +119,7 @@ export async function listCommand(argv: string[], io: CliIo, context: CommandCon
       `fairshrink list --query 'CampaignId = "${positionals[0]}"'`,
     );
   }
-  const limit = parseNumberFlag('limit', values.limit) ?? 50;
+  const limit = parseNumberFlag('limit', values.limit, '20') ?? 50;
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a whole number ≥ 1, got ${limit}`, 'e.g. --limit 20');
   const query = campaignListQuery(values.query);
@@ -129,10 +132,13 @@ export async function listCommand(argv: string[], io: CliIo, context: CommandCon
           if (rows.length >= limit) break;
         }
       } catch (err) {
-        const message = (err as Error).message;
-        if (values.query !== undefined && /invalid|query|syntax|unknown|not defined|filter/i.test(message)) {
+        // The client wraps the server's answer ("Failed to list workflows"); its cause carries the gRPC status.
+        const cause = (err as { cause?: { code?: unknown; details?: unknown; message?: unknown } }).cause;
+        const detail = String(cause?.details ?? cause?.message ?? (err as Error).message).split('\n')[0]!;
+        const rejected = cause?.code === GRPC_INVALID_ARGUMENT || /invalid|syntax|not defined/i.test(detail);
+        if (values.query !== undefined && rejected) {
           throw new UsageError(
-            `the server rejected the query ${JSON.stringify(values.query)}: ${message.split('\n')[0]}`,
+            `the server rejected the query ${JSON.stringify(values.query)}: ${detail}`,
             'string values need double quotes, e.g. --query \'GateStatus = "fail"\'',
           );
         }

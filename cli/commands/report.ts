@@ -8,6 +8,7 @@ import { connectionSettings } from '../../core/config/connection.ts';
 import { renderCampaignReport } from '../../core/report/index.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { campaignIdProblem } from './campaign.ts';
 
 export const reportHelp = `fairshrink report <campaignId> [--out <file.html>] [--prefix <prefix>] [--json]
 
@@ -21,7 +22,7 @@ shows the steps evaluated so far).
   --prefix  storage prefix of the campaign (default "campaigns", the config's storage.prefix)
   --json    print { campaignId, path, uri, sha256, bytes } instead of the path
 
-Exit codes: 0 written, 1 the campaign is not in S3 or S3 is unreachable, 2 bad usage.
+Exit codes: 0 written, 1 S3 is unreachable, 2 bad usage or nothing stored under the campaign id.
 
 Examples:
   fairshrink report adult-demo-3f2a9c1b
@@ -56,8 +57,8 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
       'give exactly one campaign id',
       'fairshrink report <campaignId>; `fairshrink list` shows them',
     );
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(campaignId))
-    throw new UsageError(`"${campaignId}" is not a campaign id`, 'campaign ids use letters, digits, ".", "_" and "-"');
+  const idProblem = campaignIdProblem(campaignId);
+  if (idProblem !== undefined) throw new UsageError(idProblem, '`fairshrink list` shows the campaign ids');
   const prefix = values.prefix ?? 'campaigns';
   const prefixCheck = StoragePrefix.safeParse(prefix);
   if (!prefixCheck.success)
@@ -74,13 +75,15 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
       result = await renderCampaignReport(store, { campaignId, prefix, generatedAt: new Date().toISOString() });
     } catch (err) {
       const message = (err as Error).message.split('\n')[0]!;
+      // Nothing stored under the id is the input's problem (a misspelt id or prefix), not a failure of S3.
+      const unknown = /^no campaign /.test(message);
       io.stderr(`error: could not render the report of ${campaignId}: ${message}`);
       io.stderr(
-        /no campaign/.test(message)
+        unknown
           ? 'hint: check the id with `fairshrink list`, and --prefix if the campaign sets storage.prefix'
           : 'hint: is S3 reachable? `fairshrink status` checks the local stack',
       );
-      return EXIT.failed;
+      return unknown ? EXIT.usage : EXIT.failed;
     }
     await writeFile(out, result.html);
     io.stdout(

@@ -25,9 +25,10 @@ the task queue FAIRSHRINK_TASK_QUEUE (a worker must run: \`fairshrink worker\`).
 <name>-<config hash> unless --id is given; running the same file again attaches to that campaign.
 
   --watch     follow the campaign as \`fairshrink watch\` does, until it ends
-  --dry-run   only validate: the file, and its data set's header and first rows against every column,
-              attribute and rubric metric the campaign names; print each constraint's minimum detectable
-              effect per group on the split the gates use, and the campaign id
+  --dry-run   only validate, as every run does before it uploads or starts anything: the file, its data
+              set's header and first rows against every column, attribute and rubric metric the campaign
+              names, then every row of the data set and an imported model's input width; print the
+              campaign id
   --strict    a rubric constraint that cannot pass at the planned sample size is an error, not a warning
   --json      print the result as JSON
 
@@ -76,16 +77,17 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
+  // Every row of the data and an imported model are checked before anything is uploaded or started.
+  const { preflightProblems } = await import('../../core/config/preflight.ts');
+  const problems = await preflightProblems(loaded);
+  if (problems.length > 0) {
+    io.stderr(`error: ${new CampaignFileError(file, problems).message}`);
+    io.stderr('hint: fix each field named above (docs/datasets.md#checking-a-campaign-before-it-runs)');
+    return EXIT.usage;
+  }
   const settings = connectionSettings(process.env);
   if (values['dry-run']) {
     const { campaignIdOf } = await import('../../core/config/campaign-file.ts');
-    const { checkCampaignData } = await import('../../core/config/data-check.ts');
-    const problems = await checkCampaignData(loaded);
-    if (problems.length > 0) {
-      io.stderr(`error: ${new CampaignFileError(file, problems).message}`);
-      io.stderr('hint: fix each field named above (docs/datasets.md#checking-a-campaign-before-it-runs)');
-      return EXIT.usage;
-    }
     const feasibility = await preflight(loaded, file, values.strict === true, io);
     if (feasibility === undefined) return EXIT.usage;
     const id = values.id ?? campaignIdOf(loaded);

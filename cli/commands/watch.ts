@@ -368,7 +368,7 @@ export function parseWatchArguments(
   const campaignId = campaignIdArgument('watch', positionals, 'fairshrink watch <campaignId>');
   if (positionals.length > 1)
     throw new UsageError(`unexpected argument "${positionals[1]}"`, 'fairshrink watch <campaignId>');
-  const intervalMs = parseNumberFlag('interval', values.interval) ?? 1000;
+  const intervalMs = parseNumberFlag('interval', values.interval, '1000') ?? 1000;
   if (!(intervalMs >= 50 && intervalMs <= 60_000)) {
     throw new UsageError(`--interval must be between 50 and 60000 ms, got ${intervalMs}`, 'e.g. --interval 2000');
   }

@@ -58,6 +58,75 @@ export interface LoadedCampaign {
   rubric: Rubric;
 }
 
+/** What tfjs's model.save() writes in model.json; only the parts a campaign reads before tfjs sees the file. */
+const SavedModelJson = z.object({
+  modelTopology: z.record(z.string(), z.unknown()),
+  weightsManifest: z.array(z.object({ paths: z.array(z.string()) })),
+});
+
+/**
+ * A weight file must sit in model.json's folder or below it: tfjs names them so (`weights.bin`,
+ * `group1-shard1of1.bin`), and a path that climbs out (`../../etc/shadow`) would upload an unrelated file.
+ */
+function escapesModelFolder(weightPath: string): boolean {
+  return path.isAbsolute(weightPath) || weightPath.split(/[\\/]/).includes('..');
+}
+
+/** Problems with an imported model's files: model.json must be a tfjs LayersModel file whose weight files exist. */
+async function importedModelProblems(
+  model: Extract<CampaignConfig['model'], { kind: 'import' }>,
+  dir: string,
+): Promise<string[]> {
+  const modelFile = path.resolve(dir, model.modelJson);
+  const fix = "give the model.json that tfjs's model.save() wrote (a LayersModel)";
+  let text: string;
+  try {
+    text = await readFile(modelFile, 'utf8');
+  } catch (err) {
+    return [`model.modelJson: cannot read ${model.modelJson} (${(err as NodeJS.ErrnoException).code}); ${fix}`];
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return [`model.modelJson: ${model.modelJson} is not JSON, so not a tfjs model.json; ${fix}`];
+  }
+  if ((json as { format?: unknown } | null)?.format === 'graph-model') {
+    return [
+      `model.modelJson: ${model.modelJson} is a tfjs graph model; convert it with tensorflowjs_converter --output_format=tfjs_layers_model`,
+    ];
+  }
+  const saved = SavedModelJson.safeParse(json);
+  if (!saved.success) {
+    const field = formatIssuePath(saved.error.issues[0]!.path as PropertyKey[]);
+    return [
+      `model.modelJson: ${model.modelJson} is not a tfjs LayersModel file (${field} is missing or malformed); ${fix}`,
+    ];
+  }
+  const problems: string[] = [];
+  // Weight paths come from model.weights when given, else from the manifest (named through model.modelJson).
+  const [field, source] =
+    model.weights === undefined
+      ? ['model.modelJson', `the weightsManifest of ${model.modelJson}`]
+      : ['model.weights', 'model.weights'];
+  for (const weightPath of model.weights ?? saved.data.weightsManifest.flatMap((group) => group.paths)) {
+    if (escapesModelFolder(weightPath)) {
+      problems.push(
+        `${field}: weight file "${weightPath}" in ${source} is outside the folder of model.json; put the weight files beside model.json and name them relative to it`,
+      );
+      continue;
+    }
+    try {
+      await readFile(path.resolve(path.dirname(modelFile), weightPath));
+    } catch (err) {
+      problems.push(
+        `${field}: cannot read weight file ${weightPath} named in ${source} (${(err as NodeJS.ErrnoException).code}); copy it beside model.json`,
+      );
+    }
+  }
+  return problems;
+}
+
 /** Parse and check a campaign file and everything it points to; throws CampaignFileError listing every problem. */
 export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
   const abs = path.resolve(file);
@@ -130,13 +199,7 @@ export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
         );
     }
   }
-  if (config.model.kind === 'import') {
-    try {
-      await readFile(path.resolve(dir, config.model.modelJson));
-    } catch (err) {
-      problems.push(`model.modelJson: cannot read ${config.model.modelJson} (${(err as NodeJS.ErrnoException).code})`);
-    }
-  }
+  if (config.model.kind === 'import') problems.push(...(await importedModelProblems(config.model, dir)));
   if (problems.length > 0 || !dataset || !rubric) throw new CampaignFileError(file, problems);
   return { file: abs, config, configSha256: sha256(canonicalJson(config)), dataset, rubric };
 }
@@ -181,9 +244,8 @@ export async function prepareCampaignInput(
   if (config.model.kind === 'import') {
     const modelFile = path.resolve(path.dirname(loaded.file), config.model.modelJson);
     const modelBytes = new Uint8Array(await readFile(modelFile));
-    const manifest = z
-      .object({ weightsManifest: z.array(z.object({ paths: z.array(z.string()) })) })
-      .safeParse(JSON.parse(new TextDecoder().decode(modelBytes)));
+    // loadCampaignFile checked this file; a change since then is caught here rather than uploaded.
+    const manifest = SavedModelJson.safeParse(JSON.parse(new TextDecoder().decode(modelBytes)));
     if (!manifest.success) {
       throw new CampaignFileError(loaded.file, [
         `model.modelJson: ${config.model.modelJson} has no weightsManifest; export it with tfjs's model.save()`,

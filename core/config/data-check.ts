@@ -36,7 +36,7 @@ export function didYouMean(name: string, known: readonly string[]): string {
 
 /** The header and the first `rows` records of one source; the whole file when the cut would split a quoted field. */
 function sampleTable(bytes: Uint8Array, spec: DatasetSpec, skipLines: number, file: string, rows: number): CsvTable {
-  const content = maybeGunzip(bytes);
+  const content = maybeGunzip(bytes, file);
   const dialect = { ...spec.dialect, skipLines };
   let lines = skipLines + (spec.dialect.header ? 1 : 0) + rows;
   let end = 0;
@@ -110,6 +110,12 @@ export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAM
     }
   }
   if (problems.length > 0) return problems;
+
+  if (table.rows.length === 0) {
+    return [
+      `dataset (${where}): ${table.files.join(', ')} ha${table.files.length === 1 ? 's' : 've'} a header but no data rows; add the rows`,
+    ];
+  }
 
   // Labels, groups, filter and numbers on the sample, through the same code a worker runs.
   let sample;

@@ -25,9 +25,67 @@ export interface CsvTable {
   lines: number[];
 }
 
-/** Decompresses gzip input (detected by its magic bytes 1f 8b, RFC 1952) and leaves other bytes alone. */
-export function maybeGunzip(bytes: Uint8Array): Uint8Array {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(gunzipSync(bytes)) : bytes;
+/**
+ * Decompresses gzip input (detected by its magic bytes 1f 8b, RFC 1952) and leaves other bytes alone. A truncated or
+ * corrupt stream is a DataError naming `file`.
+ */
+export function maybeGunzip(bytes: Uint8Array, file = 'data'): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return new Uint8Array(gunzipSync(bytes));
+  } catch (err) {
+    throw new DataError(
+      `the file starts as gzip (bytes 1f 8b) but does not decompress: ${(err as Error).message}.`,
+      { file },
+      'compress the file again with gzip, or save it uncompressed.',
+    );
+  }
+}
+
+/**
+ * The length of the valid UTF-8 sequence at `i` (1–4 bytes), or 0 when the bytes there are not UTF-8: the well-formed
+ * byte sequences of the Unicode Standard, ch. 3, table 3-7 (no overlong forms, no surrogates, nothing past U+10FFFF).
+ */
+function utf8SequenceLength(bytes: Uint8Array, i: number): number {
+  const b0 = bytes[i]!;
+  if (b0 < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => i + k < bytes.length && bytes[i + k]! >= lo && bytes[i + k]! <= hi;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const [lo, hi] = b0 === 0xe0 ? [0xa0, 0xbf] : b0 === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const [lo, hi] = b0 === 0xf0 ? [0x90, 0xbf] : b0 === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/**
+ * Decodes UTF-8 strictly (a leading BOM is dropped). A byte that is not UTF-8 (Latin-1 or Windows-1252 text, a
+ * binary file) is an error naming its line, never a silent U+FFFD: a replaced character would merge distinct group
+ * or category names.
+ */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    let line = 1;
+    let i = 0;
+    while (i < bytes.length) {
+      const n = utf8SequenceLength(bytes, i);
+      if (n === 0) break;
+      if (bytes[i] === 0x0a) line++;
+      i += n;
+    }
+    const byte = (bytes[i] ?? 0).toString(16).padStart(2, '0');
+    throw new DataError(
+      `byte 0x${byte} at offset ${i} is not UTF-8.`,
+      { file, line },
+      'save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`).',
+    );
+  }
 }
 
 /** Splits text into records (arrays of fields) with the physical line each record starts on. */
@@ -118,7 +176,7 @@ export function uniqueColumnNames(names: readonly string[]): string[] {
 export function parseCsv(bytes: Uint8Array, dialect: CsvDialect, file: string): CsvTable {
   if (dialect.delimiter.length !== 1)
     throw new DataError(`the delimiter must be one character, got '${dialect.delimiter}'.`, { file });
-  const text = new TextDecoder('utf-8').decode(maybeGunzip(bytes)).replace(/^\uFEFF/, '');
+  const text = decodeUtf8(maybeGunzip(bytes, file), file);
   let columns = dialect.columns ? [...dialect.columns] : undefined;
   const rows: string[][] = [];
   const lines: number[] = [];

@@ -192,7 +192,7 @@ export async function loadDataset(
   for (const source of spec.sources) {
     const key = sourceKey(source);
     const bytes = options.sourceBytes?.[key] ?? (await readSource(source, baseDir));
-    const content = maybeGunzip(bytes);
+    const content = maybeGunzip(bytes, key);
     const table = parseCsv(content, { ...spec.dialect, skipLines: source.skipLines }, key);
     tables.push(table);
     digests.push({

@@ -107,12 +107,22 @@ describe('formatTable and parseNumberFlag', () => {
     ).toBe('A    Long\nxyz  1\nq');
   });
   it('parses numbers and names the flag otherwise', () => {
-    expect(parseNumberFlag('sparsity', '0.6')).toBe(0.6);
-    expect(parseNumberFlag('sparsity', undefined)).toBeUndefined();
-    expect(() => parseNumberFlag('sparsity', 'lots')).toThrow(
-      new UsageError('--sparsity must be a number, got "lots"', 'e.g. --sparsity 0.5'),
+    expect(parseNumberFlag('sparsity', '0.6', '0.6')).toBe(0.6);
+    expect(parseNumberFlag('sparsity', undefined, '0.6')).toBeUndefined();
+    expect(() => parseNumberFlag('sparsity', 'lots', '0.6')).toThrow(
+      new UsageError('--sparsity must be a number, got "lots"', 'e.g. --sparsity 0.6'),
     );
-    expect(() => parseNumberFlag('limit', '')).toThrow(UsageError);
+    expect(() => parseNumberFlag('limit', '', '20')).toThrow(UsageError);
+    // Hex and words JavaScript's Number() would take are not numbers a person means.
+    expect(() => parseNumberFlag('limit', '0x10', '20')).toThrow(UsageError);
+    expect(() => parseNumberFlag('limit', 'Infinity', '20')).toThrow(UsageError);
+    let hint: string | undefined;
+    try {
+      parseNumberFlag('limit', 'abc', '20');
+    } catch (err) {
+      hint = (err as UsageError).hint;
+    }
+    expect(hint).toBe('e.g. --limit 20');
   });
 });
 

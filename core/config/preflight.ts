@@ -1,0 +1,61 @@
+// What `fairshrink run` checks after the campaign file parses and before anything is uploaded or started: the
+// dry run's checks on a sample (names, labels, groups, rubric metrics; see data-check.ts), then every row of the data
+// set through the loader a worker runs, then an imported model against the width of that encoding. A problem found
+// here costs a second; the same problem found by the prepare step costs a campaign that fails minutes later.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DataError } from '../data/errors.ts';
+import { loadDataset } from '../data/load.ts';
+import type { LoadedCampaign } from './campaign-file.ts';
+import { checkCampaignData } from './data-check.ts';
+
+/**
+ * One line per problem (`<field>: <problem>`), empty when the campaign can start. Errors other than bad input
+ * (a failing disk, a bug) are thrown.
+ */
+export async function preflightProblems(loaded: LoadedCampaign): Promise<string[]> {
+  const sampled = await checkCampaignData(loaded);
+  if (sampled.length > 0) return sampled;
+  const where = loaded.dataset.file ?? 'dataset spec';
+  let features: number;
+  try {
+    features = (await loadDataset(loaded.dataset)).featureNames.length;
+  } catch (err) {
+    if (err instanceof DataError) return [`dataset (${where}): ${err.message}`];
+    throw err;
+  }
+  const model = loaded.config.model;
+  return model.kind === 'import' ? importedModelProblems(loaded.file, model, features) : [];
+}
+
+/** tfjs builds the imported model (as the prepare step will) and its input width must equal the encoding's. */
+async function importedModelProblems(
+  campaignFile: string,
+  model: { modelJson: string; weights?: string[] | undefined },
+  features: number,
+): Promise<string[]> {
+  // tfjs is loaded only for campaigns that import a model (start-up budget, docs/cli.md), on the backend a worker uses.
+  const { ensureBackend } = await import('../campaign/checkpoints.ts');
+  const { importLayersModel } = await import('../model/io.ts');
+  await ensureBackend();
+  const modelFile = path.resolve(path.dirname(campaignFile), model.modelJson);
+  const modelJson = new Uint8Array(await readFile(modelFile));
+  const manifest = JSON.parse(new TextDecoder().decode(modelJson)) as { weightsManifest: { paths: string[] }[] };
+  const weights: Record<string, Uint8Array> = {};
+  for (const weightPath of model.weights ?? manifest.weightsManifest.flatMap((group) => group.paths)) {
+    weights[weightPath] = new Uint8Array(await readFile(path.resolve(path.dirname(modelFile), weightPath)));
+  }
+  let built;
+  try {
+    built = await importLayersModel({ modelJson, weights, source: model.modelJson }, { requireBinaryClassifier: true });
+  } catch (err) {
+    return [`model.modelJson: ${(err as Error).message}`];
+  }
+  const width = built.inputs[0]!.shape[1];
+  built.dispose();
+  if (width === features) return [];
+  return [
+    `model.modelJson: ${model.modelJson} takes ${String(width)} input features but the data set encodes ${features} ` +
+      '(one-hot categories + standardised numerics, docs/data-and-models.md); train the model on this encoding or change the spec',
+  ];
+}

@@ -1,0 +1,291 @@
+// Campaign files: YAML and JSON syntax, unknown keys, wrong types, out-of-range numbers, missing fields, bad seeds,
+// paths that climb out of the project, reserved storage prefixes, and campaign ids given with --id.
+import { campaign, RUN, type BadInputCase } from './corpus.ts';
+
+const FIX = 'hint: fix each field named above';
+
+export const campaignFileCases: BadInputCase[] = [
+  {
+    name: 'YAML syntax: an unclosed flow sequence',
+    argv: RUN,
+    files: { 'campaign.yaml': 'version: 1\nname: corpus\nmodel: [kind, train\n' },
+    messages: ['not valid YAML', FIX],
+  },
+  {
+    name: 'YAML syntax: a tab used for indentation',
+    argv: RUN,
+    files: { 'campaign.yaml': 'version: 1\nmodel:\n\tkind: train\n' },
+    messages: ['not valid YAML', FIX],
+  },
+  {
+    name: 'JSON syntax: a trailing comma',
+    argv: ['run', '{dir}/campaign.json'],
+    files: { 'campaign.json': '{"version": 1, "name": "corpus",}' },
+    messages: ['not valid JSON', FIX],
+  },
+  {
+    name: 'an empty file',
+    argv: RUN,
+    files: { 'campaign.yaml': '' },
+    messages: ['(top level)', 'expected object', FIX],
+  },
+  {
+    name: 'a list instead of a mapping',
+    argv: RUN,
+    files: { 'campaign.yaml': '- version: 1\n- name: corpus\n' },
+    messages: ['(top level)', 'expected object'],
+  },
+  {
+    name: 'the campaign file does not exist',
+    argv: ['run', '{dir}/no-such-campaign.yaml'],
+    messages: ['no-such-campaign.yaml', 'cannot read the file: ENOENT'],
+  },
+  {
+    name: 'unknown top-level key (misspelt model)',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.modle = c.model)) },
+    messages: ['modle: Unrecognized key', FIX],
+  },
+  {
+    name: 'unknown nested key',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.compression.schedul = { kind: 'constant' })) },
+    messages: ['compression.schedul: Unrecognized key'],
+  },
+  {
+    name: 'seed is a word',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.seed = 'one')) },
+    messages: ['seed: Invalid input: expected number, received string'],
+  },
+  {
+    name: 'seed is a fraction',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.seed = 1.5)) },
+    messages: ['seed: ', 'expected int'],
+  },
+  {
+    name: 'seed is negative',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.seed = -1)) },
+    messages: ['seed: Too small', '>=0'],
+  },
+  {
+    name: 'seed does not fit 31 bits',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.seed = 2 ** 31)) },
+    messages: ['seed: Too big', '<=2147483647'],
+  },
+  {
+    name: 'version 2',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.version = 2)) },
+    messages: ['version: Invalid input: expected 1'],
+  },
+  {
+    name: 'version missing',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => delete c.version) },
+    messages: ['version: Invalid input: expected 1'],
+  },
+  {
+    name: 'name missing',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => delete c.name) },
+    messages: ['name: Invalid input: expected string'],
+  },
+  {
+    name: 'name with capitals',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.name = 'Corpus')) },
+    messages: ['name: lower-case letters, digits and "-"'],
+  },
+  {
+    name: 'name with a path in it',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.name = '../corpus')) },
+    messages: ['name: lower-case letters, digits and "-"'],
+  },
+  {
+    name: 'dataset missing',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => delete c.dataset) },
+    messages: ['dataset: Invalid input: expected string'],
+  },
+  {
+    name: 'dataset names a file that does not exist',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.dataset = 'missing.yaml')) },
+    messages: ['dataset: ', 'missing.yaml', 'cannot read the spec'],
+  },
+  {
+    name: 'dataset path climbs to /etc/passwd',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.dataset = '../../../../../../../../etc/passwd')) },
+    messages: ['dataset: ', 'etc/passwd', 'invalid dataset spec'],
+  },
+  {
+    name: 'model.modelJson climbs to /etc/passwd',
+    argv: RUN,
+    files: {
+      'campaign.yaml': campaign((c) => (c.model = { kind: 'import', modelJson: '../../../../../../../../etc/passwd' })),
+    },
+    messages: ['model.modelJson: ', 'etc/passwd is not JSON', "the model.json that tfjs's model.save() wrote"],
+  },
+  {
+    name: 'model.kind unknown',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.model = { kind: 'cnn' })) },
+    messages: ['model.kind: Invalid discriminator value', "'train' | 'import'"],
+  },
+  {
+    name: 'model.mlp hidden units zero',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.model.mlp.hidden = [{ units: 0 }])) },
+    messages: ['model.mlp.hidden[0].units: Too small'],
+  },
+  {
+    name: 'schedule sparsity 1.2',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.compression.schedule.sparsity = 1.2)) },
+    messages: ['compression.schedule.sparsity: Too big', '<1'],
+  },
+  {
+    name: 'schedule with zero milestones',
+    argv: RUN,
+    files: {
+      'campaign.yaml': campaign(
+        (c) => (c.compression.schedule = { kind: 'polynomial', finalSparsity: 0.5, milestones: 0 }),
+      ),
+    },
+    messages: ['compression.schedule.milestones: Too small'],
+  },
+  {
+    name: 'schedule kind unknown',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.compression.schedule = { kind: 'exponential', sparsity: 0.5 })) },
+    messages: ['compression.schedule.kind: '],
+  },
+  {
+    name: 'criterion unknown',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.compression.criterion = 'l1-norm')) },
+    messages: ['compression.criterion: ', 'magnitude-global'],
+  },
+  {
+    name: 'fine-tune epochs negative',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.compression.finetune = { epochs: -1 })) },
+    messages: ['compression.finetune.epochs: Too small'],
+  },
+  {
+    name: 'fine-tune learning rate zero',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.compression.finetune = { learningRate: 0 })) },
+    messages: ['compression.finetune.learningRate: Too small'],
+  },
+  {
+    name: 'quantize precision int4',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.compression.quantize = { precision: 'int4' })) },
+    messages: ['compression.quantize.precision: ', '"int8"'],
+  },
+  {
+    name: 'evaluation threshold 1.5',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.evaluation.threshold = 1.5)) },
+    messages: ['evaluation.threshold: Too big'],
+  },
+  {
+    name: 'evaluation split train',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.evaluation.split = 'train')) },
+    messages: ['evaluation.split: ', '"validation"'],
+  },
+  {
+    name: 'evaluation attribute that is not sensitive',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.evaluation.attributes = ['age'])) },
+    messages: ['evaluation.attributes: "age" is not a sensitive attribute', 'sex, race'],
+  },
+  {
+    name: 'back-off written in words',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.policy = { backoff: '5 minutes' })) },
+    messages: ['policy.backoff: a duration such as "30s"'],
+  },
+  {
+    name: 'retry strategy unknown',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.policy = { onFail: ['retry'] })) },
+    messages: ['policy.onFail[0]: ', '"constrained"'],
+  },
+  {
+    name: 'retries per milestone 11',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.policy = { retriesPerMilestone: 11 })) },
+    messages: ['policy.retriesPerMilestone: Too big'],
+  },
+  {
+    name: 'export format unknown',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.export = ['onnx'])) },
+    messages: ['export[0]: ', '"sparse-int8"'],
+  },
+  {
+    name: 'export format listed twice',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.export = ['sparse-int8', 'sparse-int8'])) },
+    messages: ['export: list each format once'],
+  },
+  {
+    name: 'storage prefix in the reserved deployments area',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.storage = { prefix: 'deployments' })) },
+    messages: ['storage.prefix: must not start with a reserved area', 'e.g. campaigns'],
+  },
+  {
+    name: 'storage prefix inside datasets/sources',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.storage = { prefix: 'datasets/sources' })) },
+    messages: ['storage.prefix: must not start with a reserved area'],
+  },
+  {
+    name: 'storage prefix climbing up',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.storage = { prefix: 'campaigns/../deployments' })) },
+    messages: ['storage.prefix: no empty or ".." segments'],
+  },
+  {
+    name: 'storage prefix with capitals',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.storage = { prefix: 'Campaigns' })) },
+    messages: ['storage.prefix: use lower-case letters'],
+  },
+  {
+    name: 'rubric file missing',
+    argv: RUN,
+    files: { 'campaign.yaml': campaign((c) => (c.rubric = 'missing-rubric.yaml')) },
+    messages: ['rubric: cannot read missing-rubric.yaml (ENOENT)'],
+  },
+  {
+    name: '--id climbing up',
+    argv: [...RUN, '--id', '../x'],
+    messages: ['--id "../x" is not a valid campaign id', 'lower-case letters, digits and "-"'],
+  },
+  {
+    name: '--id with a space',
+    argv: [...RUN, '--id', 'my campaign'],
+    messages: ['--id "my campaign" is not a valid campaign id'],
+  },
+  {
+    name: '--id with non-ASCII letters',
+    argv: [...RUN, '--id', 'café-1'],
+    messages: ['--id "café-1" is not a valid campaign id'],
+  },
+  {
+    name: '--id with capitals',
+    argv: [...RUN, '--id', 'Corpus-1'],
+    messages: ['--id "Corpus-1" is not a valid campaign id'],
+  },
+];
