@@ -81,6 +81,10 @@ const commands: Record<string, Command> = {
     run: async (a, io, ctx) => (await import('./commands/demo.ts')).demoCommand(a, io, ctx),
   },
   evaluate: { summary: 'fairness report (and rubric gate) for a predictions CSV', run: evaluate },
+  export: {
+    summary: 'check an export package (export verify | inspect <path>, or --campaign <id>)',
+    run: async (a, io) => (await import('./commands/export.ts')).exportCommand(a, io),
+  },
   report: {
     summary: 'render a campaign report (HTML) from S3 and write it locally',
     run: async (a, io) => (await import('./commands/report.ts')).reportCommand(a, io),

@@ -3,7 +3,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseRubricText, RubricError, type Rubric } from '../../core/config/rubric.ts';
+import type { Rubric, RubricError } from '../../core/config/rubric.ts';
 import { decodeUtf8 } from '../../core/data/csv.ts';
 import { DataError } from '../../core/data/errors.ts';
 import { decideGate, rubricReportMismatches, type GateDecision } from '../../core/fairness/gate.ts';
@@ -306,6 +306,9 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
         `--rubric: cannot read ${flags.rubric}. Fix: check the path (start from examples/rubric.yaml)`,
       );
     }
+    // Imported only here: the rubric's YAML parser and zod schemas cost start-up time a run without --rubric
+    // does not need (docs/cli.md, start-up).
+    const { parseRubricText } = await import('../../core/config/rubric.ts');
     rubric = parseRubricText(text, flags.rubric);
   }
 
@@ -415,8 +418,9 @@ export async function evaluateCommand(argv: string[], io: EvaluateIo = defaultIo
       io.stderr(`fairshrink evaluate: ${err.message}`);
       return 2;
     }
-    if (err instanceof RubricError) {
-      const problems = err.problems.length > 0 ? err.problems : [err.message];
+    if (err instanceof Error && err.name === 'RubricError') {
+      const { problems: listed, message } = err as RubricError;
+      const problems = listed.length > 0 ? listed : [message];
       io.stderr(`fairshrink evaluate: --rubric: ${problems.join('\n')}`);
       return 2;
     }

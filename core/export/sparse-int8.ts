@@ -260,7 +260,7 @@ export function decodeSparseInt8(bytes: Uint8Array): {
   if (bytes[4] !== SPARSE_INT8_VERSION)
     throw fail(
       'unsupported-version',
-      `format version ${bytes[4]} is not supported (this fairshrink reads version ${SPARSE_INT8_VERSION}); re-export the model with this version`,
+      `format version ${bytes[4]} (header byte 4) is not supported (this fairshrink reads version ${SPARSE_INT8_VERSION}); re-export the model with this version`,
     );
   const header = new DataView(bytes.buffer, bytes.byteOffset, SPARSE_INT8_HEADER_BYTES);
   const flags = bytes[5]!;
@@ -269,18 +269,28 @@ export function decodeSparseInt8(bytes: Uint8Array): {
   const contentLength = header.getUint32(8, true);
   const actual = bytes.length - SPARSE_INT8_HEADER_BYTES;
   if (actual < contentLength)
-    throw fail('truncated', `the header announces ${contentLength} content bytes, the file has ${actual}`);
+    throw fail(
+      'truncated',
+      `the header's content length (bytes 8–11) announces ${contentLength} content bytes, the file has ${actual}`,
+    );
   if (actual > contentLength)
-    throw fail('trailing-bytes', `${actual - contentLength} bytes after the announced content`);
+    throw fail(
+      'trailing-bytes',
+      `${actual - contentLength} bytes after the ${contentLength} content bytes the header (bytes 8–11) announces`,
+    );
   const content = bytes.subarray(SPARSE_INT8_HEADER_BYTES);
   const digest = createHash('sha256').update(content).digest();
   if (!digest.equals(bytes.subarray(12, 44)))
-    throw fail('checksum-mismatch', 'the sha256 of the content does not match the header: the file is corrupted');
+    throw fail(
+      'checksum-mismatch',
+      `the sha256 of the content (bytes ${SPARSE_INT8_HEADER_BYTES}–${bytes.length - 1}) does not match the one in the header (bytes 12–43): the file is corrupted`,
+    );
 
   const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
   let offset = 0;
   const need = (n: number, what: string) => {
-    if (offset + n > content.length) throw fail('malformed', `${what} runs past the end of the content`);
+    if (offset + n > content.length)
+      throw fail('malformed', `${what} at byte ${SPARSE_INT8_HEADER_BYTES + offset} runs past the end of the content`);
   };
   const u8 = (what: string) => {
     need(1, what);

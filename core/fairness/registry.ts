@@ -1,7 +1,9 @@
 // Custom metrics plug in here without touching core code: a name, a function of a group's sufficient
 // statistics, and a zod schema for its parameters. Registered metrics get per-group values, overall
 // values, generic disparities (<name>_difference, _ratio, ...) and bootstrap CIs like built-in ones.
-import { z } from 'zod';
+// Types only: the engine runs no zod code of its own (a metric's schema parses its parameters), so `evaluate` does
+// not load zod at start-up.
+import type { z } from 'zod';
 import type { Estimate } from './estimate.ts';
 import { GROUP_METRICS } from './metrics.ts';
 import type { GroupStats } from './stats.ts';

@@ -12,6 +12,10 @@ describe('parseCsv', () => {
     ]);
     expect(t.lines).toEqual([2, 3]);
   });
+  it('keeps a quote inside an unquoted field, and text after a closing quote, as part of the field', () => {
+    expect(parseCsv('a,b\nx"y,"q"r\n').rows).toEqual([['x"y', 'qr']]);
+    expect(parseCsv('a\tb\n1\t"2\t3"\n', '\t').rows).toEqual([['1', '2\t3']]);
+  });
   it('accepts a last line without a newline', () => {
     expect(parseCsv('a,b\n1,2').rows).toEqual([['1', '2']]);
   });
