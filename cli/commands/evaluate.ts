@@ -4,7 +4,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRubricText, RubricError, type Rubric } from '../../core/config/rubric.ts';
-import { decideGate, rubricReportMismatches, type GateDecision } from '../../core/fairness/gate.ts';
+import {
+  decideGate,
+  rubricMinGroupSizes,
+  rubricReportMismatches,
+  type GateDecision,
+} from '../../core/fairness/gate.ts';
 import { CsvError, parseCsv, parseDecimal, type CsvTable } from '../../core/fairness/io.ts';
 import { evaluateFairness, FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
 import type { FairnessReport, MetricValue } from '../../core/fairness/report-types.ts';
@@ -366,6 +371,7 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     ciMethod,
     seed,
     minGroupSize,
+    ...(rubric ? { smallGroupViewSizes: rubricMinGroupSizes(rubric) } : {}),
     fairlearnCompat: flags['fairlearn-compat'] === true,
     ...(privileged ? { privileged } : {}),
   });
