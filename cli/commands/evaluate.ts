@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util';
 import type { Rubric, RubricError } from '../../core/config/rubric.ts';
 import { decodeUtf8 } from '../../core/data/csv.ts';
 import { DataError } from '../../core/data/errors.ts';
-import { decideGate, rubricReportMismatches, type GateDecision } from '../../core/fairness/gate.ts';
+import {
+  decideGate,
+  rubricMinGroupSizes,
+  rubricReportMismatches,
+  type GateDecision,
+} from '../../core/fairness/gate.ts';
 import { CsvError, parseCsv, parseDecimal, type CsvTable } from '../../core/fairness/io.ts';
 import { evaluateFairness, FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
 import type { FairnessReport, MetricValue } from '../../core/fairness/report-types.ts';
@@ -379,6 +384,7 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     ciMethod,
     seed,
     minGroupSize,
+    ...(rubric ? { smallGroupViewSizes: rubricMinGroupSizes(rubric) } : {}),
     fairlearnCompat: flags['fairlearn-compat'] === true,
     ...(privileged ? { privileged } : {}),
   });

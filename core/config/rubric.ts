@@ -2,6 +2,8 @@
 // Pure (zod + yaml, no Node built-ins): workflow code may import the schema and types.
 import YAML from 'yaml';
 import { z } from 'zod';
+import { didYouMean } from '../fairness/gate.ts';
+import { metricNames, type MetricPlace } from '../fairness/metric-names.ts';
 
 export const COMPARATORS = ['<=', '<', '>=', '>'] as const;
 export type Comparator = (typeof COMPARATORS)[number];
@@ -9,7 +11,17 @@ export type Comparator = (typeof COMPARATORS)[number];
 export const UNCERTAINTY_MODES = ['point_estimate', 'ci_bound', 'ci_interval'] as const;
 export type UncertaintyMode = (typeof UNCERTAINTY_MODES)[number];
 
+export const SMALL_GROUP_POLICIES = ['insufficient', 'exclude', 'pool'] as const;
+export type SmallGroupPolicy = (typeof SMALL_GROUP_POLICIES)[number];
+
 const snakeCase = /^[a-z][a-z0-9_]*$/;
+
+const smallGroups = z
+  .enum(SMALL_GROUP_POLICIES)
+  .optional()
+  .describe(
+    'Groups below min_group_size: "insufficient" (default: judge the others, fail if any of them fails, else insufficient-evidence naming the small groups), "exclude" (judge without them; they are listed as excluded) or "pool" (merge them into one group, judged if it reaches the minimum).',
+  );
 
 export const RubricConstraintSchema = z
   .object({
@@ -56,6 +68,7 @@ export const RubricConstraintSchema = z
       .positive()
       .optional()
       .describe("Override of the rubric's min_group_size for this constraint."),
+    small_groups: smallGroups.describe("Override of the rubric's small_groups for this constraint."),
     undefined_groups: z
       .enum(['insufficient-evidence', 'ignore'])
       .default('insufficient-evidence')
@@ -73,7 +86,7 @@ export const RubricConstraintSchema = z
     path: ['aggregation'],
   });
 
-export const RubricSchema = z
+const RubricObject = z
   .object({
     version: z.literal(1).describe('Rubric format version.'),
     name: z.string().min(1).describe('Name of the rubric, shown in gate decisions.'),
@@ -84,13 +97,39 @@ export const RubricSchema = z
       .positive()
       .optional()
       .describe(
-        "A decision that rests on a group with fewer rows is insufficient-evidence. Default: the report's min_group_size.",
+        "Groups with fewer rows are not judged on their own (see small_groups). Default: the report's min_group_size.",
       ),
+    small_groups: smallGroups,
     uncertainty: z.enum(UNCERTAINTY_MODES).default('ci_bound').describe('Default for constraints that do not set it.'),
     constraints: z.array(RubricConstraintSchema).min(1).describe('Every constraint must pass for the gate to pass.'),
   })
-  .strict()
-  .superRefine((rubric, ctx) => {
+  .strict();
+
+const PLACE_NAMES: Record<MetricPlace, string> = {
+  group: 'group metric',
+  overall: 'overall metric',
+  disparity: 'disparity',
+};
+
+/** Where a constraint reads its metric: a disparity, a group metric (max/min over groups) or an overall metric. */
+const placeOf = (c: z.output<typeof RubricConstraintSchema>): MetricPlace =>
+  c.attribute === undefined && c.intersection === undefined
+    ? 'overall'
+    : c.aggregation === 'value'
+      ? 'disparity'
+      : 'group';
+
+/**
+ * The rubric schema, knowing the built-in metric names plus `customMetrics` (report keys of registered custom
+ * metrics): an unknown metric is refused here, with a "did you mean", so a misspelt rubric never starts a run.
+ */
+export function rubricSchema(customMetrics: readonly string[] = []) {
+  const known: Record<MetricPlace, string[]> = {
+    group: metricNames('group', customMetrics),
+    overall: metricNames('overall', customMetrics),
+    disparity: metricNames('disparity', customMetrics),
+  };
+  return RubricObject.superRefine((rubric, ctx) => {
     const seen = new Map<string, number>();
     rubric.constraints.forEach((c, i) => {
       const first = seen.get(c.id);
@@ -101,8 +140,27 @@ export const RubricSchema = z
           path: ['constraints', i, 'id'],
         });
       } else seen.set(c.id, i);
+      const place = placeOf(c);
+      if (known[place].includes(c.metric)) return;
+      const elsewhere = (['disparity', 'group', 'overall'] as const).find((p) => known[p].includes(c.metric));
+      const hint =
+        elsewhere === 'group'
+          ? ' (it is a group metric: give an attribute and aggregation: max or min)'
+          : elsewhere === 'disparity'
+            ? ' (it is a disparity: give an attribute or intersection)'
+            : elsewhere === 'overall'
+              ? ' (it is an overall metric: leave out attribute and intersection)'
+              : didYouMean(c.metric, known[place]);
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown ${PLACE_NAMES[place]} "${c.metric}"${hint}`,
+        path: ['constraints', i, 'metric'],
+      });
     });
   });
+}
+
+export const RubricSchema = rubricSchema();
 
 export type Rubric = z.output<typeof RubricSchema>;
 export type RubricInput = z.input<typeof RubricSchema>;
@@ -139,6 +197,7 @@ const FIX_HINTS: Record<string, string> = {
   min_group_size: 'give a positive integer, e.g. min_group_size: 30',
   id: 'give each constraint a unique id such as eod-sex',
   undefined_groups: 'use "insufficient-evidence" or "ignore"',
+  small_groups: 'use "insufficient", "exclude" or "pool"',
 };
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -157,9 +216,15 @@ function fixFor(path: readonly PropertyKey[], code: string, message: string): st
   return (last !== undefined && FIX_HINTS[last]) || 'see docs/fairness.md for the rubric format';
 }
 
+export interface RubricParseOptions {
+  /** Report keys of custom metrics the rubric may name (core/fairness/registry.ts). */
+  customMetrics?: readonly string[];
+}
+
 /** Validates an already parsed object; throws RubricError naming each bad field's path and the fix. */
-export function parseRubric(data: unknown, source = 'rubric'): Rubric {
-  const result = RubricSchema.safeParse(data);
+export function parseRubric(data: unknown, source = 'rubric', options: RubricParseOptions = {}): Rubric {
+  const schema = options.customMetrics === undefined ? RubricSchema : rubricSchema(options.customMetrics);
+  const result = schema.safeParse(data);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const path =
@@ -170,7 +235,7 @@ export function parseRubric(data: unknown, source = 'rubric'): Rubric {
 }
 
 /** Parses rubric text (YAML, or JSON when the source ends in .json or the text starts with '{'). */
-export function parseRubricText(text: string, source = 'rubric'): Rubric {
+export function parseRubricText(text: string, source = 'rubric', options: RubricParseOptions = {}): Rubric {
   if (text.trim() === '') throw new RubricError(`${source}: file is empty. Fix: start from examples/rubric.yaml`, []);
   const asJson = source.toLowerCase().endsWith('.json') || text.trimStart().startsWith('{');
   let data: unknown;
@@ -192,5 +257,5 @@ export function parseRubricText(text: string, source = 'rubric'): Rubric {
     }
     data = doc.toJS();
   }
-  return parseRubric(data, source);
+  return parseRubric(data, source, options);
 }

@@ -1,46 +1,50 @@
 // Rubric gate: pass | fail | insufficient-evidence per constraint and overall, each with a reason that
 // cites the numbers. PURE: imports types only, so Temporal workflow code can import it.
-import type { Comparator, Rubric, RubricConstraint, UncertaintyMode } from '../config/rubric.ts';
-import type { DisparityValue, MetricValue, MetricValues } from './report-types.ts';
+import type { Comparator, Rubric, RubricConstraint, SmallGroupPolicy, UncertaintyMode } from '../config/rubric.ts';
+import type { ConstraintDecision, GateDecision, SmallGroup } from './gate-types.ts';
+import type {
+  GroupsAndDisparities,
+  MetricValue,
+  MetricValues,
+  SmallGroupPool,
+  SmallGroupView,
+} from './report-types.ts';
 
-export type GateStatus = 'pass' | 'fail' | 'insufficient-evidence';
+export type { ConstraintDecision, GateDecision, GateStatus, SmallGroup } from './gate-types.ts';
 
-export interface ConstraintDecision {
-  id: string;
-  status: GateStatus;
-  /** Human-readable, with the numbers the decision rests on. */
-  reason: string;
-  /** Where in the report the value was read, e.g. attributes.sex.disparities.equalized_odds_difference. */
-  target: string;
-  observed: number | null;
-  ci: [number, number] | null;
-  /** The number compared with the threshold (point estimate or CI bound); null when undecided. */
-  compared: number | null;
-  comparator: Comparator;
-  threshold: number;
-  uncertainty: UncertaintyMode;
-  /** Groups that set the value, when known. */
-  groups?: string[];
-}
-
-export interface GateDecision {
-  rubric: string;
-  status: GateStatus;
-  reason: string;
-  constraints: ConstraintDecision[];
-}
-
-interface EvidenceSection {
-  groups: Record<string, MetricValues>;
-  disparities: Record<string, DisparityValue>;
+interface EvidenceSection extends GroupsAndDisparities {
+  small_group_views?: Record<string, SmallGroupView>;
 }
 
 /** What the gate reads from a fairness report (a FairnessReport satisfies it). */
 export interface GateEvidence {
   config: { ci_level: number; min_group_size: number };
   overall: MetricValues;
-  attributes: Record<string, EvidenceSection & { members: string[]; group_info: Record<string, { rows: number }> }>;
+  attributes: Record<
+    string,
+    EvidenceSection & {
+      members: string[];
+      group_info: Record<string, { rows: number }>;
+      small_group_pools?: Record<string, SmallGroupPool>;
+    }
+  >;
   delta?: { overall: MetricValues; attributes: Record<string, EvidenceSection> };
+}
+
+export const DEFAULT_SMALL_GROUP_POLICY: SmallGroupPolicy = 'insufficient';
+
+/** The minimum group size a constraint applies: its own, else the rubric's, else the report's. */
+export const minGroupSizeOf = (rubric: Rubric, c: RubricConstraint, reportMinimum: number): number =>
+  c.min_group_size ?? rubric.min_group_size ?? reportMinimum;
+
+/** Every minimum group size a rubric's constraints use (the report needs a small-group view at each). */
+export function rubricMinGroupSizes(rubric: Rubric): number[] {
+  const sizes = new Set<number>();
+  for (const c of rubric.constraints) {
+    const size = c.min_group_size ?? rubric.min_group_size;
+    if (size !== undefined) sizes.add(size);
+  }
+  return [...sizes].sort((a, b) => a - b);
 }
 
 const fmt = (x: number): string => {
@@ -75,6 +79,9 @@ const describeTarget = (c: RubricConstraint): string => {
   return where === undefined ? c.metric : `${c.metric} on ${where}`;
 };
 
+const listGroups = (groups: readonly SmallGroup[]): string =>
+  groups.map((g) => `${g.group} (${g.rows} rows)`).join(', ');
+
 /** One value to judge: the metric value, its CI and the groups that set it. */
 interface Candidate {
   value: number;
@@ -82,154 +89,36 @@ interface Candidate {
   groups: string[];
 }
 
-export function decideConstraint(rubric: Rubric, c: RubricConstraint, evidence: GateEvidence): ConstraintDecision {
-  const uncertainty = c.uncertainty ?? rubric.uncertainty;
-  const minGroupSize = c.min_group_size ?? rubric.min_group_size ?? evidence.config.min_group_size;
-  const level = `${Math.round(evidence.config.ci_level * 100)}% CI`;
-  const base = {
-    id: c.id,
-    comparator: c.comparator,
-    threshold: c.threshold,
-    uncertainty,
-  };
-  const undecided = (
-    status: GateStatus,
-    target: string,
-    reason: string,
-    extra: Partial<ConstraintDecision> = {},
-  ): ConstraintDecision => ({
-    ...base,
-    status,
+/** What every decision of one constraint shares. */
+interface Judge {
+  c: RubricConstraint;
+  uncertainty: UncertaintyMode;
+  level: string;
+  label: string;
+  base: Pick<ConstraintDecision, 'id' | 'comparator' | 'threshold' | 'uncertainty'>;
+}
+
+function undecided(
+  j: Judge,
+  target: string,
+  reason: string,
+  extra: Partial<ConstraintDecision> = {},
+): ConstraintDecision {
+  return {
+    ...j.base,
+    status: 'insufficient-evidence',
     target,
     reason,
     observed: null,
     ci: null,
     compared: null,
     ...extra,
-  });
+  };
+}
 
-  const relative = c.relative_to === 'reference';
-  const prefix = (path: string): string => (relative ? `delta.${path}` : path);
-  const label = relative ? `${describeTarget(c)} (candidate − reference)` : describeTarget(c);
-  if (relative && evidence.delta === undefined) {
-    return undecided(
-      'insufficient-evidence',
-      prefix(c.metric),
-      `${label}: the report has no reference model (pass --reference-score)`,
-    );
-  }
-  const wantsAttribute = c.attribute !== undefined || c.intersection !== undefined;
-  const attrKey = wantsAttribute ? findAttribute(evidence, c) : undefined;
-  if (wantsAttribute && attrKey === undefined) {
-    const asked = c.attribute ?? c.intersection!.join('&');
-    return undecided(
-      'insufficient-evidence',
-      `attributes.${asked}`,
-      `${label}: "${asked}" is not in the report (evaluated: ${Object.keys(evidence.attributes).join(', ')})`,
-    );
-  }
-
-  if (attrKey !== undefined) {
-    const groups = Object.keys(evidence.attributes[attrKey]!.group_info);
-    if (groups.length < 2) {
-      // Every row in one group (a filtered export, a constant column): no group can be compared with another.
-      return undecided(
-        'insufficient-evidence',
-        `attributes.${attrKey}`,
-        `${label}: "${attrKey}" has a single group (${groups.join(', ') || 'none'}) in the data, so there is nothing to compare; evaluate data with at least two groups`,
-      );
-    }
-  }
-
-  let candidate: Candidate | undefined;
-  let target: string;
-  if (attrKey === undefined) {
-    target = prefix(`overall.${c.metric}`);
-    const mv = relative ? evidence.delta!.overall[c.metric] : evidence.overall[c.metric];
-    if (mv === undefined)
-      return undecided('insufficient-evidence', target, `${label}: no such metric in the report (${target})`);
-    if (mv.value === null)
-      return undecided('insufficient-evidence', target, `${label} is undefined: ${mv.reason ?? 'no reason given'}`);
-    candidate = { value: mv.value, ci: mv.ci, groups: [] };
-  } else {
-    const attribute = evidence.attributes[attrKey]!;
-    const section: EvidenceSection = relative ? evidence.delta!.attributes[attrKey]! : attribute;
-    if (c.aggregation === 'value') {
-      target = prefix(`attributes.${attrKey}.disparities.${c.metric}`);
-      const mv = section.disparities[c.metric];
-      if (mv === undefined)
-        return undecided('insufficient-evidence', target, `${label}: no such disparity in the report (${target})`);
-      if (mv.value === null)
-        return undecided('insufficient-evidence', target, `${label} is undefined: ${mv.reason ?? 'no reason given'}`);
-      const setBy = (mv.pair ?? attribute.disparities[c.metric]?.pair ?? []).filter((g) => g in attribute.group_info);
-      const excluded = mv.excluded ?? attribute.disparities[c.metric]?.excluded ?? [];
-      if (excluded.length > 0 && c.undefined_groups === 'insufficient-evidence') {
-        return undecided(
-          'insufficient-evidence',
-          target,
-          `${label} = ${fmt(mv.value)} leaves out group(s) ${excluded.join(', ')} where the metric is undefined; set undefined_groups: ignore to decide without them`,
-          { observed: mv.value, ci: mv.ci },
-        );
-      }
-      candidate = { value: mv.value, ci: mv.ci, groups: setBy };
-    } else {
-      target = prefix(`attributes.${attrKey}.groups.*.${c.metric}`);
-      const useMax = c.aggregation === 'max';
-      const entries: { group: string; mv: MetricValue }[] = [];
-      for (const [group, metrics] of Object.entries(section.groups)) {
-        const mv = metrics[c.metric];
-        if (mv === undefined)
-          return undecided('insufficient-evidence', target, `${label}: no such group metric in the report (${target})`);
-        if (mv.value === null) {
-          if (c.undefined_groups === 'insufficient-evidence') {
-            return undecided(
-              'insufficient-evidence',
-              target,
-              `${label}: undefined for group ${group}: ${mv.reason ?? 'no reason given'}`,
-            );
-          }
-          continue;
-        }
-        entries.push({ group, mv });
-      }
-      if (entries.length === 0)
-        return undecided('insufficient-evidence', target, `${label}: undefined for every group`);
-      // The group whose compared number is extreme decides: max of values (or of CI ends) for "max".
-      const keyOf = (mv: MetricValue): number => {
-        if (uncertainty === 'point_estimate' || mv.ci === null) return mv.value!;
-        return upperBound(c.comparator) ? mv.ci[1] : mv.ci[0];
-      };
-      let best = entries[0]!;
-      for (const e of entries) if (useMax ? keyOf(e.mv) > keyOf(best.mv) : keyOf(e.mv) < keyOf(best.mv)) best = e;
-      const pickCi = (k: 0 | 1): number => {
-        const ends = entries.map((e) => e.mv.ci?.[k] ?? NaN);
-        return useMax ? Math.max(...ends) : Math.min(...ends);
-      };
-      const lo = pickCi(0);
-      const hi = pickCi(1);
-      candidate = {
-        value: best.mv.value!,
-        ci: Number.isNaN(lo) || Number.isNaN(hi) ? null : [lo, hi],
-        groups: [best.group],
-      };
-      if (uncertainty !== 'point_estimate') {
-        // Report the extreme value over groups, with the extreme CI ends (a per-group, not simultaneous, interval).
-        const values = entries.map((e) => e.mv.value!);
-        candidate.value = useMax ? Math.max(...values) : Math.min(...values);
-      }
-    }
-    const small = candidate.groups.filter((g) => (attribute.group_info[g]?.rows ?? Infinity) < minGroupSize);
-    if (small.length > 0) {
-      const sizes = small.map((g) => `${g} (${attribute.group_info[g]!.rows} rows)`).join(', ');
-      return undecided(
-        'insufficient-evidence',
-        target,
-        `${label} = ${fmt(candidate.value)} is set by ${sizes}, below min_group_size ${minGroupSize}: too few rows to decide`,
-        { observed: candidate.value, ci: candidate.ci, groups: candidate.groups },
-      );
-    }
-  }
-
+/** Compares one value (or its CI end) with the threshold. */
+function judge(j: Judge, target: string, candidate: Candidate): ConstraintDecision {
+  const { c, uncertainty, level, label, base } = j;
   const { value, ci, groups } = candidate;
   const extra = { observed: value, ci, ...(groups.length > 0 ? { groups } : {}) };
   const setBy = groups.length > 0 ? `, set by ${groups.join(' vs ')}` : '';
@@ -249,7 +138,7 @@ export function decideConstraint(rubric: Rubric, c: RubricConstraint, evidence: 
   }
   if (ci === null) {
     return undecided(
-      'insufficient-evidence',
+      j,
       target,
       `${head}; the constraint uses the CI but there is none (run with --bootstrap > 0)`,
       extra,
@@ -292,15 +181,207 @@ export function decideConstraint(rubric: Rubric, c: RubricConstraint, evidence: 
   };
 }
 
+/** How bad a decision is for the constraint: fail, then undecided, then pass; among equals the worse number. */
+function worse(a: ConstraintDecision, b: ConstraintDecision, c: RubricConstraint): boolean {
+  const rank = (d: ConstraintDecision): number =>
+    d.status === 'fail' ? 2 : d.status === 'insufficient-evidence' ? 1 : 0;
+  if (rank(a) !== rank(b)) return rank(a) > rank(b);
+  const x = a.compared ?? a.observed ?? 0;
+  const y = b.compared ?? b.observed ?? 0;
+  return upperBound(c.comparator) ? x > y : x < y;
+}
+
+/**
+ * Decides the constraint on one section (all groups, the adequate ones, or with small groups pooled). Disparities
+ * are judged as they are; a group metric (aggregation max/min) is judged group by group, and the worst group
+ * decides: any failing group fails the constraint.
+ */
+function decideOnSection(
+  j: Judge,
+  section: GroupsAndDisparities,
+  path: string,
+  pairFallback: GroupsAndDisparities,
+): ConstraintDecision {
+  const { c, label } = j;
+  if (c.aggregation === 'value') {
+    const target = `${path}.disparities.${c.metric}`;
+    const mv = section.disparities[c.metric];
+    if (mv === undefined) return undecided(j, target, `${label}: no such disparity in the report (${target})`);
+    if (mv.value === null) return undecided(j, target, `${label} is undefined: ${mv.reason ?? 'no reason given'}`);
+    const setBy = (mv.pair ?? pairFallback.disparities[c.metric]?.pair ?? []).filter((g) => g !== 'overall');
+    const excluded = mv.excluded ?? [];
+    if (excluded.length > 0 && c.undefined_groups === 'insufficient-evidence') {
+      return undecided(
+        j,
+        target,
+        `${label} = ${fmt(mv.value)} leaves out group(s) ${excluded.join(', ')} where the metric is undefined; set undefined_groups: ignore to decide without them`,
+        { observed: mv.value, ci: mv.ci },
+      );
+    }
+    return judge(j, target, { value: mv.value, ci: mv.ci, groups: setBy });
+  }
+  const target = `${path}.groups.*.${c.metric}`;
+  let decision: ConstraintDecision | undefined;
+  for (const [group, metrics] of Object.entries(section.groups)) {
+    const mv: MetricValue | undefined = metrics[c.metric];
+    if (mv === undefined) return undecided(j, target, `${label}: no such group metric in the report (${target})`);
+    if (mv.value === null) {
+      if (c.undefined_groups === 'insufficient-evidence') {
+        return undecided(j, target, `${label}: undefined for group ${group}: ${mv.reason ?? 'no reason given'}`);
+      }
+      continue;
+    }
+    const d = judge(j, target, { value: mv.value, ci: mv.ci, groups: [group] });
+    if (decision === undefined || worse(d, decision, c)) decision = d;
+  }
+  return decision ?? undecided(j, target, `${label}: undefined for every group`);
+}
+
+const setByAny = (d: ConstraintDecision, small: readonly SmallGroup[]): boolean =>
+  (d.groups ?? []).some((g) => small.some((s) => s.group === g));
+
+/** Adds the small-group facts to a decision, and a sentence about them to its reason. */
+function withSmallGroups(
+  d: ConstraintDecision,
+  facts: Pick<ConstraintDecision, 'small_groups' | 'min_group_size' | 'below_minimum' | 'pooled_group'>,
+  note: string,
+): ConstraintDecision {
+  return { ...d, ...facts, reason: note === '' ? d.reason : `${d.reason}; ${note}` };
+}
+
+export function decideConstraint(rubric: Rubric, c: RubricConstraint, evidence: GateEvidence): ConstraintDecision {
+  const uncertainty = c.uncertainty ?? rubric.uncertainty;
+  const minGroupSize = minGroupSizeOf(rubric, c, evidence.config.min_group_size);
+  const relative = c.relative_to === 'reference';
+  const prefix = (path: string): string => (relative ? `delta.${path}` : path);
+  const label = relative ? `${describeTarget(c)} (candidate − reference)` : describeTarget(c);
+  const j: Judge = {
+    c,
+    uncertainty,
+    level: `${Math.round(evidence.config.ci_level * 100)}% CI`,
+    label,
+    base: { id: c.id, comparator: c.comparator, threshold: c.threshold, uncertainty },
+  };
+
+  if (relative && evidence.delta === undefined) {
+    return undecided(j, prefix(c.metric), `${label}: the report has no reference model (pass --reference-score)`);
+  }
+  const wantsAttribute = c.attribute !== undefined || c.intersection !== undefined;
+  const attrKey = wantsAttribute ? findAttribute(evidence, c) : undefined;
+  if (wantsAttribute && attrKey === undefined) {
+    const asked = c.attribute ?? c.intersection!.join('&');
+    return undecided(
+      j,
+      `attributes.${asked}`,
+      `${label}: "${asked}" is not in the report (evaluated: ${Object.keys(evidence.attributes).join(', ')})`,
+    );
+  }
+
+  if (attrKey === undefined) {
+    const target = prefix(`overall.${c.metric}`);
+    const mv = relative ? evidence.delta!.overall[c.metric] : evidence.overall[c.metric];
+    if (mv === undefined) return undecided(j, target, `${label}: no such metric in the report (${target})`);
+    if (mv.value === null) return undecided(j, target, `${label} is undefined: ${mv.reason ?? 'no reason given'}`);
+    return judge(j, target, { value: mv.value, ci: mv.ci, groups: [] });
+  }
+
+  const attribute = evidence.attributes[attrKey]!;
+  const groupNames = Object.keys(attribute.group_info);
+  if (groupNames.length < 2) {
+    // Every row in one group (a filtered export, a constant column): no group can be compared with another.
+    return undecided(
+      j,
+      `attributes.${attrKey}`,
+      `${label}: "${attrKey}" has a single group (${groupNames.join(', ') || 'none'}) in the data, so there is nothing to compare; evaluate data with at least two groups`,
+    );
+  }
+  const section: EvidenceSection = relative ? evidence.delta!.attributes[attrKey]! : attribute;
+  const path = prefix(`attributes.${attrKey}`);
+  const policy = c.small_groups ?? rubric.small_groups ?? DEFAULT_SMALL_GROUP_POLICY;
+  const small: SmallGroup[] = groupNames
+    .map((group) => ({ group, rows: attribute.group_info[group]!.rows }))
+    .filter((g) => g.rows < minGroupSize);
+  const facts = { small_groups: policy, min_group_size: minGroupSize };
+  if (small.length === 0) return withSmallGroups(decideOnSection(j, section, path, attribute), facts, '');
+
+  const below = { ...facts, below_minimum: small };
+  const key = String(minGroupSize);
+  const view = section.small_group_views?.[key];
+  const listed = `${small.length === 1 ? 'group' : 'groups'} below min_group_size ${minGroupSize}: ${listGroups(small)}`;
+  const adequateOnly = (): ConstraintDecision | undefined => {
+    if (view !== undefined)
+      return decideOnSection(j, view.adequate, `${path}.small_group_views.${key}.adequate`, attribute);
+    if (c.aggregation !== 'value') {
+      const adequate = Object.fromEntries(
+        Object.entries(section.groups).filter(([g]) => !small.some((s) => s.group === g)),
+      );
+      return decideOnSection(j, { groups: adequate, disparities: {} }, path, attribute);
+    }
+    // An older report, or one evaluated with another min_group_size: a disparity set by adequate groups only
+    // has the same value without the small ones; one set by a small group cannot be recomputed here.
+    const all = decideOnSection(j, section, path, attribute);
+    return setByAny(all, small) ? undefined : all;
+  };
+  const noView = `the report has no view of ${attrKey} without its groups below ${minGroupSize} rows (evaluate with --min-group-size ${minGroupSize}, or give the rubric's min_group_size to the evaluation)`;
+
+  if (policy === 'exclude') {
+    const d = adequateOnly();
+    if (d === undefined) return undecided(j, path, `${label}: ${noView}; ${listed}`, below);
+    return withSmallGroups(d, below, `excluded (not judged, never passed on their behalf) ${listed}`);
+  }
+
+  if (policy === 'pool') {
+    const pool = attribute.small_group_pools?.[key];
+    if (view === undefined || pool === undefined) return undecided(j, path, `${label}: ${noView}; ${listed}`, below);
+    const pooled = { ...below, pooled_group: pool.pooled_group };
+    const pooledPath = `${path}.small_group_views.${key}.pooled`;
+    const merged = `${listGroups(small)} pooled into ${pool.pooled_group.group} (${pool.pooled_group.rows} rows)`;
+    if (pool.pooled_group.rows >= minGroupSize) {
+      return withSmallGroups(decideOnSection(j, view.pooled, pooledPath, attribute), pooled, merged);
+    }
+    // The pool is itself too small: it is the one small group, judged as under 'insufficient'.
+    const adequate = adequateOnly()!;
+    const all = decideOnSection(j, view.pooled, pooledPath, attribute);
+    if (adequate.status === 'fail')
+      return withSmallGroups(adequate, pooled, `not judged: ${merged}, still below ${minGroupSize}`);
+    if (setByAny(all, [pool.pooled_group])) {
+      return undecided(
+        j,
+        pooledPath,
+        `${label}: no group at or above min_group_size ${minGroupSize} fails, but the pool of the small groups could not be judged: ${merged}, below ${minGroupSize}; collect more rows`,
+        { ...pooled, observed: all.observed, ci: all.ci, ...(all.groups ? { groups: all.groups } : {}) },
+      );
+    }
+    return withSmallGroups(adequate, pooled, `${merged} (below ${minGroupSize}) does not set the value`);
+  }
+
+  // 'insufficient': a failure among adequate groups is a failure; small groups that set the value leave it open.
+  const adequate = adequateOnly();
+  const all = decideOnSection(j, section, path, attribute);
+  if (adequate?.status === 'fail') return withSmallGroups(adequate, below, `not judged: ${listed}`);
+  if (adequate === undefined || setByAny(all, small)) {
+    const judged = adequate === undefined ? noView : `no group at or above min_group_size ${minGroupSize} fails`;
+    return undecided(
+      j,
+      all.target,
+      `${label}: ${judged}, but ${small.length === 1 ? 'a group' : 'groups'} below it could not be judged: ${listGroups(small)}; set small_groups: exclude or pool, or collect more rows`,
+      { ...below, observed: all.observed, ci: all.ci, ...(all.groups ? { groups: all.groups } : {}) },
+    );
+  }
+  return withSmallGroups(adequate, below, `${listed} (${small.length === 1 ? 'does' : 'do'} not set the value)`);
+}
+
 export function decideGate(rubric: Rubric, evidence: GateEvidence): GateDecision {
   const constraints = rubric.constraints.map((c) => decideConstraint(rubric, c, evidence));
   const failed = constraints.filter((d) => d.status === 'fail');
   const unsure = constraints.filter((d) => d.status === 'insufficient-evidence');
   const total = constraints.length;
   const ids = (ds: ConstraintDecision[]): string => ds.map((d) => d.id).join(', ');
+  const small_groups = rubric.small_groups ?? DEFAULT_SMALL_GROUP_POLICY;
   if (failed.length > 0) {
     return {
       rubric: rubric.name,
+      small_groups,
       status: 'fail',
       reason: `${failed.length} of ${total} constraints fail (${ids(failed)})${unsure.length > 0 ? `; ${unsure.length} lack evidence (${ids(unsure)})` : ''}`,
       constraints,
@@ -309,12 +390,13 @@ export function decideGate(rubric: Rubric, evidence: GateEvidence): GateDecision
   if (unsure.length > 0) {
     return {
       rubric: rubric.name,
+      small_groups,
       status: 'insufficient-evidence',
       reason: `no constraint fails, but ${unsure.length} of ${total} lack evidence (${ids(unsure)})`,
       constraints,
     };
   }
-  return { rubric: rubric.name, status: 'pass', reason: `all ${total} constraints pass`, constraints };
+  return { rubric: rubric.name, small_groups, status: 'pass', reason: `all ${total} constraints pass`, constraints };
 }
 
 /**
@@ -335,7 +417,8 @@ export function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-function suggest(name: string, known: readonly string[]): string {
+/** ` (did you mean "x"?)` for the closest known name within a few edits, else ''. */
+export function didYouMean(name: string, known: readonly string[]): string {
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
@@ -359,7 +442,7 @@ export function rubricReportMismatches(rubric: Rubric, evidence: GateEvidence): 
     const at = `constraints[${i}] (${c.id})`;
     if (c.attribute !== undefined && !(c.attribute in evidence.attributes)) {
       problems.push(
-        `${at}: attribute "${c.attribute}" is not in the report${suggest(c.attribute, attrs)}; evaluated: ${attrs.join(', ')}. Fix: add it to --sensitive`,
+        `${at}: attribute "${c.attribute}" is not in the report${didYouMean(c.attribute, attrs)}; evaluated: ${attrs.join(', ')}. Fix: add it to --sensitive`,
       );
       return;
     }
@@ -381,7 +464,7 @@ export function rubricReportMismatches(rubric: Rubric, evidence: GateEvidence): 
     if (!known.includes(c.metric)) {
       const kind = key === undefined ? 'overall metric' : c.aggregation === 'value' ? 'disparity' : 'group metric';
       problems.push(
-        `${at}: "${c.metric}" is not a ${kind} in the report${suggest(c.metric, known)}. Fix: see docs/fairness.md for metric names`,
+        `${at}: "${c.metric}" is not a ${kind} in the report${didYouMean(c.metric, known)}. Fix: see docs/fairness.md for metric names`,
       );
     }
   });

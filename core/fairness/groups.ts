@@ -14,6 +14,70 @@ export interface Partition {
   groupNames: string[];
   /** cell index -> group index within this partition. */
   cellToGroup: Int32Array;
+  /** Set on a small-group view of another partition (see smallGroupViews). */
+  view?: PartitionView;
+}
+
+/**
+ * A partition's groups below a minimum size pooled into one group (the last). The 'adequate' view leaves the pooled
+ * group out of its disparities and output; the 'pooled' view keeps it.
+ */
+export interface PartitionView {
+  /** Index of the partition it is a view of. */
+  of: number;
+  kind: 'adequate' | 'pooled';
+  minGroupSize: number;
+  /** Index (in this partition) of the group pooling the small ones. */
+  pooled: number;
+  /** The small groups, as named in the partition viewed, with their rows. */
+  small: { group: string; rows: number }[];
+}
+
+/** Label of the group that pools a partition's small groups, e.g. pooled(Amer-Indian-Eskimo,Other). */
+export const pooledLabel = (groups: readonly string[]): string => `pooled(${groups.join(',')})`;
+
+/** Rows per group of every partition, from the cells. */
+export function groupRows(cells: CellIndex): Int32Array[] {
+  return cells.partitions.map((p) => {
+    const rows = new Int32Array(p.groupNames.length);
+    p.cellToGroup.forEach((g, cell) => {
+      rows[g]! += cells.cellRows[cell]!.length;
+    });
+    return rows;
+  });
+}
+
+/**
+ * The two views of partition `of` at a minimum group size: groups at or above it keep their index order, the ones
+ * below are merged into one last group. Undefined when no group is below the minimum.
+ */
+export function smallGroupViews(
+  partition: Partition,
+  of: number,
+  rows: Int32Array,
+  minGroupSize: number,
+): [Partition, Partition] | undefined {
+  const small = partition.groupNames.filter((_, g) => rows[g]! < minGroupSize);
+  if (small.length === 0) return undefined;
+  const kept = partition.groupNames.filter((_, g) => rows[g]! >= minGroupSize);
+  const pooled = kept.length;
+  const index = new Map(kept.map((g, i) => [g, i]));
+  const cellToGroup = Int32Array.from(partition.cellToGroup, (g) => index.get(partition.groupNames[g]!) ?? pooled);
+  const view = (kind: PartitionView['kind']): Partition => ({
+    key: partition.key,
+    kind: partition.kind,
+    members: [...partition.members],
+    groupNames: [...kept, pooledLabel(small)],
+    cellToGroup,
+    view: {
+      of,
+      kind,
+      minGroupSize,
+      pooled,
+      small: small.map((group) => ({ group, rows: rows[partition.groupNames.indexOf(group)]! })),
+    },
+  });
+  return [view('adequate'), view('pooled')];
 }
 
 export interface CellIndex {

@@ -2,6 +2,7 @@
 // weighted counts; 0/0 gives an undefined Estimate with a reason (or 0 in Fairlearn-compatibility
 // mode, for the rates where Fairlearn/scikit-learn return 0).
 import { combine, defined, rate, undefinedBecause, type Estimate } from './estimate.ts';
+import { GROUP_METRICS } from './metric-names.ts';
 import type { GroupStats } from './stats.ts';
 
 export interface MetricOptions {
@@ -13,30 +14,7 @@ export interface MetricOptions {
 
 export const DEFAULT_METRIC_OPTIONS: MetricOptions = { fairlearnCompat: false, generalizedEntropyAlpha: 2 };
 
-/** Built-in per-group metric names (Fairlearn / scikit-learn snake_case where one exists). */
-export const GROUP_METRICS = [
-  'count',
-  'base_rate',
-  'selection_rate',
-  'accuracy',
-  'balanced_accuracy',
-  'true_positive_rate',
-  'false_positive_rate',
-  'true_negative_rate',
-  'false_negative_rate',
-  'positive_predictive_value',
-  'negative_predictive_value',
-  'false_discovery_rate',
-  'false_omission_rate',
-  'f1_score',
-  'log_loss',
-  'brier_score',
-  'roc_auc',
-  'ece',
-  'ece_top_label',
-  'theil_index',
-  'generalized_entropy_index',
-] as const;
+export { GROUP_METRICS };
 export type GroupMetricName = (typeof GROUP_METRICS)[number];
 
 const NO_ROWS = 'empty group (no rows)';

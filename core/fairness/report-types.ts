@@ -1,5 +1,5 @@
 // The JSON report format (documented in docs/fairness.md). Types only: workflow code may import them.
-import type { GateDecision } from './gate.ts';
+import type { GateDecision, SmallGroup } from './gate-types.ts';
 import type { ShiftStress } from './shift.ts';
 import type { ThresholdSensitivity } from './threshold.ts';
 
@@ -64,9 +64,29 @@ export interface FlipSummary {
   over_representation: number | null;
 }
 
-export interface ModelAttributeSection {
+export interface GroupsAndDisparities {
   groups: Record<string, MetricValues>;
   disparities: Record<string, DisparityValue>;
+}
+
+/** The same section computed without the groups below a minimum size (adequate) and with them pooled (pooled). */
+export interface SmallGroupView {
+  /** Only groups with at least min_group_size rows; disparities over them, with their own bootstrap CIs. */
+  adequate: GroupsAndDisparities;
+  /** The adequate groups plus one group pooling the small ones (named in small_group_pools). */
+  pooled: GroupsAndDisparities;
+}
+
+export interface ModelAttributeSection extends GroupsAndDisparities {
+  /** Keyed by the minimum size (as a string); present for each minimum some group falls below. */
+  small_group_views?: Record<string, SmallGroupView>;
+}
+
+/** Which groups fall below a minimum size and the group that pools them. */
+export interface SmallGroupPool {
+  min_group_size: number;
+  below_minimum: SmallGroup[];
+  pooled_group: SmallGroup;
 }
 
 export interface AttributeReport extends ModelAttributeSection {
@@ -77,6 +97,8 @@ export interface AttributeReport extends ModelAttributeSection {
   group_info: Record<string, GroupInfo>;
   /** Groups below config.min_group_size. */
   small_groups: string[];
+  /** Keyed like small_group_views: the small groups and their pool, per minimum size. */
+  small_group_pools?: Record<string, SmallGroupPool>;
   paired_tests?: Record<string, PairedTests>;
   flips?: Record<string, FlipSummary>;
   threshold_sensitivity: ThresholdSensitivity;

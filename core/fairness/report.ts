@@ -13,7 +13,14 @@ import {
 } from './bootstrap.ts';
 import type { Disparity } from './disparities.ts';
 import type { Estimate } from './estimate.ts';
-import { allIntersections, buildCellIndex, type CellIndex } from './groups.ts';
+import {
+  allIntersections,
+  buildCellIndex,
+  groupRows,
+  smallGroupViews,
+  type CellIndex,
+  type Partition,
+} from './groups.ts';
 import { exactMcNemarPValue, holmAdjust } from './mcnemar.ts';
 import { pairedMinimumDetectableEffect } from './power.ts';
 import { metricRegistry, type CustomMetricRequest, type MetricRegistry } from './registry.ts';
@@ -28,8 +35,10 @@ import {
   type McNemarResult,
   type MetricValue,
   type MetricValues,
+  type ModelAttributeSection,
   type ModelSection,
   type PairedTests,
+  type SmallGroupPool,
 } from './report-types.ts';
 import { shiftStress } from './shift.ts';
 import {
@@ -72,6 +81,11 @@ export interface EvaluationOptions {
   /** 'percentile' (default) or 'bias-corrected' (see biasCorrectedInterval in bootstrap.ts). */
   ciMethod?: CiMethod;
   minGroupSize?: number;
+  /**
+   * More minimum group sizes (a rubric's) at which to add small-group views: each attribute with groups below the
+   * size gets its disparities without them and with them pooled (small_group_views). minGroupSize always gets one.
+   */
+  smallGroupViewSizes?: number[];
   calibrationBins?: number;
   fairlearnCompat?: boolean;
   generalizedEntropyAlpha?: number;
@@ -205,12 +219,14 @@ function toMetricValue(estimate: Estimate | Disparity, interval: PercentileInter
   return out;
 }
 
-/** Turns a snapshot (+ one interval per value, in visit order) into the report's nested records. */
+/**
+ * Turns a snapshot (+ one interval per value, in visit order) into the report's nested records. Small-group view
+ * partitions go under their attribute's small_group_views (the adequate view without its pooled group).
+ */
 function toSection(
   snapshot: Snapshot,
   intervals: readonly PercentileInterval[] | null,
-  keys: readonly string[],
-  names: readonly string[][],
+  partitions: readonly Partition[],
 ): ModelSection {
   let slot = 0;
   const next = (e: Estimate): MetricValue => toMetricValue(e, intervals?.[slot++]);
@@ -218,15 +234,27 @@ function toSection(
   for (const k in snapshot.overall) overall[k] = next(snapshot.overall[k]!);
   const attributes: ModelSection['attributes'] = {};
   snapshot.partitions.forEach((part, p) => {
+    const partition = partitions[p + 1]!;
+    const view = partition.view;
     const groups: Record<string, MetricValues> = {};
     part.groups.forEach((record, g) => {
       const values: MetricValues = {};
       for (const k in record) values[k] = next(record[k]!);
-      groups[names[p]![g]!] = values;
+      if (view?.kind !== 'adequate' || g !== view.pooled) groups[partition.groupNames[g]!] = values;
     });
     const disparities: Record<string, DisparityValue> = {};
     for (const k in part.disparities) disparities[k] = next(part.disparities[k]!);
-    attributes[keys[p]!] = { groups, disparities };
+    if (view === undefined) {
+      attributes[partition.key] = { groups, disparities };
+      return;
+    }
+    const parent: ModelAttributeSection = attributes[partition.key]!;
+    const views = (parent.small_group_views ??= {});
+    const at = (views[String(view.minGroupSize)] ??= {
+      adequate: { groups: {}, disparities: {} },
+      pooled: { groups: {}, disparities: {} },
+    });
+    at[view.kind] = { groups, disparities };
   });
   return { overall, attributes };
 }
@@ -407,6 +435,16 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
     given ? Uint8Array.from(given) : Uint8Array.from(s, (v) => (v >= threshold ? 1 : 0));
   const weight = input.sampleWeight ? Float64Array.from(input.sampleWeight) : null;
   const cells = buildCellIndex(input.sensitive, attributes, intersections, n);
+  // Small-group views go after the attributes, so partitions 1..attributeCount stay the attributes and intersections.
+  const attributeCount = cells.partitions.length - 1;
+  const viewSizes = [...new Set([minGroupSize, ...(options.smallGroupViewSizes ?? [])])].sort((a, b) => a - b);
+  const rowsOf = groupRows(cells);
+  for (let p = 1; p <= attributeCount; p++) {
+    for (const size of viewSizes) {
+      const views = smallGroupViews(cells.partitions[p]!, p, rowsOf[p]!, size);
+      if (views !== undefined) cells.partitions.push(...views);
+    }
+  }
   const engine = new StatsEngine(cells, label, weight, bins);
   const candidate = prepareModel(label, score, predict(score, input.prediction), bins);
   const refScore = input.referenceScore ? Float64Array.from(input.referenceScore) : undefined;
@@ -417,25 +455,38 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
   const custom = (options.registry ?? metricRegistry).resolve(options.customMetrics ?? []);
   const candStats = engine.run(candidate, null, reference?.pred);
   const privilegedSource: AttributeReport['privileged_source'][] = [];
-  const privileged = cells.partitions.map((partition, p) => {
-    const configured = options.privileged?.[partition.key];
-    if (configured !== undefined) {
-      if (!partition.groupNames.includes(configured)) {
-        throw new FairnessInputError(
-          'privileged',
-          undefined,
-          `privileged group "${configured}" is not a group of ${partition.key} (groups: ${partition.groupNames.join(', ')})`,
-        );
-      }
-      privilegedSource.push('configured');
-      return configured;
-    }
-    privilegedSource.push('largest group');
+  const largestGroup = (p: number): string | undefined => {
     let best = 0;
     candStats.groups[p]!.forEach((s, g) => {
       if (s.rows > candStats.groups[p]![best]!.rows) best = g;
     });
-    return partition.groupNames[best];
+    return cells.partitions[p]!.groupNames[best];
+  };
+  const privileged: (string | undefined)[] = [];
+  cells.partitions.forEach((partition, p) => {
+    const view = partition.view;
+    if (view !== undefined) {
+      // A view keeps its attribute's privileged group when that group is adequate, else takes its largest group.
+      const chosen = privileged[view.of];
+      const at = chosen === undefined ? -1 : partition.groupNames.indexOf(chosen);
+      privileged.push(at >= 0 && at < view.pooled ? chosen : largestGroup(p));
+      return;
+    }
+    const configured = options.privileged?.[partition.key];
+    if (configured === undefined) {
+      privilegedSource.push('largest group');
+      privileged.push(largestGroup(p));
+      return;
+    }
+    if (!partition.groupNames.includes(configured)) {
+      throw new FairnessInputError(
+        'privileged',
+        undefined,
+        `privileged group "${configured}" is not a group of ${partition.key} (groups: ${partition.groupNames.join(', ')})`,
+      );
+    }
+    privilegedSource.push('configured');
+    privileged.push(configured);
   });
   const ctx: SnapshotContext = { partitions: cells.partitions, metricOptions, custom, privileged };
 
@@ -497,15 +548,13 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
     }
   }
 
-  const partitions = cells.partitions.slice(1);
-  const keys = partitions.map((p) => p.key);
-  const names = partitions.map((p) => p.groupNames);
-  const candSection = toSection(point.cand, candIntervals, keys, names);
+  const partitions = cells.partitions.slice(1, attributeCount + 1);
+  const candSection = toSection(point.cand, candIntervals, cells.partitions);
   const sensitivity = thresholdSensitivity(
     engine,
     label,
     score,
-    ctx,
+    { ...ctx, partitions: cells.partitions.slice(0, attributeCount + 1) },
     threshold,
     options.thresholdGrid ?? DEFAULT_THRESHOLD_GRID,
     options.thresholdDelta ?? DEFAULT_THRESHOLD_DELTA,
@@ -523,6 +572,18 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
       if (below) small.push(g);
     });
     const section = candSection.attributes[partition.key]!;
+    const pools: Record<string, SmallGroupPool> = {};
+    for (const view of cells.partitions) {
+      if (view.view?.of !== p || view.view.kind !== 'pooled') continue;
+      pools[String(view.view.minGroupSize)] = {
+        min_group_size: view.view.minGroupSize,
+        below_minimum: view.view.small,
+        pooled_group: {
+          group: view.groupNames[view.view.pooled]!,
+          rows: view.view.small.reduce((sum, g) => sum + g.rows, 0),
+        },
+      };
+    }
     const report: AttributeReport = {
       kind: partition.kind === 'intersection' ? 'intersection' : 'attribute',
       members: partition.members,
@@ -532,6 +593,8 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
       small_groups: small,
       groups: section.groups,
       disparities: section.disparities,
+      ...(section.small_group_views === undefined ? {} : { small_group_views: section.small_group_views }),
+      ...(Object.keys(pools).length === 0 ? {} : { small_group_pools: pools }),
       threshold_sensitivity: sensitivity[i]!,
       shift_stress: shiftStress(partition, candStats.groups[p]!, options.shiftFactors ?? [0.5, 2], metricOptions, bins),
     };
@@ -571,8 +634,8 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
     attributes: attributeReports,
   };
   if (point.ref && reference) {
-    out.reference = toSection(point.ref, refIntervals, keys, names);
-    out.delta = toSection(deltaSnapshot(point.cand, point.ref), deltaIntervals, keys, names);
+    out.reference = toSection(point.ref, refIntervals, cells.partitions);
+    out.delta = toSection(deltaSnapshot(point.cand, point.ref), deltaIntervals, cells.partitions);
     const indices: number[] = [];
     let count = 0;
     const max = options.maxFlippedRows ?? 10000;

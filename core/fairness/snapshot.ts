@@ -55,8 +55,13 @@ function genericKeys(m: string): [string, string, string, string] {
   return keys;
 }
 
-/** Reference-comparison metrics per group (candidate snapshot only). */
-export const COMPARISON_GROUP_METRICS = ['accuracy_drop', 'excess_accuracy_gap', 'flip_rate'] as const;
+/**
+ * The groups a partition's disparities run over: all of them, or for an 'adequate' small-group view all but the
+ * pooled group (it is the last one).
+ */
+function disparityGroups<T>(partition: Partition, items: readonly T[]): readonly T[] {
+  return partition.view?.kind === 'adequate' ? items.slice(0, partition.view.pooled) : items;
+}
 
 /** One metric across groups (a module-level function: a closure here would be re-created every resample). */
 function column(groups: readonly MetricRecord[], m: string): Estimate[] {
@@ -136,7 +141,14 @@ export function modelSnapshot(stats: PartitionStats, ctx: SnapshotContext): Snap
     const partition = ctx.partitions[p]!;
     const groupStats = stats.groups[p]!;
     const groups = groupStats.map((s) => metricsOf(s, ctx));
-    const disparities = disparitiesOf(partition.groupNames, groups, overall, groupStats, ctx.privileged[p], ctx);
+    const disparities = disparitiesOf(
+      disparityGroups(partition, partition.groupNames),
+      disparityGroups(partition, groups),
+      overall,
+      disparityGroups(partition, groupStats),
+      ctx.privileged[p],
+      ctx,
+    );
     partitions.push({ groups, disparities });
   }
   return { overall, partitions };
@@ -165,7 +177,8 @@ export function addReferenceComparisons(
   candidate.overall['accuracy_drop'] = overallDrop;
   candidate.overall['flip_rate'] = rate(overallCand.flips, overallCand.weight, 'empty group (no rows)');
   for (let p = 1; p < ctx.partitions.length; p++) {
-    const names = ctx.partitions[p]!.groupNames;
+    const partition = ctx.partitions[p]!;
+    const names = disparityGroups(partition, partition.groupNames);
     const snap = candidate.partitions[p - 1]!;
     const cand = candidateStats.groups[p]!;
     const ref = referenceStats.groups[p]!;
@@ -176,9 +189,10 @@ export function addReferenceComparisons(
       record['excess_accuracy_gap'] = combine([drop, overallDrop], difference);
       record['flip_rate'] = rate(cand[g]!.flips, cand[g]!.weight, 'empty group (no rows)');
     }
-    snap.disparities['max_accuracy_drop'] = maximumOverGroups(names, column(snap.groups, 'accuracy_drop'));
-    snap.disparities['max_excess_accuracy_gap'] = maximumOverGroups(names, column(snap.groups, 'excess_accuracy_gap'));
-    snap.disparities['max_flip_rate'] = maximumOverGroups(names, column(snap.groups, 'flip_rate'));
+    const groups = disparityGroups(partition, snap.groups);
+    snap.disparities['max_accuracy_drop'] = maximumOverGroups(names, column(groups, 'accuracy_drop'));
+    snap.disparities['max_excess_accuracy_gap'] = maximumOverGroups(names, column(groups, 'excess_accuracy_gap'));
+    snap.disparities['max_flip_rate'] = maximumOverGroups(names, column(groups, 'flip_rate'));
   }
 }
 

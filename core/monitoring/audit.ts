@@ -9,8 +9,9 @@ import { rubricForScope, withPredictor } from '../campaign/steps.ts';
 import { CampaignInputError, keyOf, type StepContext } from '../campaign/store.ts';
 import { summarizeReport } from '../campaign/summary.ts';
 import { encodeBatch } from '../data/batch.ts';
-import { decideGate, type GateDecision } from '../fairness/gate.ts';
-import { evaluateFairness } from '../fairness/report.ts';
+import type { Rubric } from '../config/rubric.ts';
+import { decideGate, rubricMinGroupSizes, type GateDecision } from '../fairness/gate.ts';
+import { evaluateFairness, type EvaluationInput, type EvaluationOptions } from '../fairness/report.ts';
 import type { FairnessReport } from '../fairness/report-types.ts';
 import { deriveSeed } from '../lineage/seeds.ts';
 import { tfExclusive } from '../model/exclusive.ts';
@@ -18,6 +19,21 @@ import { parseJsonBytes, putJson } from '../storage/json.ts';
 import type { ArtifactRef, AuditInput, AuditOutput, DeploymentVersion, DriftReport } from './contracts.ts';
 import { driftReport } from './drift.ts';
 import { currentVersion, deploymentDir, recordAudit, type RegistryStore } from './registry.ts';
+
+/**
+ * The audit's verdict on one scored batch: the fairness report (with small-group views at every minimum size the
+ * rubric uses) and the rubric's gate on it. Relative constraints need the reference; a deployment of the dense model
+ * itself has none. A constraint that fails among adequately sized groups fails here too, so the monitor rolls back.
+ */
+export function judgeBatch(
+  input: EvaluationInput,
+  options: EvaluationOptions,
+  rubric: Rubric,
+): { report: FairnessReport; decision: GateDecision } {
+  const report = evaluateFairness(input, { ...options, smallGroupViewSizes: rubricMinGroupSizes(rubric) });
+  const decision = decideGate(rubricForScope(rubric, input.referenceScore === undefined ? 'absolute' : 'all'), report);
+  return { report, decision };
+}
 
 /** Audit ids name a folder: lower-case letters, digits and "-". */
 const AUDIT_ID = /^[a-z0-9][a-z0-9-]{0,127}$/;
@@ -101,7 +117,7 @@ export async function auditDeployment(input: AuditInput, ctx: AuditContext): Pro
         ? undefined
         : await withPredictor(store, version.reference, async (predict) => predict(encoded.x)),
   }));
-  const report = evaluateFairness(
+  const { report, decision } = judgeBatch(
     {
       label: encoded.y,
       score,
@@ -117,12 +133,11 @@ export async function auditDeployment(input: AuditInput, ctx: AuditContext): Pro
       seed,
       minGroupSize: plan.minGroupSize,
     },
+    version.rubric,
   );
   const reportRef = await store.put(`${dir}/report.json`, new TextEncoder().encode(`${JSON.stringify(report)}\n`), {
     contentType: 'application/json',
   });
-  // Relative constraints need the reference; a deployment of the dense model itself has none.
-  const decision = decideGate(rubricForScope(version.rubric, version.reference === null ? 'absolute' : 'all'), report);
   const baselineReport = parseJsonBytes<FairnessReport>(
     await store.get(version.baseline.report),
     version.baseline.report.uri,

@@ -87,7 +87,7 @@ describe('campaign files', () => {
     const inline = writeCampaign(
       readFileSync(fixture, 'utf8')
         .replace('dataset: ../../../examples/datasets/german-credit.yaml', 'dataset: DATASET')
-        .replace('metric: balanced_accuracy', 'metric: balanced_accuracy\n      attribute: religion'),
+        .replace('metric: balanced_accuracy', 'metric: balanced_accuracy_difference\n      attribute: religion'),
     );
     expect(await problemsOf(inline)).toEqual([
       expect.stringMatching(

@@ -114,8 +114,9 @@ describe('run --dry-run reads the data', () => {
     });
     const r = await dryRun(file);
     expect(r.code).toBe(2);
+    // Refused when the rubric is parsed, before the data is read.
     expect(r.err).toMatch(
-      /rubric\.constraints\[1\] \(eod\): "equalised_odds_difference" is not a disparity in the report \(did you mean "equalized_odds_difference"\?\)/,
+      /rubric\.constraints\[1\]\.metric: unknown disparity "equalised_odds_difference" \(did you mean "equalized_odds_difference"\?\)/,
     );
   });
 

@@ -69,7 +69,7 @@ describe('uncertainty modes', () => {
     const d = decide({ uncertainty: 'point_estimate' });
     expect(d).toMatchObject({ status: 'pass', compared: 0.08, observed: 0.08, groups: ['M', 'F'] });
     expect(d.reason).toBe(
-      'equalized_odds_difference on sex = 0.08 (95% CI [0.05, 0.12], set by M vs F); point estimate 0.08 satisfies <= 0.1',
+      'equalized_odds_difference on sex = 0.08 (95% CI [0.05, 0.12], set by M vs F); point estimate 0.08 satisfies <= 0.1; group below min_group_size 30: X (12 rows) (does not set the value)',
     );
   });
   it('CI upper bound 0.12 > 0.10 fails under ci_bound', () => {
@@ -98,10 +98,12 @@ describe('uncertainty modes', () => {
 });
 
 describe('insufficient evidence', () => {
-  it('when a group below min_group_size sets the value', () => {
+  it('when a group below min_group_size sets the value and the report cannot recompute it without that group', () => {
     const d = decide({ metric: 'demographic_parity_difference', threshold: 0.5 });
     expect(d.status).toBe('insufficient-evidence');
-    expect(d.reason).toMatch(/set by X \(12 rows\), below min_group_size 30/);
+    expect(d.reason).toMatch(/the report has no view of sex without its groups below 30 rows/);
+    expect(d.reason).toMatch(/could not be judged: X \(12 rows\)/);
+    expect(d.below_minimum).toEqual([{ group: 'X', rows: 12 }]);
     // With a smaller minimum the same constraint is decided.
     expect(decide({ metric: 'demographic_parity_difference', threshold: 0.5, min_group_size: 10 }).status).toBe('pass');
   });
@@ -113,7 +115,8 @@ describe('insufficient evidence', () => {
     expect(decide({ metric: 'roc_auc', attribute: undefined, comparator: '>=', threshold: 0.5 }).reason).toMatch(
       /roc_auc is undefined: no positives/,
     );
-    expect(decide({ metric: 'no_such_metric' }).status).toBe('insufficient-evidence');
+    // A valid disparity name the (hand-made) report does not hold.
+    expect(decide({ metric: 'average_odds_difference' }).reason).toMatch(/no such disparity in the report/);
     expect(decide({ attribute: 'race' }).reason).toMatch(/"race" is not in the report \(evaluated: sex\)/);
   });
   it('when the constraint needs a CI and there is none', () => {
@@ -193,14 +196,14 @@ describe('overall decision', () => {
       constraints: [
         // ψ: A 0.4 − 1/3 = 1/15 is the largest excess accuracy gap.
         { id: 'psi', metric: 'max_excess_accuracy_gap', attribute: 'group', comparator: '<=', threshold: 0.05 },
-        { id: 'typo', metric: 'equalised_odds_difference', attribute: 'group', comparator: '<=', threshold: 0.1 },
+        { id: 'typo', metric: 'equalized_odds_difference', attribute: 'grop', comparator: '<=', threshold: 0.1 },
       ],
     });
     const gate = decideGate(rubric, report);
     expect(gate.constraints[0]).toMatchObject({ status: 'fail', groups: ['A'] });
     expect(gate.constraints[0]!.observed).toBeCloseTo(1 / 15, 12);
     expect(rubricReportMismatches(rubric, report)).toEqual([
-      'constraints[1] (typo): "equalised_odds_difference" is not a disparity in the report (did you mean "equalized_odds_difference"?). Fix: see docs/fairness.md for metric names',
+      'constraints[1] (typo): attribute "grop" is not in the report (did you mean "group"?); evaluated: group. Fix: add it to --sensitive',
     ]);
   });
 });

@@ -79,11 +79,16 @@ describe('invariance (seeded random cases)', () => {
   });
 
   it('relabelling groups changes only the names', () => {
-    const rename = (s: string): string =>
+    const renameGroup = (s: string): string =>
       s
         .split('&')
         .map((part) => (/^(F|M|X|r\d)$/.test(part) ? `grp_${part.toLowerCase()}` : part))
         .join('&');
+    // A small-group view's pool is labelled pooled(<group>,<group>,...).
+    const rename = (s: string): string => {
+      const pooled = /^pooled\((.*)\)$/.exec(s);
+      return pooled ? `pooled(${pooled[1]!.split(',').map(renameGroup).join(',')})` : renameGroup(s);
+    };
     for (const input of cases) {
       const relabelled: EvaluationInput = {
         ...input,

@@ -32,6 +32,9 @@ describe('rubric schema', () => {
       'excess-accuracy-gap-race',
       'worst-group-accuracy-drop',
       'overall-accuracy-vs-reference',
+      'no-harm-accuracy-sex',
+      'no-harm-tpr-sex',
+      'no-harm-selection-rate-sex',
     ]);
     expect(rubric.constraints[0]).toMatchObject({
       comparator: '<=',
