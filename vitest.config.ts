@@ -16,6 +16,8 @@ export default defineConfig({
           include: ['tests/unit/**/*.test.ts'],
           pool: 'forks',
           testTimeout: 60_000,
+          // Some suites train a small model in beforeAll: the 10 s default timed out on a busy 2-core machine.
+          hookTimeout: 60_000,
         },
       },
       {

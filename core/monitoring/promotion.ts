@@ -2,6 +2,7 @@
 // constraints compare against, the data set, rubric and evaluation plan it is judged by, and the report it had when
 // it passed its gate. deploymentFromCampaign is pure; readCampaignDataset is the one read a caller needs first.
 import type { ArtifactRef, CampaignInput, CheckpointRef, DatasetRef, MetricSummary } from '../campaign/contracts.ts';
+import type { CampaignConfig, EvaluationPlan } from '../config/campaign.ts';
 import { stepDir } from '../campaign/store.ts';
 import {
   CampaignLineageSchema,
@@ -149,7 +150,16 @@ export function deploymentFromCampaign(args: {
     reference: isBaseline ? null : result.baseline.checkpoint,
     dataset,
     rubric: campaign.rubric,
-    evaluation: campaign.config.evaluation,
+    evaluation: deploymentEvaluation(campaign.config.evaluation),
     baseline: { report: gate.report, summary: result.final.summary },
   };
+}
+
+/**
+ * The evaluation plan a deployment's audits use: the campaign's, without `heldOut`, which names the split a campaign
+ * keeps back from its gates and means nothing once the model is deployed (audits judge new labelled batches).
+ */
+function deploymentEvaluation(plan: CampaignConfig['evaluation']): EvaluationPlan {
+  const { heldOut: _heldOut, ...rest } = plan;
+  return rest;
 }
