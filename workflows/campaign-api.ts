@@ -170,6 +170,12 @@ export const EXPORT_PATCH = 'export-artifact';
 export const SIGNALS_ACROSS_RUNS_PATCH = 'signals-across-continue-as-new';
 /** Patch id of the held-out verdict: the final model judged on the test split, which no decision saw. */
 export const HELD_OUT_PATCH = 'held-out-verdict';
+/**
+ * Patch id of recording every ending: before it, a campaign that failed its gates (GateFailed) wrote no final decision
+ * and no lineage, an abort during a review with stopAtLastGood: false ended as GateFailed, and rejecting the quantized
+ * model could be cut short by a cancellation.
+ */
+export const TERMINAL_PATCH = 'terminal-step-every-ending';
 
 /** Target sparsity per milestone from the schedule (core/compression/schedule.ts, Zhu & Gupta 2017). */
 export function scheduleTargets(config: CampaignConfig): number[] {

@@ -1,9 +1,18 @@
 // How the campaign's path ends before finalize: post-training quantization of the last good model (kept only if its
 // gate passes) and the export of the deployable artifact, gated on its re-loaded bytes.
-import { patched } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, patched } from '@temporalio/workflow';
 import { defaultExportFormats } from '../core/config/campaign.ts';
-import { EXPORT_PATCH, type AcceptedModel, type CampaignExport } from './campaign-api.ts';
-import { decide, describeSummary, evaluateAndGate, gateDigest, gateReason, type CampaignRun } from './campaign-run.ts';
+import { EXPORT_PATCH, TERMINAL_PATCH, type AcceptedModel, type CampaignExport } from './campaign-api.ts';
+import {
+  decide,
+  describeSummary,
+  evaluateAndGate,
+  gateDigest,
+  gateReason,
+  lineage,
+  refreshDashboard,
+  type CampaignRun,
+} from './campaign-run.ts';
 
 /** Quantizes the last good model; the final model is the quantized one when its gate passes, else the float one. */
 export async function quantizeLastGood(run: CampaignRun): Promise<{ final: AcceptedModel; quantized: boolean }> {
@@ -27,8 +36,13 @@ export async function quantizeLastGood(run: CampaignRun): Promise<{ final: Accep
       final = { checkpoint: q.checkpoint, milestone: state.lastGood!.milestone, summary: evaluated.summary };
       quantized = true;
     } else {
-      await run.bookkeeping().markRejected({ campaignId, prefix, candidate: q.checkpoint, reason: gateReason(gate) });
-      state.rejected.push(q.checkpoint.stepKey);
+      const reject = async () => {
+        await run.bookkeeping().markRejected({ campaignId, prefix, candidate: q.checkpoint, reason: gateReason(gate) });
+        state.rejected.push(q.checkpoint.stepKey);
+      };
+      // Like a milestone's rollback, the rejection is compensation: a cancellation must not cut it short.
+      if (patched(TERMINAL_PATCH)) await CancellationScope.nonCancellable(reject);
+      else await reject();
     }
     await decide(run, {
       kind: 'quantize',
@@ -84,4 +98,28 @@ export async function exportFinal(run: CampaignRun, final: AcceptedModel): Promi
     }
   }
   return exported;
+}
+
+/**
+ * Ends the campaign as failed (GateFailed, not retried). Since TERMINAL_PATCH the ending is on record first, out of
+ * reach of cancellation: a `fail` line in the decision log naming the last good model, lineage.json with status
+ * failed, and the dashboard.
+ */
+export async function failCampaign(run: CampaignRun, reason: string): Promise<never> {
+  const { state } = run;
+  if (patched(TERMINAL_PATCH)) {
+    await CancellationScope.nonCancellable(async () => {
+      await decide(run, {
+        kind: 'fail',
+        milestone: state.milestone,
+        attempt: state.attempt,
+        message: `failed: ${reason}. The last good model is ${state.lastGood?.checkpoint.stepKey ?? 'none'}`,
+        checkpoint: state.lastGood?.checkpoint,
+      });
+      await lineage(run, 'failed');
+      await refreshDashboard(run);
+    });
+  }
+  state.phase = 'failed';
+  throw ApplicationFailure.nonRetryable(reason, 'GateFailed');
 }

@@ -20,12 +20,13 @@ import type { CampaignInput } from '../core/campaign/contracts.ts';
 import {
   HELD_OUT_PATCH,
   SIGNALS_ACROSS_RUNS_PATCH,
+  TERMINAL_PATCH,
   searchAttributes,
   type CampaignCarry,
   type CampaignOptions,
   type CampaignResult,
 } from './campaign-api.ts';
-import { exportFinal, quantizeLastGood } from './campaign-final.ts';
+import { exportFinal, failCampaign, quantizeLastGood } from './campaign-final.ts';
 import { runMilestone } from './campaign-milestone.ts';
 import { installHandlers } from './campaign-review.ts';
 import {
@@ -95,10 +96,10 @@ export async function compressionCampaign(
         summary: evaluated.summary,
       });
       if (gate.decision.status !== 'pass') {
-        throw ApplicationFailure.nonRetryable(
+        await failCampaign(
+          run,
           `the dense baseline does not meet the rubric's absolute constraints (${gate.decision.status}): ${gateReason(gate)}. ` +
             'Compression cannot start from a model that already fails; fix the model or the rubric.',
-          'GateFailed',
         );
       }
       run.baseline = { checkpoint: trained.checkpoint, milestone: 0, summary: evaluated.summary };
@@ -149,7 +150,9 @@ export async function compressionCampaign(
       state.stopReason = 'the schedule did not finish';
     }
     if (state.stopReason && !config.policy.stopAtLastGood) {
-      throw ApplicationFailure.nonRetryable(state.stopReason, 'GateFailed');
+      // An abort (e.g. during a review) ends the campaign as aborted, not as a failed gate (TERMINAL_PATCH).
+      const abortWins = patched(TERMINAL_PATCH) && run.abortRequest !== null;
+      if (!abortWins) await failCampaign(run, state.stopReason);
     }
 
     // ---- quantize and export ----

@@ -275,6 +275,7 @@ export interface DecisionEntry {
     | 'quantize'
     | 'held-out'
     | 'stop'
+    | 'fail'
     | 'finalize';
   milestone: number | null;
   attempt: number | null;

@@ -509,9 +509,11 @@ export async function gatherCampaignData(
       ? 'completed'
       : last?.kind === 'stop'
         ? 'stopped'
-        : lineage?.status === 'failed'
+        : last?.kind === 'fail'
           ? 'failed'
-          : 'running';
+          : lineage?.status === 'failed'
+            ? 'failed'
+            : 'running';
   const ending = [...decisions].reverse().find((d) => d.kind === 'finalize' || d.kind === 'stop');
   let final: CampaignData['final'] = null;
   if (ending?.checkpoint) {
