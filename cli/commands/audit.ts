@@ -62,7 +62,10 @@ file is named), every checkpoint and gate report against S3 (downloaded and hash
 missing object is named), every checkpoint against the refs in history.json (every run), and every run
 in history.json replayed against this checkout's workflow code. One line per problem.
 
-Exit codes: audit: 0 written, 2 bad usage, no such campaign or <dir> not empty, 1 S3/Temporal failure.
+Exit codes: audit: 0 written and every object the campaign references (data set files, imported model,
+checkpoints, gate reports and decisions) downloaded and matching its recorded sha256; 1 one of them
+changed or gone (each named by its key, on stderr; the bundle is still written) or an S3/Temporal
+failure; 2 bad usage, no such campaign or <dir> not empty.
 verify: 0 everything checks out, 1 one or more problems (each printed), 2 bad usage or no bundle.
 
 Examples:
@@ -175,12 +178,19 @@ export async function auditCommand(argv: string[], io: CliIo, context: CommandCo
         if (values.json) io.stdout(JSON.stringify(summary, null, 2));
         else {
           for (const warning of summary.warnings) io.stderr(`warning: ${warning}`);
+          for (const problem of summary.problems) io.stderr(`problem: ${problem}`);
           io.stdout(
             `wrote the audit bundle of ${campaignId} (${summary.status}) to ${out}: ${summary.files.length} files and MANIFEST.json`,
           );
-          io.stdout(`check it with: fairshrink audit verify ${out}   (VERIFY.md says what else to run)`);
+          if (summary.problems.length > 0) {
+            io.stderr(
+              `error: ${summary.problems.length} S3 object${summary.problems.length === 1 ? '' : 's'} of ${campaignId} changed or gone since the campaign wrote ${summary.problems.length === 1 ? 'it' : 'them'} (named above); the bundle records the sha256 the campaign wrote`,
+            );
+          } else {
+            io.stdout(`check it with: fairshrink audit verify ${out}   (VERIFY.md says what else to run)`);
+          }
         }
-        return EXIT.ok;
+        return summary.problems.length === 0 ? EXIT.ok : EXIT.failed;
       } catch (err) {
         if (err instanceof ArtifactIntegrityError || err instanceof ArtifactNotFoundError) {
           throw new CampaignCommandError(

@@ -6,8 +6,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Client, Connection, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowNotFoundError, type Payload } from '@temporalio/common';
 import type { CampaignInput, DecisionEntry, StepProgress } from '../../core/campaign/contracts.ts';
+import { readDecisionLog as readCampaignDecisions } from '../../core/campaign/decision-log.ts';
 import { connectionSettings, type ConnectionSettings } from '../../core/config/connection.ts';
-import { ArtifactNotFoundError, ArtifactStore } from '../../core/storage/index.ts';
+import { ArtifactStore } from '../../core/storage/index.ts';
 import type { compressionCampaign } from '../../workflows/campaign.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 
@@ -174,25 +175,12 @@ export async function campaignInputOf(c: CampaignClient, campaignId: string, run
 
 export const campaignPrefix = (input: CampaignInput): string => `${input.config.storage.prefix}/${input.campaignId}`;
 
-/** decisions.jsonl as entries, in seq order; empty before the first decision is logged. */
+/** The decision log as entries, in seq order, and as decisions.jsonl text; empty before the first decision. */
 export async function readDecisionLog(
   store: ArtifactStore,
   input: CampaignInput,
 ): Promise<{ entries: DecisionEntry[]; text: string }> {
-  let bytes: Uint8Array;
-  try {
-    ({ bytes } = await store.getByKey(`${campaignPrefix(input)}/decisions.jsonl`));
-  } catch (err) {
-    if (err instanceof ArtifactNotFoundError) return { entries: [], text: '' };
-    throw err;
-  }
-  const text = new TextDecoder().decode(bytes);
-  const entries = text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as DecisionEntry)
-    .sort((a, b) => a.seq - b.seq);
-  return { entries, text };
+  return readCampaignDecisions(store, input.config.storage.prefix, input.campaignId);
 }
 
 export interface PendingStep {

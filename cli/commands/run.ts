@@ -1,8 +1,9 @@
 // `fairshrink run campaign.yaml`: validate the campaign file (every problem at once), upload its
-// inputs to S3, and start the campaign workflow. Same file, same campaign id: starting it again
-// attaches to the existing campaign instead of running a second one.
+// inputs to S3, and start the campaign workflow. Same file over the same data, same campaign id:
+// starting it again attaches to the existing campaign instead of running a second one; `--fresh`
+// starts a new run (`<id>-r2`, ...) of one that failed.
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { connectionSettings } from '../../core/config/connection.ts';
 import {
   CampaignFileError,
@@ -18,12 +19,15 @@ import { compressionCampaign } from '../../workflows/campaign.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { terminalOf, watchCampaign } from './watch.ts';
 
-export const runHelp = `fairshrink run <campaign.yaml> [--id <campaign-id>] [--watch] [--dry-run] [--strict] [--json]
+export const runHelp = `fairshrink run <campaign.yaml> [--id <campaign-id>] [--fresh] [--watch] [--dry-run] [--strict] [--json]
 
 Validate a campaign file, upload its data set and model files to S3, and start the campaign on
 the task queue FAIRSHRINK_TASK_QUEUE (a worker must run: \`fairshrink worker\`). The campaign id is
-<name>-<config hash> unless --id is given; running the same file again attaches to that campaign.
+<name>-<hash of the config and the data set's contents> unless --id is given; running the same file
+over the same data again attaches to that campaign (its latest run), and changed data gives a new id.
 
+  --fresh     when the campaign's latest run failed, was terminated, cancelled or timed out, start a
+              new run of it as <id>-r2 (then -r3, ...) instead of attaching to the closed one
   --watch     follow the campaign as \`fairshrink watch\` does, until it ends
   --dry-run   only validate, as every run does before it uploads or starts anything: the file, its data
               set's header and first rows against every column, attribute and rubric metric the campaign
@@ -41,7 +45,59 @@ Exit codes: 0 started (or, with --watch, completed), 1 the campaign failed or st
 
 Examples:
   fairshrink run examples/campaigns/adult-demo.yaml --watch
-  fairshrink run my-campaign.yaml --dry-run`;
+  fairshrink run my-campaign.yaml --dry-run
+  fairshrink run my-campaign.yaml --fresh --watch   # after a failure that was not the input's fault`;
+
+/** The id of a campaign's n-th run: `<id>`, then `<id>-r2`, `<id>-r3`, ... */
+export const campaignRunId = (campaignId: string, run: number): string =>
+  run === 1 ? campaignId : `${campaignId}-r${run}`;
+
+/** Temporal statuses of a run that closed without completing: --fresh starts the next run after one of these. */
+const RERUNNABLE = new Set(['FAILED', 'TERMINATED', 'CANCELLED', 'TIMED_OUT']);
+
+export interface RunChoice {
+  /** The workflow id to start (or attach to, when it exists). */
+  campaignId: string;
+  /** The status of the run attached to, when one exists; undefined when a new run starts. */
+  existing?: string;
+  /** Said to the user: why --fresh attached, or that --fresh would start a new run. */
+  note?: string;
+}
+
+/**
+ * Which run of `campaignId` \`run\` starts or attaches to: the latest existing one, or with `fresh`, a new one after it
+ * when it closed without completing. `statusOf(id)` is a workflow's Temporal status, undefined when there is none.
+ */
+export async function chooseCampaignRun(
+  campaignId: string,
+  fresh: boolean,
+  statusOf: (id: string) => Promise<string | undefined>,
+): Promise<RunChoice> {
+  let latest: { run: number; status: string } | undefined;
+  for (let run = 1; ; run++) {
+    const status = await statusOf(campaignRunId(campaignId, run));
+    if (status === undefined) break;
+    latest = { run, status };
+  }
+  if (latest === undefined) return { campaignId };
+  const latestId = campaignRunId(campaignId, latest.run);
+  const nextId = campaignRunId(campaignId, latest.run + 1);
+  if (RERUNNABLE.has(latest.status)) {
+    if (fresh) return { campaignId: nextId };
+    return {
+      campaignId: latestId,
+      existing: latest.status,
+      note: `to start a new run of it as ${nextId}, run again with --fresh`,
+    };
+  }
+  return {
+    campaignId: latestId,
+    existing: latest.status,
+    ...(fresh
+      ? { note: `--fresh starts a new run only after a run that did not complete; ${latestId} is ${latest.status}` }
+      : {}),
+  };
+}
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -50,6 +106,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     options: {
       id: { type: 'string' },
       watch: { type: 'boolean' },
+      fresh: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       strict: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -87,10 +144,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const settings = connectionSettings(process.env);
   if (values['dry-run']) {
-    const { campaignIdOf } = await import('../../core/config/campaign-file.ts');
+    const { campaignIdOf, datasetIdOfCampaign } = await import('../../core/config/campaign-file.ts');
     const feasibility = await preflight(loaded, file, values.strict === true, io);
     if (feasibility === undefined) return EXIT.usage;
-    const id = values.id ?? campaignIdOf(loaded);
+    const id = values.id ?? campaignIdOf(loaded, await datasetIdOfCampaign(loaded));
     if (values.json) io.stdout(JSON.stringify({ valid: true, campaignId: id, feasibility }));
     else {
       io.stdout(`valid: ${file} → campaign ${id}`);
@@ -102,8 +159,17 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const store = new ArtifactStore(settings.s3);
   const connection = await Connection.connect({ address: settings.temporal.address });
   try {
-    const input = await prepareCampaignInput(loaded, store, { campaignId: values.id, projectRoot });
+    const prepared = await prepareCampaignInput(loaded, store, { campaignId: values.id, projectRoot });
     const client = new Client({ connection, namespace: settings.temporal.namespace });
+    const choice = await chooseCampaignRun(prepared.campaignId, values.fresh === true, async (id) => {
+      try {
+        return (await client.workflow.getHandle(id).describe()).status.name;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+    });
+    const input = { ...prepared, campaignId: choice.campaignId };
     const computeQueue = process.env.FAIRSHRINK_COMPUTE_TASK_QUEUE;
     let handle;
     try {
@@ -121,8 +187,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       handle = client.workflow.getHandle<typeof compressionCampaign>(input.campaignId);
       const description = await handle.describe();
-      if (!values.json)
+      if (!values.json) {
         io.stdout(`campaign ${input.campaignId} already exists (${description.status.name}); attaching`);
+        if (choice.note !== undefined) io.stdout(choice.note);
+      }
     }
     if (!values.watch) {
       if (values.json) io.stdout(JSON.stringify({ campaignId: input.campaignId }));

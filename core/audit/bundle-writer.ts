@@ -1,12 +1,14 @@
 // Writes a campaign's audit bundle: everything a third party needs to check the campaign without trusting us (the
 // workflow history, lineage, decision log, rubric, config, every gate's report and decision, the checkpoint list
 // with sha256s, the dashboard, VERIFY.md, SHA256SUMS and MANIFEST.json). Reads the artifacts from S3; what Temporal
-// knows (status, result, history) comes in as a CampaignSnapshot.
+// knows (status, result, history) comes in as a CampaignSnapshot. Every object the campaign references (its data set
+// files, imported model, checkpoints, gate reports and decisions) is downloaded and hashed against its recorded
+// sha256 on the way; each one that is changed or gone is a problem naming its key.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CampaignInput, CheckpointRef, DecisionEntry, GateStatus } from '../campaign/contracts.ts';
-import { ArtifactNotFoundError, type ArtifactStore } from '../storage/artifact-store.ts';
-import type { ArtifactRef } from '../storage/ref.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { parseS3Uri, type ArtifactRef } from '../storage/ref.ts';
 import { verifyGuide } from './guide.ts';
 import {
   BUNDLE_FORMAT,
@@ -30,7 +32,7 @@ function checkpointsFromDecisions(entries: DecisionEntry[]): CheckpointRef[] {
 }
 
 /** Gate records without lineage: every `<step>/gate/gate.json` under the campaign, with the report it names. */
-async function gatesFromStore(store: ArtifactStore, prefix: string): Promise<GateRecord[]> {
+async function gatesFromStore(store: AuditStore, prefix: string): Promise<GateRecord[]> {
   const records: GateRecord[] = [];
   for (const { key } of await store.list(`${prefix}/`)) {
     if (!key.endsWith('/gate/gate.json')) continue;
@@ -45,13 +47,25 @@ async function gatesFromStore(store: ArtifactStore, prefix: string): Promise<Gat
   return records;
 }
 
-async function optionalObject(store: ArtifactStore, key: string): Promise<Uint8Array | undefined> {
-  try {
-    return (await store.getByKey(key)).bytes;
-  } catch (err) {
-    if (err instanceof ArtifactNotFoundError) return undefined;
-    throw err;
-  }
+/** What the writer reads S3 through: core/storage's ArtifactStore, or an in-memory store in tests. */
+export type AuditStore = Pick<BlobStore, 'bucket' | 'uriOf' | 'get' | 'getByKey' | 'head' | 'list'>;
+
+async function optionalObject(store: AuditStore, key: string): Promise<Uint8Array | undefined> {
+  if ((await store.head(key)) === undefined) return undefined;
+  return (await store.getByKey(key)).bytes;
+}
+
+/** One line for an object that failed its check: what happened, its key, what it is, and the store's reason. */
+function objectProblem(err: unknown, ref: ArtifactRef, label: string): string {
+  const key = parseS3Uri(ref.uri).key;
+  const name = (err as Error).name;
+  const what =
+    name === 'ArtifactIntegrityError'
+      ? 'does not match its recorded sha256'
+      : name === 'ArtifactNotFoundError'
+        ? 'is missing'
+        : 'cannot be read';
+  return `${key} (${label}) ${what}: ${(err as Error).message.split('\n')[0]}`;
 }
 
 export interface AuditSummary {
@@ -60,6 +74,10 @@ export interface AuditSummary {
   status: string;
   files: BundleFile[];
   warnings: string[];
+  /** Objects the campaign references that are changed or gone in S3, each naming its key; empty when all match. */
+  problems: string[];
+  /** How many referenced objects were downloaded and matched their recorded sha256. */
+  verifiedObjects: number;
 }
 
 /**
@@ -93,11 +111,27 @@ export interface CompletedCampaign {
 /** Writes the bundle into `dir` (new or empty); returns its files (with sha256) and what could not be included. */
 export async function writeAuditBundle(
   snapshot: CampaignSnapshot,
-  store: ArtifactStore,
+  store: AuditStore,
   dir: string,
 ): Promise<AuditSummary> {
   const { campaignId, input, prefix, status, result, failure, decisions } = snapshot;
   const warnings: string[] = [];
+  const problems: string[] = [];
+  let verifiedObjects = 0;
+  /** The object's bytes when they match the ref; otherwise undefined, with the problem recorded. */
+  const seen = new Set<string>();
+  const verified = async (ref: ArtifactRef, label: string): Promise<Uint8Array | undefined> => {
+    if (!seen.has(ref.uri)) seen.add(ref.uri);
+    else if (!label.startsWith('gate ')) return undefined; // checked once; only gate files are needed as bytes
+    try {
+      const bytes = await store.get(ref);
+      verifiedObjects += 1;
+      return bytes;
+    } catch (err) {
+      problems.push(objectProblem(err, ref, label));
+      return undefined;
+    }
+  };
   const written: BundleFile[] = [];
   const put = async (relative: string, content: Uint8Array | string) => {
     const file = path.join(dir, ...relative.split('/'));
@@ -127,8 +161,10 @@ export async function writeAuditBundle(
 
   const gates = lineage ? lineage.gates : await gatesFromStore(store, prefix);
   for (const g of gates) {
-    await put(`reports/${g.stepKey}/report.json`, await store.get(g.report));
-    await put(`reports/${g.stepKey}/gate.json`, await store.get(g.decision));
+    const report = await verified(g.report, `gate report ${g.stepKey}`);
+    if (report) await put(`reports/${g.stepKey}/report.json`, report);
+    const decision = await verified(g.decision, `gate decision ${g.stepKey}`);
+    if (decision) await put(`reports/${g.stepKey}/gate.json`, decision);
   }
 
   const finalKey = lineage?.finalCheckpoint?.stepKey ?? result?.final.checkpoint.stepKey;
@@ -140,6 +176,18 @@ export async function writeAuditBundle(
   };
   await put('checkpoints.json', jsonText(checkpoints));
   await put('checkpoints.sha256', checkpointSumsText(checkpoints));
+  await verified(input.datasetSpec, 'data set spec');
+  for (const source of input.datasetSources) await verified(source.ref, `data set source ${source.path}`);
+  if (input.importedModel) {
+    await verified(input.importedModel.modelJson, 'imported model.json');
+    for (const w of input.importedModel.weights) await verified(w.ref, `imported model weights ${w.path}`);
+  }
+  for (const cp of checkpoints.checkpoints)
+    for (const file of cp.files)
+      await verified(
+        { uri: file.uri, sha256: file.sha256, bytes: file.bytes },
+        `checkpoint ${cp.stepKey} ${file.role}`,
+      );
 
   const dashboard = await optionalObject(store, `${prefix}/report.html`);
   if (dashboard) await put('report.html', dashboard);
@@ -171,5 +219,5 @@ export async function writeAuditBundle(
     files: [...written],
   };
   await writeFile(path.join(dir, 'MANIFEST.json'), jsonText(manifest));
-  return { campaignId, dir, status: status.toLowerCase(), files: manifest.files, warnings };
+  return { campaignId, dir, status: status.toLowerCase(), files: manifest.files, warnings, problems, verifiedObjects };
 }

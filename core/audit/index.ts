@@ -3,7 +3,13 @@
  * CampaignSnapshot (what Temporal knows) and S3; `verifyAuditBundle(dir, storeFor, history)` re-checks one.
  * manifest.ts holds the bundle's file formats, guide.ts its VERIFY.md.
  */
-export { writeAuditBundle, type AuditSummary, type CampaignSnapshot, type CompletedCampaign } from './bundle-writer.ts';
+export {
+  writeAuditBundle,
+  type AuditStore,
+  type AuditSummary,
+  type CampaignSnapshot,
+  type CompletedCampaign,
+} from './bundle-writer.ts';
 export { verifyGuide, type GuideFacts } from './guide.ts';
 export {
   BUNDLE_FORMAT,

@@ -259,7 +259,7 @@ export interface ExportOutput {
   sizes: ArtifactRef;
 }
 
-/** One line of decisions.jsonl. `seq` orders lines and makes appends idempotent. */
+/** One entry of the decision log (decision-log.ts). `seq` orders entries and makes appends idempotent. */
 export interface DecisionEntry {
   seq: number;
   kind:

@@ -1,7 +1,7 @@
-// What a campaign records besides checkpoints: the decision log (decisions.jsonl), rejection marks on candidates,
+// What a campaign records besides checkpoints: the decision log (decisions/<seq>.json), rejection marks on candidates,
 // and the lineage manifest (lineage.json) that makes a result re-creatable. Nothing here deletes anything.
 import { arch, cpus, platform } from 'node:os';
-import { canonicalJson } from '../data/hash.ts';
+import { sha256Hex } from '../data/hash.ts';
 import { deriveSeed } from '../lineage/seeds.ts';
 import { backendInfo } from '../model/backend.ts';
 import type {
@@ -13,41 +13,48 @@ import type {
   LineageInput,
   MarkRejectedInput,
 } from './contracts.ts';
-import { parseJsonBytes, putJson } from '../storage/json.ts';
+import { jsonBytes, parseJsonBytes, putJson } from '../storage/json.ts';
+import { decisionEntryKey, decisionLogViewKey, readDecisionLog } from './decision-log.ts';
 import { CampaignInputError, campaignDir, dirOfRef, type StepContext } from './store.ts';
 
-const decoder = new TextDecoder();
+/** Entries that end a campaign: appending one regenerates the decisions.jsonl view. */
+const CLOSING_KINDS: ReadonlySet<DecisionEntry['kind']> = new Set(['finalize', 'stop']);
 
 /**
- * Appends one entry to `<prefix>/<campaignId>/decisions.jsonl` (rewritten whole, mode 'mutable'; one canonical JSON
- * object per line, ordered by seq). Idempotent by seq: an entry whose seq is already logged is not appended again.
+ * Appends one entry as its own immutable object, `<prefix>/<campaignId>/decisions/<seq>.json` (decision-log.ts), so
+ * concurrent or retried appends cannot lose each other's entries and each append writes one entry's bytes. Idempotent
+ * by seq: the same entry again changes nothing; another entry under a logged seq is refused. A closing entry (finalize,
+ * stop) also regenerates the derived view `decisions.jsonl` from every entry.
  */
 export async function appendDecision(
   input: AppendDecisionInput,
   ctx: StepContext,
-): Promise<{ ref: ArtifactRef; lines: number }> {
+): Promise<{ ref: ArtifactRef; seq: number }> {
   const { store } = ctx;
-  if (!Number.isInteger(input.entry.seq) || input.entry.seq < 0)
-    throw new CampaignInputError(`decision seq must be a non-negative integer, got ${input.entry.seq}`);
-  const key = `${campaignDir(input.prefix, input.campaignId)}/decisions.jsonl`;
-  let entries: DecisionEntry[] = [];
-  if ((await store.head(key)) !== undefined) {
-    const { bytes, ref } = await store.getByKey(key);
-    entries = decoder
-      .decode(bytes)
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line, i) => parseJsonBytes<DecisionEntry>(new TextEncoder().encode(line), `${key} line ${i + 1}`));
-    if (entries.some((e) => e.seq === input.entry.seq)) return { ref, lines: entries.length };
+  const { seq } = input.entry;
+  if (!Number.isInteger(seq) || seq < 0)
+    throw new CampaignInputError(`decision seq must be a non-negative integer, got ${seq}`);
+  const key = decisionEntryKey(input.prefix, input.campaignId, seq);
+  const bytes = jsonBytes(input.entry);
+  const existing = await store.head(key);
+  if (existing !== undefined && (existing.sha256 !== sha256Hex(bytes) || existing.bytes !== bytes.byteLength)) {
+    throw new CampaignInputError(
+      `decision ${seq} of ${input.campaignId} is already logged with other content at ${store.uriOf(key)}: ` +
+        'a decision is never rewritten; log the new one under the next seq',
+    );
   }
-  entries.push(input.entry);
-  entries.sort((a, b) => a.seq - b.seq);
-  const text = entries.map((e) => canonicalJson(e)).join('\n') + '\n';
-  const ref = await store.put(key, new TextEncoder().encode(text), {
+  const ref = await store.put(key, bytes, { contentType: 'application/json', mode: 'immutable' });
+  if (CLOSING_KINDS.has(input.entry.kind)) await writeDecisionLogView(input.prefix, input.campaignId, ctx);
+  return { ref, seq };
+}
+
+/** Regenerates `decisions.jsonl` (mode 'mutable': a derived view) from every logged entry. */
+export async function writeDecisionLogView(prefix: string, campaignId: string, ctx: StepContext): Promise<ArtifactRef> {
+  const { text } = await readDecisionLog(ctx.store, prefix, campaignId);
+  return ctx.store.put(decisionLogViewKey(prefix, campaignId), new TextEncoder().encode(text), {
     contentType: 'application/x-ndjson',
     mode: 'mutable',
   });
-  return { ref, lines: entries.length };
 }
 
 interface RejectedFile {

@@ -7,7 +7,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { loadDatasetSpec, readSource, sourceKey, type LoadedDatasetSpec } from '../data/index.ts';
+import {
+  datasetIdOf,
+  loadDatasetSpec,
+  maybeGunzip,
+  rawSha256,
+  readSource,
+  sourceKey,
+  specSha256,
+  type LoadedDatasetSpec,
+} from '../data/index.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
 import { CampaignConfig } from './campaign.ts';
@@ -204,9 +213,29 @@ export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
   return { file: abs, config, configSha256: sha256(canonicalJson(config)), dataset, rubric };
 }
 
-/** `<name>-<first 12 hex digits of the config hash>`: the same file gives the same campaign id. */
-export function campaignIdOf(loaded: LoadedCampaign): string {
-  return `${loaded.config.name}-${loaded.configSha256.slice(0, 12)}`;
+/** One source's digest as the data set id takes it: its role and the sha256 of its decompressed bytes. */
+function sourceDigest(source: LoadedDatasetSpec['spec']['sources'][number], bytes: Uint8Array) {
+  return { role: source.role, contentSha256: sha256(maybeGunzip(bytes, sourceKey(source))) };
+}
+
+/**
+ * The data set's content id, derived as prepareDataset derives it (core/data/hash.ts datasetIdOf over the spec hash
+ * and every source's decompressed bytes): the id lineage.json records, known before anything is uploaded.
+ */
+export async function datasetIdOfCampaign(loaded: LoadedCampaign): Promise<string> {
+  const digests = [];
+  for (const source of loaded.dataset.spec.sources)
+    digests.push(sourceDigest(source, await readSource(source, loaded.dataset.baseDir)));
+  return datasetIdOf(rawSha256(digests), specSha256(loaded.dataset.spec));
+}
+
+/**
+ * `<name>-<first 12 hex digits of sha256(config hash, data set id)>`: the same file over the same data gives the same
+ * campaign id (running it again attaches); fixing the data file gives a new one.
+ */
+export function campaignIdOf(loaded: LoadedCampaign, datasetId: string): string {
+  if (!/^[0-9a-f]{64}$/.test(datasetId)) throw new Error(`campaignIdOf: "${datasetId}" is not a data set id`);
+  return `${loaded.config.name}-${sha256(`fairshrink-campaign\u0000${loaded.configSha256}\u0000${datasetId}`).slice(0, 12)}`;
 }
 
 function codeVersion(cwd: string): CampaignInput['code'] {
@@ -236,10 +265,13 @@ export async function prepareCampaignInput(
   const specBytes = new TextEncoder().encode(canonicalJson(dataset.spec));
   const datasetSpec = await uploadContentAddressed(store, specBytes, 'application/json');
   const datasetSources = [];
+  const digests = [];
   for (const source of dataset.spec.sources) {
     const bytes = await readSource(source, dataset.baseDir);
+    digests.push(sourceDigest(source, bytes));
     datasetSources.push({ path: sourceKey(source), ref: await uploadContentAddressed(store, bytes) });
   }
+  const datasetId = datasetIdOf(rawSha256(digests), specSha256(dataset.spec));
   let importedModel: CampaignInput['importedModel'];
   if (config.model.kind === 'import') {
     const modelFile = path.resolve(path.dirname(loaded.file), config.model.modelJson);
@@ -266,7 +298,7 @@ export async function prepareCampaignInput(
     code.lockfileSha256 = null;
   }
   return {
-    campaignId: opts.campaignId ?? campaignIdOf(loaded),
+    campaignId: opts.campaignId ?? campaignIdOf(loaded, datasetId),
     config,
     configSha256: loaded.configSha256,
     datasetSpec,

@@ -5,6 +5,7 @@
 // simply has fewer steps; a rejected attempt is kept and marked rejected; campaigns evaluated before calibration.json
 // and latency.json existed are read without them (with a note).
 import type { CheckpointRef, DecisionEntry, MetricSummary, SizeSummary } from '../campaign/contracts.ts';
+import { readDecisionLog } from '../campaign/decision-log.ts';
 import { campaignOutcome } from '../campaign/summary.ts';
 import type { ReliabilityData } from '../fairness/calibration-curve.ts';
 import type { GateDecision } from '../fairness/gate.ts';
@@ -332,20 +333,6 @@ function metricsWanted(constraints: RubricConstraintInfo[]): { candidate: Set<st
   return { candidate, delta };
 }
 
-function parseDecisions(text: string, where: string): DecisionEntry[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as DecisionEntry;
-      } catch (err) {
-        throw new Error(`${where} line ${i + 1} is not valid JSON: ${(err as Error).message}`);
-      }
-    })
-    .sort((a, b) => a.seq - b.seq);
-}
-
 function outcomeOf(
   step: Pick<EvaluatedStep, 'kind' | 'milestone' | 'attempt' | 'stepKey'>,
   gate: GateDecision | null,
@@ -390,10 +377,8 @@ export async function gatherCampaignData(
     throw new Error(`no campaign "${opts.campaignId}": nothing is stored under s3://${store.bucket}/${root}`);
   const notes: string[] = [];
 
-  const decisions = keys.has('decisions.jsonl')
-    ? parseDecisions(decoder.decode((await store.getByKey(`${root}decisions.jsonl`)).bytes), `${root}decisions.jsonl`)
-    : [];
-  if (decisions.length === 0) notes.push('no decision log yet (decisions.jsonl is missing or empty)');
+  const decisions = (await readDecisionLog(store, opts.prefix, opts.campaignId)).entries;
+  if (decisions.length === 0) notes.push('no decision log yet (no entry under decisions/ and no decisions.jsonl)');
   const lineage = keys.has('lineage.json') ? await readJson<LineageManifest>(store, `${root}lineage.json`) : null;
   if (lineage === null)
     notes.push('no lineage manifest yet (lineage.json is written after the baseline and at the end)');

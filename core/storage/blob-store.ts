@@ -13,4 +13,6 @@ export interface BlobStore {
   get(ref: ArtifactRef): Promise<Uint8Array>;
   getByKey(key: string): Promise<{ bytes: Uint8Array; ref: ArtifactRef }>;
   head(key: string): Promise<{ sha256?: string; bytes: number } | undefined>;
+  /** Keys under a prefix, in key order. */
+  list(prefix: string): Promise<{ key: string; bytes: number }[]>;
 }

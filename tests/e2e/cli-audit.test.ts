@@ -194,5 +194,17 @@ describe('watch, history, replay and the audit bundle of one campaign', () => {
     expect(report.problems).toEqual([
       `changed in S3: ${weights.uri} (checkpoint milestone-1/attempt-0/finetune weightsBin): expected sha256 ${weights.sha256} (${weights.bytes} bytes), got 9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a (4 bytes)`,
     ]);
+
+    // Writing a new bundle of the campaign now fails (exit 1) and names the corrupt object's key.
+    const again = captureIo();
+    expect(await auditCommand([id, '--out', path.join(scratch, 'bundle-after-tamper')], again, context)).toBe(1);
+    expect(again.err.filter((l) => l.startsWith('problem: '))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^problem: ${key.replaceAll('.', '\\.')} \\(checkpoint milestone-1/attempt-0/finetune weightsBin\\) does not match its recorded sha256: `,
+        ),
+      ),
+    ]);
+    expect(again.err.at(-1)).toMatch(/^error: 1 S3 object of .* changed or gone since the campaign wrote it/);
   });
 });

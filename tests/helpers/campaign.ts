@@ -6,6 +6,7 @@ import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } fr
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import type { CampaignInput, DecisionEntry } from '../../core/campaign/contracts.ts';
+import { readDecisionLog } from '../../core/campaign/decision-log.ts';
 import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
@@ -77,12 +78,7 @@ export function activityGate(activityType: string) {
 }
 
 export async function readDecisions(store: ArtifactStore, campaignId: string): Promise<DecisionEntry[]> {
-  const { bytes } = await store.getByKey(`campaigns/${campaignId}/decisions.jsonl`);
-  return Buffer.from(bytes)
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as DecisionEntry);
+  return (await readDecisionLog(store, 'campaigns', campaignId)).entries;
 }
 
 /** Sizes of every payload in a history (inputs, results, heartbeats, signals, updates, memo). */

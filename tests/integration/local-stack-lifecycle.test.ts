@@ -62,7 +62,10 @@ describe('local stack lifecycle', () => {
     await connection.close();
     store.destroy();
 
-    await stackDown(env);
+    // Both stop by themselves on SIGTERM, within their grace: nothing is force-killed.
+    const stopped: string[] = [];
+    await stackDown(env, (line) => stopped.push(line));
+    expect(stopped).toEqual([`temporal stopped (pid ${pids[0]})`, `s3 stopped (pid ${pids[1]})`]);
     expect(pids.some(isAlive)).toBe(false);
     expect(await portInUse(Number(env.FAIRSHRINK_TEMPORAL_PORT))).toBe(false);
     expect(await portInUse(Number(env.FAIRSHRINK_S3_PORT))).toBe(false);

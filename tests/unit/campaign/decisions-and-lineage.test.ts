@@ -3,6 +3,8 @@ import { appendDecision, markRejected, prune, trainBaseline, writeLineage } from
 import type { CampaignInput, DecisionEntry } from '../../../core/campaign/contracts.ts';
 import { CampaignConfig } from '../../../core/config/campaign.ts';
 import { deriveSeed } from '../../../core/lineage/seeds.ts';
+import { readDecisionLog } from '../../../core/campaign/decision-log.ts';
+import { CampaignInputError } from '../../../core/campaign/store.ts';
 import { identity, preparedFixture, TINY_MODEL, uploadFixture } from './helpers.ts';
 import { MemoryStore } from './memory-store.ts';
 
@@ -14,30 +16,90 @@ const entry = (seq: number, message: string): DecisionEntry => ({
   message,
 });
 
-const lines = (store: MemoryStore, key: string) =>
-  new TextDecoder()
-    .decode(store.bytesAt(key))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as DecisionEntry);
+const at = { campaignId: 'c1', prefix: 'campaigns' };
+const entryKey = (seq: number) => `campaigns/c1/decisions/${String(seq).padStart(8, '0')}.json`;
 
 describe('appendDecision', () => {
-  it('is idempotent by seq and keeps lines ordered by seq', async () => {
+  it('stores each entry as its own object, so concurrent appends lose nothing and none rewrites another', async () => {
     const store = new MemoryStore();
-    const at = { campaignId: 'c1', prefix: 'campaigns' };
-    expect((await appendDecision({ ...at, entry: entry(0, 'first') }, { store })).lines).toBe(1);
-    expect((await appendDecision({ ...at, entry: entry(2, 'third') }, { store })).lines).toBe(2);
-    const third = await appendDecision({ ...at, entry: entry(1, 'second') }, { store });
-    expect(third.lines).toBe(3);
+    const seqs = Array.from({ length: 120 }, (_, i) => i + 1).reverse();
+    // All in flight at once: a read-modify-write of one file would drop entries here.
+    await Promise.all(seqs.map((seq) => appendDecision({ ...at, entry: entry(seq, `decision ${seq}`) }, { store })));
+    expect(store.writes).toBe(120);
+    expect(new Set(store.written)).toEqual(new Set(seqs.map(entryKey)));
+    const largest = Math.max(...store.written.map((k) => store.bytesAt(k).byteLength));
+    expect(largest).toBeLessThan(100); // one entry's bytes per write, not the log so far
+    const { entries } = await readDecisionLog(store, 'campaigns', 'c1');
+    expect(entries.map((e) => e.seq)).toEqual([...seqs].reverse());
+    expect(entries[41]!.message).toBe('decision 42');
+    expect(store.objects.has('campaigns/c1/decisions.jsonl')).toBe(false); // no closing entry yet
+  });
+
+  it('is idempotent by seq: the same entry again writes nothing', async () => {
+    const store = new MemoryStore();
+    const first = await appendDecision({ ...at, entry: entry(1, 'first') }, { store });
+    expect(store.keyOf(first.ref)).toBe(entryKey(1));
     store.resetCounts();
-    const retry = await appendDecision({ ...at, entry: entry(1, 'second (retried)') }, { store });
-    expect(retry).toEqual(third);
-    expect(store.puts).toBe(0);
-    expect(lines(store, 'campaigns/c1/decisions.jsonl').map((e) => [e.seq, e.message])).toEqual([
-      [0, 'first'],
-      [1, 'second'],
-      [2, 'third'],
+    expect(await appendDecision({ ...at, entry: entry(1, 'first') }, { store })).toEqual(first);
+    expect(store.writes).toBe(0);
+  });
+
+  it('refuses another entry under a logged seq and keeps the logged one', async () => {
+    const store = new MemoryStore();
+    await appendDecision({ ...at, entry: entry(3, 'logged') }, { store });
+    const before = store.objects.get(entryKey(3))!.sha256;
+    const retry = appendDecision({ ...at, entry: entry(3, 'rewritten') }, { store });
+    await expect(retry).rejects.toThrow(CampaignInputError);
+    await expect(appendDecision({ ...at, entry: entry(3, 'rewritten') }, { store })).rejects.toThrow(
+      /decision 3 of c1 is already logged with other content at s3:\/\/test-bucket\/campaigns\/c1\/decisions\/00000003\.json/,
+    );
+    expect(store.objects.get(entryKey(3))!.sha256).toBe(before);
+    expect((await readDecisionLog(store, 'campaigns', 'c1')).entries.map((e) => e.message)).toEqual(['logged']);
+  });
+
+  it('regenerates decisions.jsonl from every entry when a closing entry is logged', async () => {
+    const store = new MemoryStore();
+    await appendDecision({ ...at, entry: entry(2, 'second') }, { store });
+    await appendDecision({ ...at, entry: entry(1, 'first') }, { store });
+    await appendDecision({ ...at, entry: { ...entry(3, 'done'), kind: 'finalize' } }, { store });
+    const view = new TextDecoder().decode(store.bytesAt('campaigns/c1/decisions.jsonl'));
+    expect(
+      view
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as DecisionEntry).message),
+    ).toEqual(['first', 'second', 'done']);
+    expect(view).toBe((await readDecisionLog(store, 'campaigns', 'c1')).text);
+  });
+});
+
+describe('readDecisionLog', () => {
+  it('reads a campaign written before entry objects from its decisions.jsonl, and merges entries appended since', async () => {
+    const store = new MemoryStore();
+    const old = [entry(1, 'old first'), entry(2, 'old second')].map((e) => JSON.stringify(e)).join('\n') + '\n';
+    await store.put('campaigns/c1/decisions.jsonl', new TextEncoder().encode(old), { mode: 'mutable' });
+    expect((await readDecisionLog(store, 'campaigns', 'c1')).entries.map((e) => e.message)).toEqual([
+      'old first',
+      'old second',
     ]);
+    // A worker on the new layout continues the campaign: both parts, in seq order.
+    await appendDecision({ ...at, entry: entry(3, 'new third') }, { store });
+    const { entries, text } = await readDecisionLog(store, 'campaigns', 'c1');
+    expect(entries.map((e) => [e.seq, e.message])).toEqual([
+      [1, 'old first'],
+      [2, 'old second'],
+      [3, 'new third'],
+    ]);
+    expect(text.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('is empty before the first decision and names the object that is not an entry', async () => {
+    const store = new MemoryStore();
+    expect(await readDecisionLog(store, 'campaigns', 'c1')).toEqual({ entries: [], text: '' });
+    await store.put(entryKey(1), new TextEncoder().encode('{"kind":"gate"}'));
+    await expect(readDecisionLog(store, 'campaigns', 'c1')).rejects.toThrow(
+      /s3:\/\/test-bucket\/campaigns\/c1\/decisions\/00000001\.json is not a decision entry/,
+    );
   });
 });
 

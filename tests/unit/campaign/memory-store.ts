@@ -7,6 +7,13 @@ import { parseS3Uri, validateObjectKey } from '../../../core/storage/ref.ts';
 
 const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** Named as core/storage names it, so callers that tell "gone" from "changed" can. */
+function notFound(uri: string): Error {
+  const err = new Error(`no object at ${uri}`);
+  err.name = 'ArtifactNotFoundError';
+  return err;
+}
+
 export class MemoryStore implements BlobStore {
   readonly objects = new Map<string, { bytes: Uint8Array; sha256: string; contentType: string }>();
   /** put() calls, and puts that actually stored bytes. */
@@ -53,7 +60,7 @@ export class MemoryStore implements BlobStore {
     const { bucket, key } = parseS3Uri(ref.uri);
     if (bucket !== this.bucket) throw new Error(`${ref.uri} is not in bucket ${this.bucket}`);
     const object = this.objects.get(key);
-    if (object === undefined) throw new Error(`no object at ${ref.uri}`);
+    if (object === undefined) throw notFound(ref.uri);
     if (sha256Hex(object.bytes) !== ref.sha256 || object.bytes.byteLength !== ref.bytes) {
       const err = new Error(`integrity check failed for ${ref.uri}`);
       err.name = 'ArtifactIntegrityError';
@@ -65,7 +72,7 @@ export class MemoryStore implements BlobStore {
   async getByKey(key: string): Promise<{ bytes: Uint8Array; ref: ArtifactRef }> {
     this.gets++;
     const object = this.objects.get(key);
-    if (object === undefined) throw new Error(`no object at ${this.uriOf(key)}`);
+    if (object === undefined) throw notFound(this.uriOf(key));
     const sha256 = sha256Hex(object.bytes);
     if (sha256 !== object.sha256) throw new Error(`integrity check failed for ${this.uriOf(key)}`);
     return { bytes: object.bytes.slice(), ref: { uri: this.uriOf(key), sha256, bytes: object.bytes.byteLength } };

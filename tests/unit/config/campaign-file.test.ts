@@ -37,8 +37,11 @@ describe('campaign files', () => {
     expect(loaded.config.compression.finetune).toMatchObject({ epochs: 2, constrained: false, epsilon: 0.01 });
     expect(loaded.dataset.spec.name).toBe('german-credit');
     expect(loaded.rubric.constraints.map((c) => c.id)).toEqual(['balanced-accuracy-vs-reference']);
-    expect(campaignIdOf(loaded)).toMatch(/^german-pass-[0-9a-f]{12}$/);
-    expect(campaignIdOf(await loadCampaignFile(fixture))).toBe(campaignIdOf(loaded));
+    const datasetId = 'd'.repeat(64);
+    expect(campaignIdOf(loaded, datasetId)).toMatch(/^german-pass-[0-9a-f]{12}$/);
+    expect(campaignIdOf(await loadCampaignFile(fixture), datasetId)).toBe(campaignIdOf(loaded, datasetId));
+    // The data's content is part of the id (tests/unit/config/campaign-id.test.ts reads real files).
+    expect(campaignIdOf(loaded, 'e'.repeat(64))).not.toBe(campaignIdOf(loaded, datasetId));
   });
 
   it('hashes the config independently of key order', () => {
