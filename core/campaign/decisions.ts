@@ -18,13 +18,13 @@ import { decisionEntryKey, decisionLogViewKey, readDecisionLog } from './decisio
 import { CampaignInputError, campaignDir, dirOfRef, type StepContext } from './store.ts';
 
 /** Entries that end a campaign: appending one regenerates the decisions.jsonl view. */
-const CLOSING_KINDS: ReadonlySet<DecisionEntry['kind']> = new Set(['finalize', 'stop']);
+const CLOSING_KINDS: ReadonlySet<DecisionEntry['kind']> = new Set(['finalize', 'stop', 'fail']);
 
 /**
  * Appends one entry as its own immutable object, `<prefix>/<campaignId>/decisions/<seq>.json` (decision-log.ts), so
  * concurrent or retried appends cannot lose each other's entries and each append writes one entry's bytes. Idempotent
  * by seq: the same entry again changes nothing; another entry under a logged seq is refused. A closing entry (finalize,
- * stop) also regenerates the derived view `decisions.jsonl` from every entry.
+ * stop, fail) also regenerates the derived view `decisions.jsonl` from every entry.
  */
 export async function appendDecision(
   input: AppendDecisionInput,
