@@ -9,8 +9,12 @@
 // is how the resamples are drawn here (one uniform per row, as a row resample would).
 //
 // `npm run bench -- ci-coverage` (through tsx: `node --import tsx bench/run.ts ci-coverage`) writes
-// bench/results/latest-ci-coverage.{json,md}; FAIRSHRINK_CI_COVERAGE_QUICK=1 runs fewer replications. Run directly
-// (`node --import tsx bench/suites/ci-coverage.ts [--quick]`) it prints the table alone.
+// bench/results/latest-ci-coverage.{json,md}; FAIRSHRINK_CI_COVERAGE_QUICK=1 runs fewer replications. Run directly,
+// `node --import tsx bench/suites/ci-coverage.ts` prints the table and records it in bench/results/ci-coverage.{json,md}
+// (the numbers docs/fairness.md quotes); with `--quick` it only prints.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   biasCorrectedInterval,
@@ -21,6 +25,7 @@ import {
   type PercentileInterval,
 } from '../../core/fairness/bootstrap.ts';
 import { createRng, type Rng } from '../../core/random/rng.ts';
+import { projectRoot } from '../../infra/paths.ts';
 import type { BenchRow, BenchSuite } from '../types.ts';
 
 export interface CoverageSetting {
@@ -102,7 +107,7 @@ const drops = (c: Counts, sizes: readonly number[]): number[] =>
 export const COVERAGE_STATISTICS: readonly Statistic[] = [
   {
     // demographic_parity_difference: max_g p_g − min_g p_g = max over pairs |p_g − p_h|
-    name: 'max |p_g - p_h|',
+    name: 'max abs(p_g - p_h)',
     shape: 'max-abs',
     components(c, sizes) {
       const p = share(c.positive, sizes);
@@ -113,7 +118,7 @@ export const COVERAGE_STATISTICS: readonly Statistic[] = [
   },
   {
     // demographic_parity_difference_to_overall
-    name: 'max |p_g - p_all|',
+    name: 'max abs(p_g - p_all)',
     shape: 'max-abs',
     components(c, sizes) {
       const all = pooled(c.positive, sizes);
@@ -344,12 +349,23 @@ const suite: BenchSuite = {
 export default suite;
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const run = process.argv.includes('--quick') ? QUICK_RUN : FULL_RUN;
+  const quick = process.argv.includes('--quick');
+  const run = quick ? QUICK_RUN : FULL_RUN;
   const started = performance.now();
   const results = coverageStudy(run);
-  process.stdout.write(coverageTable(results));
-  process.stdout.write(
-    `\n${run.replications} replications × ${run.resamples} resamples per setting, level ${run.level}, ` +
-      `${((performance.now() - started) / 1000).toFixed(1)} s\n`,
-  );
+  const seconds = (performance.now() - started) / 1000;
+  const footer =
+    `${run.replications} replications × ${run.resamples} resamples per setting, level ${run.level}, seeds 1000–1003; ` +
+    `${seconds.toFixed(0)} s on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}.`;
+  const table = `${coverageTable(results)}\n${footer}\n`;
+  process.stdout.write(table);
+  // The full run is the record docs/fairness.md quotes; a quick one only prints.
+  if (!quick) {
+    const dir = path.join(projectRoot, 'bench', 'results');
+    writeFileSync(path.join(dir, 'ci-coverage.json'), `${JSON.stringify({ run, seconds, results }, null, 2)}\n`);
+    writeFileSync(
+      path.join(dir, 'ci-coverage.md'),
+      `# Coverage of max/min-type intervals\n\nReproduce with \`node --import tsx bench/suites/ci-coverage.ts\`.\n\n${table}`,
+    );
+  }
 }

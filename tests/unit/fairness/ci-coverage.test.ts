@@ -48,7 +48,7 @@ describe('coverage of the true max/min-type value, by simulation', () => {
   );
 
   it('percentile misses a true gap of 0 (the problem the default fixes)', () => {
-    expect(of('max |p_g - p_h|', 'percentile').coverage).toBeLessThan(0.5);
+    expect(of('max abs(p_g - p_h)', 'percentile').coverage).toBeLessThan(0.5);
     expect(of('max excess accuracy gap', 'percentile').coverage).toBeLessThan(0.5);
   });
 });
