@@ -11,6 +11,7 @@ import {
   simultaneousInterval,
   CI_METHODS,
   type CiMethod,
+  type ExtremeComponent,
   type PercentileInterval,
 } from './bootstrap.ts';
 import type { Disparity } from './disparities.ts';
@@ -23,7 +24,7 @@ import {
   type CellIndex,
   type Partition,
 } from './groups.ts';
-import { maxTypePlans } from './max-type.ts';
+import { maxTypePlans, type MaxTypePlan } from './max-type.ts';
 import { exactMcNemarPValue, holmAdjust } from './mcnemar.ts';
 import { pairedMinimumDetectableEffect } from './power.ts';
 import { metricRegistry, type CustomMetricRequest, type MetricRegistry } from './registry.ts';
@@ -546,11 +547,12 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
     // values, resampled together), dropping components undefined at the point estimate as the disparity does.
     const bases = disparityBaseMetrics(custom);
     const intervalsOf = (paths: string[], matrix: Float64Array, points: Float64Array): PercentileInterval[] => {
-      const plans = ciMethod === 'simultaneous' ? maxTypePlans(paths, cells.partitions, bases) : new Map();
+      const plans =
+        ciMethod === 'simultaneous' ? maxTypePlans(paths, cells.partitions, bases) : new Map<number, MaxTypePlan>();
       return paths.map((_, slot) => {
         const plan = plans.get(slot);
         if (plan === undefined) return interval(slice(matrix, slot), points[slot]!);
-        const components = [];
+        const components: ExtremeComponent[] = [];
         for (const { plus, minus } of plan.components) {
           const point = minus === undefined ? points[plus]! : points[plus]! - points[minus]!;
           if (Number.isNaN(point)) continue;
