@@ -1,7 +1,8 @@
 // The in-process compression study (no Temporal) on UCI Adult: a dense baseline, then 90% sparsity reached in 4
 // cubic-schedule milestones, then int8; magnitude vs group-aware pruning, each with plain vs CEAG-constrained masked
 // fine-tuning; 3 seeds. At every step: accuracy, worst-group accuracy and equalized odds difference (sex, race) with
-// percentile-bootstrap CIs from core/fairness, and ψ_g / max ψ_g (sex, race) on the test split.
+// bootstrap CIs from core/fairness (the max/min-type ones simultaneous, the default), and ψ_g / max ψ_g (sex, race)
+// on the test split.
 //
 // To stay under ~10 minutes on 2 cores: a 64-32 MLP, BASELINE_EPOCHS baseline epochs, FINETUNE_EPOCHS fine-tuning
 // epochs per milestone, BOOTSTRAP resamples; TRAIN_ROWS caps the training rows (a seeded subsample when lower than

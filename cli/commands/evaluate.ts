@@ -12,6 +12,7 @@ import {
   rubricReportMismatches,
   type GateDecision,
 } from '../../core/fairness/gate.ts';
+import { CI_METHODS, DEFAULT_CI_METHOD, isCiMethod } from '../../core/fairness/bootstrap.ts';
 import { CsvError, parseCsv, parseDecimal, type CsvTable } from '../../core/fairness/io.ts';
 import { evaluateFairness, FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
 import type { FairnessReport, MetricValue } from '../../core/fairness/report-types.ts';
@@ -45,8 +46,10 @@ Optional:
   --intersections           also evaluate every combination of 2+ sensitive attributes (e.g. sex&race)
   --threshold <t>           decision threshold for score >= t (default 0.5)
   --bootstrap <B>           bootstrap resamples for CIs, 0 for none (default 1000)
-  --ci-method <m>           percentile (default) or bias-corrected (Efron's BC: corrects the upward
-                            bias of resampled max-over-groups disparities; docs/fairness.md)
+  --ci-method <m>           simultaneous (default: percentile CIs, and for max/min-over-groups
+                            disparities a Bonferroni bound over the group comparisons, whose coverage
+                            is checked by simulation), percentile, or bias-corrected (Efron's BC);
+                            docs/fairness.md
   --seed <n>                bootstrap seed (default 0)
   --min-group-size <n>      flag groups with fewer rows (default 30)
   --privileged <a=g,...>    privileged group per attribute for AIF360 metrics (default: largest group)
@@ -210,11 +213,14 @@ const withCi = (mv: MetricValue | undefined): string => {
 /** Width of a metric column in the summary table: the longest header ("selection", 9) and a space. */
 const COLUMN = 10;
 
+const ciWords = (method: FairnessReport['config']['ci_method']): string =>
+  method === 'simultaneous' ? 'percentile CIs (simultaneous for max/min over groups)' : `${method} CIs`;
+
 function summary(report: FairnessReport, gate: GateDecision | undefined, out: string): string {
   const lines: string[] = [];
   const c = report.config;
   lines.push(
-    `fairshrink evaluate: ${report.rows} rows, threshold ${c.threshold}, ${c.bootstrap} bootstrap resamples (seed ${c.seed}), ${Math.round(c.ci_level * 100)}% ${c.ci_method} CIs`,
+    `fairshrink evaluate: ${report.rows} rows, threshold ${c.threshold}, ${c.bootstrap} bootstrap resamples (seed ${c.seed}), ${Math.round(c.ci_level * 100)}% ${ciWords(c.ci_method)}`,
   );
   const o = report.overall;
   lines.push(
@@ -288,9 +294,9 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     'an integer ≥ 0',
   );
   const seed = numberFlag(flags.seed, 'seed', 0, (v) => Number.isInteger(v), 'an integer');
-  const ciMethod = flags['ci-method'] ?? 'percentile';
-  if (ciMethod !== 'percentile' && ciMethod !== 'bias-corrected') {
-    throw new InputProblem(`--ci-method: "${ciMethod}" is not a CI method. Fix: use percentile or bias-corrected`);
+  const ciMethod = flags['ci-method'] ?? DEFAULT_CI_METHOD;
+  if (!isCiMethod(ciMethod)) {
+    throw new InputProblem(`--ci-method: "${ciMethod}" is not a CI method. Fix: use ${CI_METHODS.join(', ')}`);
   }
   const minGroupSize = numberFlag(
     flags['min-group-size'],

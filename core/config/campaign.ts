@@ -87,9 +87,12 @@ export const EvaluationPlan = z.strictObject({
   bootstrap: z.int().min(0).default(500),
   // Optional rather than defaulted, so configs written without it keep their hash (and campaign id).
   ciMethod: z
-    .enum(['percentile', 'bias-corrected'])
+    .enum(['simultaneous', 'percentile', 'bias-corrected'])
     .optional()
-    .describe('How CIs are read off the bootstrap resamples: percentile (default) or bias-corrected (Efron BC).'),
+    .describe(
+      'How CIs are read off the bootstrap resamples: simultaneous (default: percentile, and a Bonferroni bound for ' +
+        'max/min-over-groups disparities), percentile or bias-corrected (Efron BC).',
+    ),
   threshold: z.number().gt(0).lt(1).default(0.5),
   minGroupSize: z.int().positive().default(30),
 });

@@ -7,9 +7,16 @@ import { normalCdf, normalQuantile } from './power.ts';
 
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 1000;
 export const DEFAULT_CI_LEVEL = 0.95;
-/** How a CI is read off the resamples: plain percentiles, or percentiles corrected for the median bias. */
-export const CI_METHODS = ['percentile', 'bias-corrected'] as const;
+/**
+ * How a CI is read off the resamples: plain percentiles, percentiles corrected for the median bias, or (the default)
+ * percentiles for every statistic but the max/min-over-groups ones, which get the simultaneous bound
+ * (simultaneousInterval; which statistics: core/fairness/max-type.ts).
+ */
+export const CI_METHODS = ['percentile', 'bias-corrected', 'simultaneous'] as const;
 export type CiMethod = (typeof CI_METHODS)[number];
+export const isCiMethod = (value: string): value is CiMethod => (CI_METHODS as readonly string[]).includes(value);
+/** The default lives here, not in a config schema's default, so configs written without ciMethod keep their hash. */
+export const DEFAULT_CI_METHOD: CiMethod = 'simultaneous';
 /** A CI is withheld when its metric is undefined in more than this share of resamples. */
 export const MAX_UNDEFINED_RESAMPLE_SHARE = 0.1;
 
@@ -169,4 +176,69 @@ export function biasCorrectedInterval(samples: Float64Array, point: number, leve
     const zTail = normalQuantile((1 - level) / 2);
     return [normalCdf(2 * z0 + zTail), normalCdf(2 * z0 - zTail)];
   });
+}
+
+/** How a max/min-type statistic T is built from its components c_k: max_k |c_k|, max_k c_k or min_k c_k. */
+export type ExtremeShape = 'max-abs' | 'max' | 'min';
+
+export interface ExtremeComponent {
+  /** c_k in every resample (NaN = undefined in that resample). */
+  samples: Float64Array;
+  /** c_k at the point estimate. */
+  point: number;
+}
+
+/**
+ * Simultaneous interval for a max/min over K components (Bonferroni; union bound): each c_k gets a percentile interval
+ * [L_k, U_k] at level 1 − (1 − level)/K, widened to hold its point estimate, so with probability ≥ level all K hold
+ * at once, and then T = max_k c_k lies in [max_k L_k, max_k U_k] (min: [min_k L_k, min_k U_k]; |c_k|: the image of
+ * [L_k, U_k] under |·|). Coverage ≥ level whenever the per-component intervals have theirs, however biased the
+ * resampled max is, and the interval always holds T's point estimate.
+ */
+export function simultaneousInterval(
+  components: readonly ExtremeComponent[],
+  shape: ExtremeShape,
+  level: number,
+): PercentileInterval {
+  const count = components.length;
+  if (count === 0) return { ci: null };
+  const tail = (1 - level) / (2 * count);
+  let lo = shape === 'min' ? Infinity : -Infinity;
+  let hi = lo;
+  let mostMissing = 0;
+  for (const c of components) {
+    const one = intervalOfDefined(c.samples, () => [tail, 1 - tail]);
+    if (one.ci === null) return { ci: null, note: `${one.note ?? 'no CI'} (one of ${count} comparisons)` };
+    let missing = 0;
+    for (const v of c.samples) if (Number.isNaN(v)) missing++;
+    mostMissing = Math.max(mostMissing, missing);
+    let l = Math.min(one.ci[0], c.point);
+    let u = Math.max(one.ci[1], c.point);
+    if (shape === 'max-abs') {
+      const [a, b] = [Math.abs(l), Math.abs(u)];
+      [l, u] = l <= 0 && u >= 0 ? [0, Math.max(a, b)] : [Math.min(a, b), Math.max(a, b)];
+    }
+    if (shape === 'min') {
+      lo = Math.min(lo, l);
+      hi = Math.min(hi, u);
+    } else {
+      lo = Math.max(lo, l);
+      hi = Math.max(hi, u);
+    }
+  }
+  const notes: string[] = [];
+  const resamples = components[0]!.samples.length;
+  if (mostMissing > 0) {
+    notes.push(
+      `simultaneous CI over ${count} comparisons, one undefined in up to ${mostMissing} of ${resamples} resamples`,
+    );
+  }
+  // Below one resample per tail the ends are the most extreme resamples: the bound is then only as wide as B allows.
+  if (tail * resamples < 1) {
+    notes.push(
+      `simultaneous CI over ${count} comparisons reads tails of ${(100 * tail).toPrecision(2)}%, beyond ${resamples} ` +
+        `resamples: use at least ${Math.ceil(1 / tail)} for its stated coverage`,
+    );
+  }
+  return notes.length > 0 ? { ci: [lo, hi], note: notes.join('; ') } : { ci: [lo, hi] };
 }

@@ -116,8 +116,12 @@ export interface ReportConfig {
   bootstrap: number;
   seed: number;
   ci_level: number;
-  /** How CIs are read off the resamples: 'percentile', or 'bias-corrected' (Efron's BC, acceleration 0). */
-  ci_method: 'percentile' | 'bias-corrected';
+  /**
+   * How CIs are read off the resamples: 'simultaneous' (percentile, and the simultaneous bound for max/min-over-groups
+   * disparities), 'percentile', or 'bias-corrected' (Efron's BC, acceleration 0). Reports before the simultaneous
+   * bound have 'percentile' where no method was asked for.
+   */
+  ci_method: 'simultaneous' | 'percentile' | 'bias-corrected';
   bootstrap_scheme: 'stratified by cell (all sensitive attributes), paired across models';
   min_group_size: number;
   calibration_bins: number;

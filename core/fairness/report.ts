@@ -4,11 +4,14 @@ import { createRng } from '../random/rng.ts';
 import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_CI_LEVEL,
+  DEFAULT_CI_METHOD,
   drawStratifiedMultiplicities,
   percentileInterval,
   biasCorrectedInterval,
+  simultaneousInterval,
   CI_METHODS,
   type CiMethod,
+  type ExtremeComponent,
   type PercentileInterval,
 } from './bootstrap.ts';
 import type { Disparity } from './disparities.ts';
@@ -21,6 +24,7 @@ import {
   type CellIndex,
   type Partition,
 } from './groups.ts';
+import { maxTypePlans, type MaxTypePlan } from './max-type.ts';
 import { exactMcNemarPValue, holmAdjust } from './mcnemar.ts';
 import { pairedMinimumDetectableEffect } from './power.ts';
 import { metricRegistry, type CustomMetricRequest, type MetricRegistry } from './registry.ts';
@@ -43,6 +47,7 @@ import {
 import { shiftStress } from './shift.ts';
 import {
   addReferenceComparisons,
+  disparityBaseMetrics,
   modelSnapshot,
   snapshotPaths,
   visitSnapshot,
@@ -78,7 +83,10 @@ export interface EvaluationOptions {
   bootstrap?: number;
   seed?: number;
   ciLevel?: number;
-  /** 'percentile' (default) or 'bias-corrected' (see biasCorrectedInterval in bootstrap.ts). */
+  /**
+   * 'simultaneous' (default: percentile intervals, and the simultaneous bound for max/min-over-groups disparities,
+   * see max-type.ts), 'percentile' or 'bias-corrected' (every value; see bootstrap.ts).
+   */
   ciMethod?: CiMethod;
   minGroupSize?: number;
   /**
@@ -413,7 +421,7 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
   const resamples = options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES;
   const seed = options.seed ?? 0;
   const ciLevel = options.ciLevel ?? DEFAULT_CI_LEVEL;
-  const ciMethod: CiMethod = options.ciMethod ?? 'percentile';
+  const ciMethod: CiMethod = options.ciMethod ?? DEFAULT_CI_METHOD;
   const minGroupSize = options.minGroupSize ?? 30;
   const bins = options.calibrationBins ?? 15;
   const alpha = options.alpha ?? 0.05;
@@ -532,12 +540,32 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
     const refPoint = new Float64Array(refPaths.length);
     if (point.ref) collect(point.ref, refPoint, refPaths.length, 0);
     const interval = (samples: Float64Array, estimate: number): PercentileInterval =>
-      ciMethod === 'percentile'
-        ? percentileInterval(samples, ciLevel)
-        : biasCorrectedInterval(samples, estimate, ciLevel);
-    candIntervals = candPaths.map((_, slot) => interval(slice(candMatrix, slot), candPoint[slot]!));
+      ciMethod === 'bias-corrected'
+        ? biasCorrectedInterval(samples, estimate, ciLevel)
+        : percentileInterval(samples, ciLevel);
+    // Max/min-over-groups disparities: the simultaneous bound over their components (pair differences or group
+    // values, resampled together), dropping components undefined at the point estimate as the disparity does.
+    const bases = disparityBaseMetrics(custom);
+    const intervalsOf = (paths: string[], matrix: Float64Array, points: Float64Array): PercentileInterval[] => {
+      const plans =
+        ciMethod === 'simultaneous' ? maxTypePlans(paths, cells.partitions, bases) : new Map<number, MaxTypePlan>();
+      return paths.map((_, slot) => {
+        const plan = plans.get(slot);
+        if (plan === undefined) return interval(slice(matrix, slot), points[slot]!);
+        const components: ExtremeComponent[] = [];
+        for (const { plus, minus } of plan.components) {
+          const point = minus === undefined ? points[plus]! : points[plus]! - points[minus]!;
+          if (Number.isNaN(point)) continue;
+          const a = slice(matrix, plus);
+          const b = minus === undefined ? undefined : slice(matrix, minus);
+          components.push({ point, samples: b === undefined ? a : Float64Array.from(a, (v, k) => v - b[k]!) });
+        }
+        return simultaneousInterval(components, plan.shape, ciLevel);
+      });
+    };
+    candIntervals = intervalsOf(candPaths, candMatrix, candPoint);
     if (reference) {
-      refIntervals = refPaths.map((_, slot) => interval(slice(refMatrix, slot), refPoint[slot]!));
+      refIntervals = intervalsOf(refPaths, refMatrix, refPoint);
       const candSlot = new Map(candPaths.map((path, slot) => [path, slot]));
       deltaIntervals = refPaths.map((path, slot) => {
         const c = candSlot.get(path)!;

@@ -114,7 +114,7 @@ export const predictionCases: BadInputCase[] = [
   {
     name: '--ci-method unknown',
     argv: evaluateArgv({ 'ci-method': 'bayes' }),
-    messages: ['--ci-method: "bayes" is not a CI method', 'Fix: use percentile or bias-corrected'],
+    messages: ['--ci-method: "bayes" is not a CI method', 'Fix: use percentile, bias-corrected, simultaneous'],
   },
   {
     name: '--privileged without a group',

@@ -74,6 +74,9 @@ describe('fairshrink evaluate: success', () => {
     expect(report.attributes['group']!.disparities['demographic_parity_difference']!.ci).toHaveLength(2);
     expect(report.delta!.overall['accuracy']!.value).toBeCloseTo(-1 / 3, 12);
     expect(r.stdout).toMatch(/^fairshrink evaluate: 12 rows, threshold 0.5, 50 bootstrap resamples \(seed 7\)/);
+    // No --ci-method: percentile CIs, and the simultaneous bound for max/min-over-groups disparities.
+    expect(report.config.ci_method).toBe('simultaneous');
+    expect(r.stdout).toMatch(/95% percentile CIs \(simultaneous for max\/min over groups\)/);
     expect(r.stdout).toMatch(/demographic_parity_difference: 0\.417 \[/);
   });
 
