@@ -118,6 +118,10 @@ function describeResult(
     `  final model:    ${describeFinalModel(result.final, result.quantized)} (${final.nonzeros} nonzero of ${final.parameters})`,
   );
   if (result.export !== undefined) lines(`  shipped:        ${describeExport(result.export)}`);
+  if (result.heldOut !== undefined)
+    lines(
+      `  held-out:       ${result.heldOut.status} on the ${result.heldOut.split} split (${result.heldOut.rows} rows no gate saw): ${result.heldOut.reason}`,
+    );
   lines(`ArtifactRef ${JSON.stringify(result.final.checkpoint.weightsBin)}`);
   lines(`lineage      ${result.lineage.uri}`);
   lines(`decision log ${result.lineage.uri.replace(/lineage\.json$/, 'decisions.jsonl')}`);
