@@ -167,7 +167,7 @@ function rows(run: Awaited<ReturnType<typeof measure>>): BenchRow[] {
     value: failures.length,
     unit: 'queries',
     ...(run.layout === 'forked' ? { target: '0', met: failures.length === 0 } : {}),
-    notes: failures.length === 0 ? `of ${run.samples.length}` : `of ${run.samples.length}: ${failureKinds}`,
+    notes: failures.length === 0 ? `of ${run.samples.length}` : `of ${run.samples.length}; ${failureKinds}`,
   });
   return out;
 }
