@@ -74,6 +74,21 @@ export function resultsBlock(results: BenchResults): string {
       : `**The demo campaign through Temporal** ${missing('campaign suite')}.`,
   );
 
+  const latency = (layout: string) => ({
+    p99: row('query-latency', `${layout}: state query p99 (whole campaign)`),
+    max: row('query-latency', `${layout}: state query max (whole campaign)`),
+    failed: row('query-latency', `${layout}: failed queries`),
+  });
+  const forked = latency('forked');
+  const single = latency('single-process');
+  const layoutText = (l: typeof forked) =>
+    `p99 ${thousands(l.p99!.value)} ms, max ${thousands(l.max!.value)} ms, ${l.failed!.value} ${(l.failed!.notes ?? '').split(';')[0]} failed`;
+  parts.push(
+    forked.p99 && forked.max && forked.failed && single.p99 && single.max && single.failed
+      ? `**\`state\` query during the demo campaign** (\`npm run bench -- query-latency\`, a query every 200 ms): with \`fairshrink worker\` (compute in a forked process) ${layoutText(forked)} (goal ${forked.p99.target ?? 'none'}); with \`--single-process\` ${layoutText(single)}.`
+      : `**\`state\` query during the demo campaign** ${missing('query-latency suite')}.`,
+  );
+
   const report = row('fairness', 'full report, 1000 paired bootstrap resamples');
   const perResample = row('fairness', 'time per paired bootstrap resample');
   const throughput = row('fairness', 'throughput: rows × (resamples + 1) / full report time');

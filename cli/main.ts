@@ -18,6 +18,20 @@ async function evaluate(argv: string[], io: CliIo): Promise<number> {
   return module.evaluateCommand(argv, io);
 }
 
+const WORKER_HELP = `fairshrink worker [--single-process]
+
+Run a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.
+
+This process runs the workflows and their bookkeeping steps and answers queries; it forks a compute
+process for every regular activity (training, pruning, fine-tuning, evaluation, quantization), so
+tfjs work never holds up a workflow task or a \`state\` query. A crashed compute process is restarted
+with back-off; it exits when this process dies.
+
+  --single-process   run everything in this one process (debugging; queries wait while tfjs computes)
+
+Environment: FAIRSHRINK_TASK_QUEUE, FAIRSHRINK_COMPUTE_TASK_QUEUE, FAIRSHRINK_WORKER_ROLES,
+FAIRSHRINK_ACTIVITY_CONCURRENCY (docs/cli.md, worker).`;
+
 const commands: Record<string, Command> = {
   setup: {
     summary: 'install the pinned tools; --backend tensorflow[-gpu] builds the native TensorFlow backend',
@@ -98,16 +112,21 @@ const commands: Record<string, Command> = {
     run: async (argv, io) => (await import('./commands/run.ts')).runCommand(argv, io),
   },
   worker: {
-    summary: 'run a worker process (task queue from FAIRSHRINK_TASK_QUEUE)',
+    summary:
+      'run a worker (workflows here, compute activities in a forked process; task queue from FAIRSHRINK_TASK_QUEUE)',
     run: async (argv, io) => {
-      if (argv.includes('--help') || argv.includes('-h')) {
-        io.stdout(
-          'fairshrink worker\n\nRun a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.',
-        );
+      const { parseArgs } = await import('node:util');
+      const { values } = parseArgs({
+        args: argv,
+        options: { help: { type: 'boolean', short: 'h' }, 'single-process': { type: 'boolean' } },
+        allowPositionals: false,
+      });
+      if (values.help) {
+        io.stdout(WORKER_HELP);
         return EXIT.ok;
       }
       const { runWorker } = await import('../workers/main.ts');
-      await runWorker();
+      await runWorker(process.env, { layout: values['single-process'] ? 'single-process' : 'forked' });
       return EXIT.ok;
     },
   },

@@ -89,6 +89,12 @@ export interface FairshrinkWorkerOptions {
   taskQueue?: string;
   /** Register the workflows too (default true); a compute-only worker polls activities only. */
   workflows?: boolean;
+  /**
+   * Poll the task queue for activity tasks (default true). Off, the worker still runs the workflows' local activities
+   * (the bookkeeping steps) but leaves every regular activity to another process polling the same queue with the same
+   * activities registered (workers/main.ts, the forked layout).
+   */
+  activityTasks?: boolean;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long running activities get to finish on shutdown before they are cancelled. */
@@ -110,6 +116,7 @@ export async function createFairshrinkWorker(
     taskQueue: opts.taskQueue ?? opts.settings.temporal.taskQueue,
     ...(withWorkflows ? workflowSource(opts.workflowBundle) : {}),
     activities: createActivities({ store }),
+    enableNonLocalActivities: opts.activityTasks ?? true,
     // tfjs work is CPU-bound and runs on this process's one event loop: one activity at a time keeps
     // heartbeats flowing; scale out with more worker processes (or hosts), not with concurrency.
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 1,

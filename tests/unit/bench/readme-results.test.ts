@@ -26,10 +26,38 @@ describe('README results block', () => {
     );
   });
 
+  it("quotes the query-latency suite's numbers for both worker layouts", () => {
+    const rows = [
+      ['forked', 180, 420, 0],
+      ['single-process', 2600, 9100, 3],
+    ].flatMap(([layout, p99, max, failed]) => [
+      {
+        suite: 'query-latency',
+        name: `${layout}: state query p99 (whole campaign)`,
+        value: p99 as number,
+        unit: 'ms',
+        target: '≤ 1000 ms',
+      },
+      { suite: 'query-latency', name: `${layout}: state query max (whole campaign)`, value: max as number, unit: 'ms' },
+      {
+        suite: 'query-latency',
+        name: `${layout}: failed queries`,
+        value: failed as number,
+        unit: 'queries',
+        notes: 'of 150',
+      },
+    ]);
+    const block = resultsBlock({ machine, outcomes: [{ suite: 'query-latency', seconds: 90, rows }] });
+    expect(block).toContain(
+      'with `fairshrink worker` (compute in a forked process) p99 180 ms, max 420 ms, 0 of 150 failed (goal ≤ 1000 ms); with `--single-process` p99 2,600 ms, max 9,100 ms, 3 of 150 failed.',
+    );
+  });
+
   it('says a suite is missing instead of keeping old numbers, and claims no history the JSON does not hold', () => {
     const block = resultsBlock({ machine, outcomes: [{ suite: 'model', seconds: 19, rows: modelRows }] });
     expect(block).toContain('**The demo campaign through Temporal** (campaign suite: not in this run).');
     expect(block).toContain('**Fairness engine** (fairness suite: not in this run).');
+    expect(block).toContain('**`state` query during the demo campaign** (query-latency suite: not in this run).');
     expect(block).not.toMatch(/last (five|\d+) runs/);
   });
 

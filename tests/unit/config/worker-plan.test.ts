@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { workerPlan } from '../../../workers/main.ts';
+import { processPlan, workerPlan } from '../../../workers/main.ts';
 
 describe('worker task queues from the environment', () => {
   it('polls one queue for everything by default', () => {
@@ -26,5 +26,40 @@ describe('worker task queues from the environment', () => {
     expect(() => workerPlan({ FAIRSHRINK_ACTIVITY_CONCURRENCY: '0' })).toThrow(
       /FAIRSHRINK_ACTIVITY_CONCURRENCY="0" must be a whole number >= 1/,
     );
+  });
+});
+
+describe('which process polls what', () => {
+  const role = (taskQueue: string, workflows: boolean, activityTasks: boolean) => ({
+    taskQueue,
+    workflows,
+    activityTasks,
+    concurrency: 1,
+  });
+
+  it('forked: workflow tasks here, every activity task in the compute process, each served once', () => {
+    expect(processPlan(workerPlan({}), 'forked')).toEqual({
+      main: [role('fairshrink', true, false)],
+      compute: [role('fairshrink', false, true)],
+    });
+  });
+
+  it('forked with a compute queue: the compute process polls both queues for activities', () => {
+    expect(processPlan(workerPlan({ FAIRSHRINK_COMPUTE_TASK_QUEUE: 'gpu' }), 'forked')).toEqual({
+      main: [role('fairshrink', true, false)],
+      compute: [role('fairshrink', false, true), role('gpu', false, true)],
+    });
+  });
+
+  it('single process: everything here, as before', () => {
+    expect(processPlan(workerPlan({ FAIRSHRINK_COMPUTE_TASK_QUEUE: 'gpu' }), 'single-process')).toEqual({
+      main: [role('fairshrink', true, true), role('gpu', false, true)],
+      compute: [],
+    });
+  });
+
+  it('a compute-only host forks nothing: no workflow task to protect', () => {
+    const plan = workerPlan({ FAIRSHRINK_COMPUTE_TASK_QUEUE: 'gpu', FAIRSHRINK_WORKER_ROLES: 'compute' });
+    expect(processPlan(plan, 'forked')).toEqual({ main: [role('gpu', false, true)], compute: [] });
   });
 });

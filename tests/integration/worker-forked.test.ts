@@ -1,0 +1,105 @@
+// `fairshrink worker` as a user starts it: workflows in the worker process, every regular activity in the compute
+// process it forks. A campaign completes with every activity run by the compute process and every workflow task by
+// the worker process; the compute process never outlives the worker (SIGKILL), and SIGTERM stops both gracefully.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
+import { projectPath, startFixtureCampaign } from '../helpers/campaign.ts';
+import { isRunning, untilGone } from '../helpers/processes.ts';
+import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
+
+const { temporal, store } = useTemporalAndStore();
+const spawned: ChildProcess[] = [];
+const computePids: number[] = [];
+afterAll(() => {
+  for (const worker of spawned) if (worker.exitCode === null) worker.kill('SIGKILL');
+  for (const pid of computePids) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+});
+
+interface StartedWorker {
+  process: ChildProcess;
+  computePid: number;
+  output: () => string;
+}
+
+/** Spawns `fairshrink worker` and waits until both of its processes poll the task queue. */
+async function startWorker(taskQueue: string): Promise<StartedWorker> {
+  const child = spawn(process.execPath, [projectPath('bin', 'fairshrink.js'), 'worker'], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      FAIRSHRINK_TASK_QUEUE: taskQueue,
+      FAIRSHRINK_S3_ENDPOINT: inject('s3Endpoint'),
+      FAIRSHRINK_S3_BUCKET: inject('s3Bucket'),
+      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const deadline = Date.now() + 150_000;
+  for (;;) {
+    const forked = /compute activities run in process (\d+)/.exec(output);
+    if (forked && output.includes(`worker[compute ${forked[1]}]: polling "${taskQueue}" (activities)`)) {
+      if (output.includes(`worker: polling "${taskQueue}" (workflows + local activities)`)) {
+        computePids.push(Number(forked[1]));
+        return { process: child, computePid: Number(forked[1]), output: () => output };
+      }
+    }
+    if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}):\n${output}`);
+    if (Date.now() > deadline) throw new Error(`the worker did not start both processes:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('fairshrink worker, forked layout', () => {
+  it('runs a campaign with every activity in the compute process, which dies with a killed worker', async () => {
+    const taskQueue = uniqueId('forked-q');
+    const worker = await startWorker(taskQueue);
+    const handle = await startFixtureCampaign(temporal().client, store, {
+      name: 'german-pass',
+      campaignId: uniqueId('german-forked'),
+      taskQueue,
+    });
+    const result = await handle.result().catch((err: unknown) => {
+      throw new Error(`the campaign failed: ${String(err)}\nworker output:\n${worker.output()}`);
+    });
+    expect(result.status).toBe('completed');
+
+    // Who did what, as the server recorded it: a worker's identity is `<pid>@<host>`.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const activityIdentities = events.flatMap((e) =>
+      e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.identity ?? ''] : [],
+    );
+    const workflowTaskIdentities = events.flatMap((e) =>
+      e.workflowTaskCompletedEventAttributes ? [e.workflowTaskCompletedEventAttributes.identity ?? ''] : [],
+    );
+    expect(activityIdentities.length).toBeGreaterThan(5);
+    expect(new Set(activityIdentities.map((id) => id.split('@')[0]))).toEqual(new Set([String(worker.computePid)]));
+    expect(new Set(workflowTaskIdentities.map((id) => id.split('@')[0]))).toEqual(
+      new Set([String(worker.process.pid)]),
+    );
+    // Bookkeeping (decision log, gates, lineage) ran as local activities in the worker process.
+    const localActivities = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    expect(localActivities.length).toBeGreaterThan(0);
+
+    expect(isRunning(worker.computePid)).toBe(true);
+    worker.process.kill('SIGKILL');
+    expect(await untilGone(worker.computePid, 5000)).toBe(true);
+  });
+
+  it('stops both processes gracefully on SIGTERM', async () => {
+    const worker = await startWorker(uniqueId('forked-term-q'));
+    const exited = new Promise<number | null>((resolve) => worker.process.once('exit', (code) => resolve(code)));
+    worker.process.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(await untilGone(worker.computePid, 5000)).toBe(true);
+    expect(worker.output()).toContain(`worker: compute process ${worker.computePid} stopped`);
+    expect(worker.output()).not.toMatch(/restarting in/);
+  });
+});
