@@ -18,16 +18,19 @@ async function evaluate(argv: string[], io: CliIo): Promise<number> {
   return module.evaluateCommand(argv, io);
 }
 
-const WORKER_HELP = `fairshrink worker [--single-process]
+const WORKER_HELP = `fairshrink worker [--fork-compute]
 
 Run a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.
 
-This process runs the workflows and their bookkeeping steps and answers queries; it forks a compute
-process for every regular activity (training, pruning, fine-tuning, evaluation, quantization), so
-tfjs work never holds up a workflow task or a \`state\` query. A crashed compute process is restarted
-with back-off; it exits when this process dies.
+By default one process runs the workflows, their bookkeeping steps and every compute activity; while
+tfjs computes, workflow tasks and \`state\` queries wait for it.
 
-  --single-process   run everything in this one process (debugging; queries wait while tfjs computes)
+  --fork-compute     this process runs the workflows and their bookkeeping steps and answers queries;
+                     it forks a compute process for every regular activity (training, pruning,
+                     fine-tuning, evaluation, quantization), restarted with back-off when it crashes and
+                     gone when this process dies. Queries answer within a fraction of a second during
+                     training, but the dashboard, a local activity, still renders here and holds up
+                     workflow tasks (docs/architecture.md, worker layout): opt-in until that moves.
 
 Environment: FAIRSHRINK_TASK_QUEUE, FAIRSHRINK_COMPUTE_TASK_QUEUE, FAIRSHRINK_WORKER_ROLES,
 FAIRSHRINK_ACTIVITY_CONCURRENCY (docs/cli.md, worker).`;
@@ -113,12 +116,12 @@ const commands: Record<string, Command> = {
   },
   worker: {
     summary:
-      'run a worker (workflows here, compute activities in a forked process; task queue from FAIRSHRINK_TASK_QUEUE)',
+      'run a worker (--fork-compute: compute activities in a forked process; task queue from FAIRSHRINK_TASK_QUEUE)',
     run: async (argv, io) => {
       const { parseArgs } = await import('node:util');
       const { values } = parseArgs({
         args: argv,
-        options: { help: { type: 'boolean', short: 'h' }, 'single-process': { type: 'boolean' } },
+        options: { help: { type: 'boolean', short: 'h' }, 'fork-compute': { type: 'boolean' } },
         allowPositionals: false,
       });
       if (values.help) {
@@ -126,7 +129,7 @@ const commands: Record<string, Command> = {
         return EXIT.ok;
       }
       const { runWorker } = await import('../workers/main.ts');
-      await runWorker(process.env, { layout: values['single-process'] ? 'single-process' : 'forked' });
+      await runWorker(process.env, { layout: values['fork-compute'] ? 'forked' : 'single-process' });
       return EXIT.ok;
     },
   },
