@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { loadDatasetSpec, readSource, sourceKey, type LoadedDatasetSpec } from '../data/index.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
-import { CampaignConfig } from './campaign.ts';
+import { CampaignConfig, seedFieldProblems, singleSeedConfig } from './campaign.ts';
 import { didYouMean } from './data-check.ts';
 import { parseRubric, parseRubricText, type Rubric } from './rubric.ts';
 
@@ -158,7 +158,7 @@ export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
     );
   }
   const config = parsed.data;
-  const problems: string[] = [];
+  const problems: string[] = seedFieldProblems(raw);
 
   let dataset: LoadedDatasetSpec | undefined;
   try {
@@ -207,6 +207,28 @@ export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
 /** `<name>-<first 12 hex digits of the config hash>`: the same file gives the same campaign id. */
 export function campaignIdOf(loaded: LoadedCampaign): string {
   return `${loaded.config.name}-${loaded.configSha256.slice(0, 12)}`;
+}
+
+/** The campaign id of one seed's child in a multi-seed campaign: `<parent id>-seed-<seed>`. */
+export const seedCampaignId = (parentId: string, seed: number): string => `${parentId}-seed-${seed}`;
+
+/**
+ * One single-seed campaign input per seed of a multi-seed campaign (docs/architecture.md#seeds), in the file's order:
+ * each child's config is the file's with `seed` set and `seeds`/`seedRule` removed, hashed on its own, so its lineage
+ * names the config that child ran; data set, rubric and model refs are shared.
+ */
+export function seedCampaignInputs(parent: CampaignInput): CampaignInput[] {
+  const seeds = parent.config.seeds;
+  if (seeds === undefined) throw new Error(`campaign ${parent.campaignId} has no seeds: it runs as one campaign`);
+  return seeds.map((seed) => {
+    const config = singleSeedConfig(parent.config, seed);
+    return {
+      ...parent,
+      campaignId: seedCampaignId(parent.campaignId, seed),
+      config,
+      configSha256: sha256(canonicalJson(config)),
+    };
+  });
 }
 
 function codeVersion(cwd: string): CampaignInput['code'] {
