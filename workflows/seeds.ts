@@ -17,8 +17,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { CampaignInput } from '../core/campaign/contracts.ts';
-import { judgeSeeds, type SeedEnding, type SeedsReport } from '../core/campaign/seeds.ts';
+import { judgeSeeds, type SeedCampaignsInput, type SeedEnding, type SeedsReport } from '../core/campaign/seeds.ts';
 import type { SeedRule } from '../core/config/campaign.ts';
 import type { ArtifactRef } from '../core/storage/ref.ts';
 import {
@@ -29,18 +28,6 @@ import {
   searchAttributes,
   type CampaignOptions,
 } from './campaign.ts';
-
-export interface SeedCampaignsInput {
-  /** The parent's campaign id (`<name>-<config hash>`); each child's is `<id>-seed-<seed>`. */
-  campaignId: string;
-  /** sha256 of the campaign file's config, seeds included (lineage of the parent). */
-  configSha256: string;
-  /** Storage prefix: seeds.json goes to `<prefix>/<campaignId>/seeds.json`, each child under its own id. */
-  prefix: string;
-  rule: SeedRule;
-  /** One single-seed campaign per seed, in the file's order (core/config/campaign-file.ts seedCampaignInputs). */
-  children: CampaignInput[];
-}
 
 export type SeedChildStatus = 'starting' | 'running' | 'completed' | 'stopped' | 'aborted' | 'failed' | 'cancelled';
 
@@ -180,7 +167,10 @@ export async function seedCampaigns(
   return CancellationScope.nonCancellable(async () => {
     state.phase = 'judging';
     const report = judgeSeeds(campaignId, rule, endings);
-    const ref = await writeJsonArtifact({ key: `${prefix}/${campaignId}/seeds.json`, document: { ...report } });
+    const ref = await writeJsonArtifact({
+      key: `${prefix}/${campaignId}/seeds.json`,
+      document: { ...report, configSha256: input.configSha256 },
+    });
     await condition(allHandlersFinished);
     const aborted = abortRequest as { by?: string; reason: string } | null;
     if (cancelled !== null) {

@@ -2,7 +2,20 @@
 // models' headline metrics across seeds, and the verdict of the seed rule on the final gates and on the held-out
 // verdicts. Pure: workflows/seeds.ts calls it with the children's results.
 import type { SeedRule } from '../config/campaign.ts';
-import type { ArtifactRef, GateStatus, MetricSummary } from './contracts.ts';
+import type { ArtifactRef, CampaignInput, GateStatus, MetricSummary } from './contracts.ts';
+
+/** The input of the parent workflow (workflows/seeds.ts seedCampaigns). */
+export interface SeedCampaignsInput {
+  /** The parent's campaign id (`<name>-<config hash>`); each child's is `<id>-seed-<seed>`. */
+  campaignId: string;
+  /** sha256 of the campaign file's config, seeds included (lineage of the parent). */
+  configSha256: string;
+  /** Storage prefix: seeds.json goes to `<prefix>/<campaignId>/seeds.json`, each child under its own id. */
+  prefix: string;
+  rule: SeedRule;
+  /** One single-seed campaign per seed, in the file's order (core/config/campaign-file.ts seedCampaignInputs). */
+  children: CampaignInput[];
+}
 
 /** The parts of a child's CampaignResult (workflows/campaign.ts) that the seed rule and the spread read. */
 export interface SeedCampaignResult {

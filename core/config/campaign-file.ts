@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { loadDatasetSpec, readSource, sourceKey, type LoadedDatasetSpec } from '../data/index.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
+import type { SeedCampaignsInput } from '../campaign/seeds.ts';
 import { CampaignConfig, seedFieldProblems, singleSeedConfig } from './campaign.ts';
 import { didYouMean } from './data-check.ts';
 import { parseRubric, parseRubricText, type Rubric } from './rubric.ts';
@@ -229,6 +230,17 @@ export function seedCampaignInputs(parent: CampaignInput): CampaignInput[] {
       configSha256: sha256(canonicalJson(config)),
     };
   });
+}
+
+/** The parent workflow's input of a multi-seed campaign: the campaign's id, hash and prefix, its rule and its children. */
+export function seedCampaignsInputOf(parent: CampaignInput): SeedCampaignsInput {
+  return {
+    campaignId: parent.campaignId,
+    configSha256: parent.configSha256,
+    prefix: parent.config.storage.prefix,
+    rule: parent.config.seedRule ?? 'all',
+    children: seedCampaignInputs(parent),
+  };
 }
 
 function codeVersion(cwd: string): CampaignInput['code'] {
