@@ -30,6 +30,7 @@ export const workflowImportBan = {
         '**/core/campaign/*',
         '!**/core/compression/schedule.ts',
         '!**/core/campaign/contracts.ts',
+        '!**/core/campaign/seeds.ts',
       ],
       allowTypeImports: true,
       message: 'This core module is not pure (tfjs, S3 or Node I/O). Workflows import only pure core modules.',

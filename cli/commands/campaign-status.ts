@@ -19,6 +19,8 @@ import {
   type CampaignState,
   type MilestoneRecord,
 } from '../../workflows/campaign.ts';
+import { seedCampaignsStateQuery, type SeedCampaignsResult, type SeedCampaignsState } from '../../workflows/seeds.ts';
+import { formatSpread, type SeedRecord, type SeedSpread } from '../../core/campaign/seeds.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import {
   campaignIdArgument,
@@ -30,6 +32,7 @@ import {
   reportingFailures,
   withCampaignClient,
   withinDeadline,
+  type CampaignClient,
   type CampaignHandle,
   type CommandContext,
   type PendingStep,
@@ -42,7 +45,10 @@ One summary of a campaign: its Temporal status, milestone k/N and target sparsit
 now (with epoch and loss from its last heartbeat), the last good model, the last gate, a pending
 review, and every milestone attempt so far. A closed campaign is summarised from its result (or
 failure): the final model, its held-out verdict (on the test split no gate saw), and every export
-format's bytes on disk and measured latency next to the dense float32 model's. Without a campaign id, \`fairshrink status\` shows the local stack instead.
+format's bytes on disk and measured latency next to the dense float32 model's. A multi-seed campaign
+(\`seeds\` in its file) shows a table of its seeds (seed, status, final sparsity, accuracy, worst group,
+held-out verdict), the spread of the final models' metrics across seeds, and the seed rule's verdicts.
+Without a campaign id, \`fairshrink status\` shows the local stack instead.
 
   --json   the summary as one JSON object
 
@@ -256,6 +262,147 @@ export function formatCampaignStatus(s: CampaignStatus): string {
   return lines.join('\n');
 }
 
+/** `fairshrink status` of a multi-seed campaign: the parent's state or result, and each seed's campaign. */
+export interface SeedCampaignsStatus {
+  kind: 'seeds';
+  campaignId: string;
+  status: string;
+  taskQueue: string;
+  startTime: string;
+  closeTime: string | null;
+  /** The parent's `state` query while running; null when closed or when no worker answered in time. */
+  state: SeedCampaignsState | null;
+  stateUnavailable: string | null;
+  /** While running: each seed's campaign as Temporal describes it (status, milestone and sparsity reached). */
+  children: { seed: number; campaignId: string; status: string; milestone: number | null; sparsity: number | null }[];
+  result: SeedCampaignsResult | null;
+  failure: CampaignFailure | null;
+}
+
+export async function collectSeedCampaignsStatus(
+  c: CampaignClient,
+  handle: CampaignHandle,
+  description: WorkflowExecutionDescription,
+  query: (call: () => Promise<SeedCampaignsState>) => Promise<SeedCampaignsState | undefined>,
+): Promise<SeedCampaignsStatus> {
+  const status: SeedCampaignsStatus = {
+    kind: 'seeds',
+    campaignId: description.workflowId,
+    status: description.status.name,
+    taskQueue: description.taskQueue,
+    startTime: description.startTime.toISOString(),
+    closeTime: description.closeTime?.toISOString() ?? null,
+    state: null,
+    stateUnavailable: null,
+    children: [],
+    result: null,
+    failure: null,
+  };
+  if (description.status.name === 'RUNNING') {
+    const state = await query(() => handle.query(seedCampaignsStateQuery));
+    if (!state) {
+      status.stateUnavailable = `no worker answered the state query within ${QUERY_DEADLINE_MS / 1000} s (is a worker polling task queue ${description.taskQueue}?)`;
+      return status;
+    }
+    status.state = state;
+    for (const child of state.children) {
+      let described: WorkflowExecutionDescription | undefined;
+      try {
+        described = await c.client.workflow.getHandle(child.campaignId).describe();
+      } catch {
+        described = undefined; // not started yet
+      }
+      const sa = described?.typedSearchAttributes;
+      status.children.push({
+        seed: child.seed,
+        campaignId: child.campaignId,
+        status: described?.status.name ?? 'NOT STARTED',
+        milestone: sa?.get(searchAttributes.milestone) ?? null,
+        sparsity: sa?.get(searchAttributes.sparsity) ?? null,
+      });
+    }
+  } else if (description.status.name === 'COMPLETED') {
+    status.result = (await handle.result()) as unknown as SeedCampaignsResult;
+  } else {
+    status.failure = await handle.result().then(
+      () => null,
+      (err: unknown) => campaignFailure(err),
+    );
+  }
+  return status;
+}
+
+const SEED_HEADER = ['Seed', 'Campaign', 'Status', 'Final sparsity', 'Accuracy', 'Worst group', 'Held-out'];
+
+function seedRows(seeds: SeedRecord[]): string[][] {
+  return seeds.map((s) => {
+    const worst = s.summary?.worstGroupAccuracy;
+    return [
+      `${s.seed}`,
+      s.campaignId,
+      s.passed ? s.status : `${s.status} (${s.finalGate === null ? 'no final gate' : `final gate ${s.finalGate}`})`,
+      s.finalSparsity === null ? '-' : `${percent(s.finalSparsity)}${s.quantized ? ' int8' : ''}`,
+      s.summary === null || s.summary.accuracy === null ? '-' : s.summary.accuracy.toFixed(4),
+      worst ? `${worst.attribute}=${worst.group} ${worst.value.toFixed(4)}` : '-',
+      s.heldOut.status === 'none' ? `none (${s.heldOut.reason})` : gateWord(s.heldOut.status),
+    ];
+  });
+}
+
+/** The spread lines: accuracy, worst-group accuracy, max ψ and each attribute's EOD across seeds. */
+export function spreadLines(spread: SeedSpread): string[] {
+  return [
+    formatSpread('accuracy', spread.accuracy),
+    formatSpread('worst-group accuracy', spread.worstGroupAccuracy),
+    formatSpread('max ψ', spread.maxExcessAccuracyGap),
+    ...Object.entries(spread.equalizedOddsDifference).map(([attribute, s]) => formatSpread(`EOD ${attribute}`, s)),
+  ];
+}
+
+export function formatSeedCampaignsStatus(s: SeedCampaignsStatus): string {
+  const lines = [
+    `campaign ${s.campaignId}  ${s.status}  started ${s.startTime}${s.closeTime ? `  closed ${s.closeTime}` : ''}`,
+  ];
+  const field = (name: string, value: string) => lines.push(`${name.padEnd(10)} ${value}`);
+  field('queue', s.taskQueue);
+  if (s.state) {
+    field(
+      'seeds',
+      `${s.state.children.length} (rule ${s.state.rule}), each its own campaign${s.state.paused ? ' · PAUSED' : ''}`,
+    );
+    lines.push(
+      '',
+      formatTable(
+        ['Seed', 'Campaign', 'Status', 'Milestone', 'Sparsity'],
+        s.children.map((c) => [
+          `${c.seed}`,
+          c.campaignId,
+          c.status,
+          c.milestone === null ? '-' : `${c.milestone}`,
+          c.sparsity === null ? '-' : percent(c.sparsity),
+        ]),
+      ),
+    );
+  } else if (s.result) {
+    const r = s.result;
+    field('result', `${r.status}: ${r.reason}`);
+    field('verdict', `${gateWord(r.verdict.status)} (rule ${r.rule}): ${r.verdict.reason}`);
+    field(
+      'held-out',
+      r.heldOut.status === 'none'
+        ? `none: ${r.heldOut.reason}`
+        : `${gateWord(r.heldOut.status)} (rule ${r.rule}): ${r.heldOut.reason}`,
+    );
+    spreadLines(r.spread).forEach((line, i) => field(i === 0 ? 'spread' : '', line));
+    field('report', r.report.uri);
+    lines.push('', formatTable(SEED_HEADER, seedRows(r.seeds)));
+  } else {
+    if (s.stateUnavailable) field('state', s.stateUnavailable);
+    if (s.failure) field('failure', s.failure.text);
+  }
+  return lines.join('\n');
+}
+
 /** `fairshrink status <campaignId>`; `fairshrink status` with no id is the local stack (stack.ts). */
 export async function campaignStatusCommand(argv: string[], io: CliIo, context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs('status', argv, commonFlags);
@@ -266,7 +413,14 @@ export async function campaignStatusCommand(argv: string[], io: CliIo, context: 
   const campaignId = campaignIdArgument('status', positionals, 'fairshrink status <campaignId>');
   return reportingFailures(io, context, () =>
     withCampaignClient(async (c) => {
-      const { handle, description } = await describeCampaign(c, campaignId);
+      const { handle, description } = await describeCampaign(c, campaignId, ['compressionCampaign', 'seedCampaigns']);
+      if (description.type === 'seedCampaigns') {
+        const seeds = await collectSeedCampaignsStatus(c, handle, description, (call) =>
+          withinDeadline(c, QUERY_DEADLINE_MS, call),
+        );
+        io.stdout(values.json ? JSON.stringify(seeds, null, 2) : formatSeedCampaignsStatus(seeds));
+        return EXIT.ok;
+      }
       const status = await collectCampaignStatus(
         handle,
         description,

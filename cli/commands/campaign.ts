@@ -127,18 +127,30 @@ function notFound(c: CampaignClient, campaignId: string): CampaignCommandError {
   );
 }
 
-/** The campaign's handle and description; an unknown id is a usage error that says where it looked. */
+/** Workflow types a campaign command can act on: a single campaign, and (where the command says so) a multi-seed one. */
+export type CampaignWorkflowType = 'compressionCampaign' | 'seedCampaigns';
+
+/**
+ * The campaign's handle and description; an unknown id is a usage error that says where it looked. Commands that act
+ * on one campaign's steps (watch, history, audit, review, …) take only compressionCampaign: a multi-seed campaign's
+ * parent is refused with the ids of its seeds' campaigns, which they do act on.
+ */
 export async function describeCampaign(
   c: CampaignClient,
   campaignId: string,
+  accepted: readonly CampaignWorkflowType[] = ['compressionCampaign'],
 ): Promise<{ handle: CampaignHandle; description: WorkflowExecutionDescription }> {
   const handle = c.client.workflow.getHandle<typeof compressionCampaign>(campaignId);
   try {
     const description = await handle.describe();
-    if (description.type !== 'compressionCampaign') {
+    if (!(accepted as readonly string[]).includes(description.type)) {
       throw new CampaignCommandError(
-        `workflow "${campaignId}" is a ${description.type}, not a compression campaign`,
-        '`fairshrink list` shows the campaigns',
+        description.type === 'seedCampaigns'
+          ? `campaign "${campaignId}" runs one campaign per seed; this command acts on one seed's campaign`
+          : `workflow "${campaignId}" is a ${description.type}, not a compression campaign`,
+        description.type === 'seedCampaigns'
+          ? `give a seed's campaign id, ${campaignId}-seed-<seed> (\`fairshrink status ${campaignId}\` lists them)`
+          : '`fairshrink list` shows the campaigns',
         EXIT.usage,
       );
     }

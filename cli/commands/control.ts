@@ -17,6 +17,7 @@ import {
   withCampaignClient,
   withinDeadline,
   type CampaignClient,
+  type CampaignWorkflowType,
   type CommandContext,
 } from './campaign.ts';
 import { parseNumberFlag } from './campaign-format.ts';
@@ -28,6 +29,7 @@ export const controlHelp: Record<ControlAction, string> = {
 
 Ask a running campaign to pause. The step running now finishes; the campaign then waits at the next
 step boundary until \`fairshrink resume\` (or \`fairshrink abort\`). The state query shows paused at once.
+A multi-seed campaign (\`seeds\` in its file) forwards the pause to every seed's campaign still running.
 
 Exit codes: 0 signal sent, 1 the campaign is not running (or Temporal unreachable), 2 bad usage or no such campaign.
 
@@ -35,7 +37,7 @@ Examples:
   fairshrink pause german-pass-3f2a9c1d0b7e --reason "cluster maintenance" --by ana`,
   resume: `fairshrink resume <campaignId> [--by <name>] [--json]
 
-Let a paused campaign continue from where it waited.
+Let a paused campaign continue from where it waited (a multi-seed campaign forwards it to every seed's campaign).
 
 Exit codes: 0 signal sent, 1 the campaign is not running (or Temporal unreachable), 2 bad usage or no such campaign.
 
@@ -45,7 +47,8 @@ Examples:
 
 Stop a campaign at its last good model: at the next step boundary it skips the remaining milestones
 and quantization, writes lineage and the decision log ("aborted by <name>: <reason>") and ends with
-status "aborted". Nothing is deleted.
+status "aborted". Nothing is deleted. A multi-seed campaign forwards the abort to every seed's campaign,
+waits for them, writes seeds.json and ends "aborted".
 
 Exit codes: 0 signal sent, 1 the campaign is not running (or Temporal unreachable), 2 bad usage or no such campaign.
 
@@ -61,6 +64,7 @@ Answer a campaign that waits for human review after a failed gate (\`fairshrink 
   reject    stop the campaign at its last good model
   adjust    retry the milestone at --sparsity x (in [0, 1)) and/or with constrained fine-tuning at
             --epsilon y (in [0, 1])
+A multi-seed campaign's seeds are reviewed one by one, by their own ids (<id>-seed-<seed>).
 The campaign checks the review before taking it (is a review pending? are the values in range?);
 a refused review changes nothing and its reason is printed as one line.
 
@@ -79,8 +83,14 @@ const UPDATE_DEADLINE_MS = 30_000;
  * The handle of a running campaign. A closed one is an error with `closedExit`: a signal to a closed campaign is a
  * failed send (1); a review names a campaign that has nothing to review, so the input is the problem (2).
  */
-async function runningCampaign(c: CampaignClient, campaignId: string, action: string, closedExit: number) {
-  const { handle, description } = await describeCampaign(c, campaignId);
+async function runningCampaign(
+  c: CampaignClient,
+  campaignId: string,
+  action: string,
+  closedExit: number,
+  accepted: readonly CampaignWorkflowType[] = ['compressionCampaign'],
+) {
+  const { handle, description } = await describeCampaign(c, campaignId, accepted);
   if (description.status.name !== 'RUNNING') {
     throw new CampaignCommandError(
       `campaign ${campaignId} is ${description.status.name.toLowerCase()}; there is nothing to ${action}`,
@@ -120,7 +130,11 @@ export async function controlCommand(
   }
   return reportingFailures(io, context, () =>
     withCampaignClient(async (c) => {
-      const handle = await runningCampaign(c, campaignId, action, EXIT.failed);
+      // A multi-seed campaign's parent forwards pause, resume and abort to every seed's campaign (workflows/seeds.ts).
+      const handle = await runningCampaign(c, campaignId, action, EXIT.failed, [
+        'compressionCampaign',
+        'seedCampaigns',
+      ]);
       await onCampaign(c, campaignId, async () => {
         if (action === 'pause')
           await handle.signal(pauseSignal, { ...(by ? { by } : {}), ...(reason ? { reason } : {}) });

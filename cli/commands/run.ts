@@ -9,6 +9,8 @@ import {
   CampaignFileError,
   loadCampaignFile,
   prepareCampaignInput,
+  seedCampaignId,
+  seedCampaignsInputOf,
   type LoadedCampaign,
 } from '../../core/config/campaign-file.ts';
 import { DataError } from '../../core/data/errors.ts';
@@ -16,7 +18,12 @@ import { feasibilityWarnings, formatFeasibility, type FeasibilityReport } from '
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
 import { compressionCampaign } from '../../workflows/campaign.ts';
+import { seedCampaigns } from '../../workflows/seeds.ts';
+import { collectSeedCampaignsStatus, formatSeedCampaignsStatus } from './campaign-status.ts';
+import type { CampaignInput } from '../../core/campaign/contracts.ts';
+import type { CampaignOptions } from '../../workflows/campaign.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
+import type { CampaignClient } from './campaign.ts';
 import { terminalOf, watchCampaign } from './watch.ts';
 
 export const runHelp = `fairshrink run <campaign.yaml> [--id <campaign-id>] [--fresh] [--watch] [--dry-run] [--strict] [--json]
@@ -25,10 +32,14 @@ Validate a campaign file, upload its data set and model files to S3, and start t
 the task queue FAIRSHRINK_TASK_QUEUE (a worker must run: \`fairshrink worker\`). The campaign id is
 <name>-<hash of the config and the data set's contents> unless --id is given; running the same file
 over the same data again attaches to that campaign (its latest run), and changed data gives a new id.
+With \`seeds: [0, 1, 2]\` in the file, the campaign runs once per seed: a parent workflow under the campaign
+id starts one campaign per seed (<id>-seed-<seed>), in parallel, and judges them by \`seedRule\`
+(docs/architecture.md#seeds); \`fairshrink status <id>\` shows the seeds and their spread.
 
   --fresh     when the campaign's latest run failed, was terminated, cancelled or timed out, start a
               new run of it as <id>-r2 (then -r3, ...) instead of attaching to the closed one
-  --watch     follow the campaign as \`fairshrink watch\` does, until it ends
+  --watch     follow the campaign as \`fairshrink watch\` does, until it ends (a multi-seed campaign: wait for
+              every seed, then print its status; \`fairshrink watch <id>-seed-<seed>\` follows one seed)
   --dry-run   only validate, as every run does before it uploads or starts anything: the file, its data
               set's header and first rows against every column, attribute and rubric metric the campaign
               names, then every row of the data set and an imported model's input width; print the
@@ -40,7 +51,8 @@ Before anything starts (with or without --dry-run), every group's rows in the sp
 counted; a constraint whose threshold is closer to its ideal value than a group can resolve is a warning
 naming the groups and the rows each would need (docs/fairness.md#pre-flight-feasibility).
 
-Exit codes: 0 started (or, with --watch, completed), 1 the campaign failed or stopped early,
+Exit codes: 0 started (or, with --watch, completed; a multi-seed campaign: its seed rule passed),
+1 the campaign failed or stopped early (a multi-seed campaign: its seed rule did not pass),
 2 the campaign file is invalid (or, with --strict, a constraint cannot pass).
 
 Examples:
@@ -151,6 +163,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (values.json) io.stdout(JSON.stringify({ valid: true, campaignId: id, feasibility }));
     else {
       io.stdout(`valid: ${file} → campaign ${id}`);
+      const seeds = loaded.config.seeds;
+      if (seeds !== undefined)
+        io.stdout(
+          `seeds: ${seeds.length} (rule ${loaded.config.seedRule ?? 'all'}), as ${seeds.map((seed) => seedCampaignId(id, seed)).join(', ')}`,
+        );
       for (const line of formatFeasibility(feasibility)) io.stdout(line);
     }
     return EXIT.ok;
@@ -171,15 +188,23 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     });
     const input = { ...prepared, campaignId: choice.campaignId };
     const computeQueue = process.env.FAIRSHRINK_COMPUTE_TASK_QUEUE;
+    const options =
+      computeQueue && computeQueue !== settings.temporal.taskQueue ? { computeTaskQueue: computeQueue } : {};
+    if (input.config.seeds !== undefined) {
+      return await startSeedCampaigns(
+        { settings, client, connection, close: () => connection.close() },
+        input,
+        options,
+        { watch: values.watch === true, json: values.json === true },
+        io,
+      );
+    }
     let handle;
     try {
       handle = await client.workflow.start(compressionCampaign, {
         taskQueue: settings.temporal.taskQueue,
         workflowId: input.campaignId,
-        args: [
-          input,
-          computeQueue && computeQueue !== settings.temporal.taskQueue ? { computeTaskQueue: computeQueue } : {},
-        ],
+        args: [input, options],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
       if (!values.json) io.stdout(`started campaign ${input.campaignId} on task queue ${settings.temporal.taskQueue}`);
@@ -209,6 +234,49 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     store.destroy();
     await connection.close();
   }
+}
+
+/**
+ * Starts (or attaches to) a multi-seed campaign's parent. With watch, waits for every seed and prints the status:
+ * exit 0 when the seed rule passed, 1 when it did not.
+ */
+async function startSeedCampaigns(
+  c: CampaignClient,
+  input: CampaignInput,
+  options: CampaignOptions,
+  flags: { watch: boolean; json: boolean },
+  io: CliIo,
+): Promise<number> {
+  const { settings, client } = c;
+  const parent = seedCampaignsInputOf(input);
+  const childIds = parent.children.map((child) => child.campaignId);
+  try {
+    await client.workflow.start(seedCampaigns, {
+      taskQueue: settings.temporal.taskQueue,
+      workflowId: parent.campaignId,
+      args: [parent, options],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    if (!flags.json)
+      io.stdout(
+        `started campaign ${parent.campaignId} on task queue ${settings.temporal.taskQueue}: ${childIds.length} seeds (rule ${parent.rule}) as ${childIds.join(', ')}`,
+      );
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const description = await client.workflow.getHandle(parent.campaignId).describe();
+    if (!flags.json) io.stdout(`campaign ${parent.campaignId} already exists (${description.status.name}); attaching`);
+  }
+  if (!flags.watch) {
+    if (flags.json) io.stdout(JSON.stringify({ campaignId: parent.campaignId, seeds: childIds }));
+    return EXIT.ok;
+  }
+  const handle = client.workflow.getHandle<typeof compressionCampaign>(parent.campaignId);
+  if (!flags.json)
+    io.stdout(`waiting for ${childIds.length} seeds; \`fairshrink watch <seed campaign id>\` follows one`);
+  await handle.result().catch(() => undefined);
+  const status = await collectSeedCampaignsStatus(c, handle, await handle.describe(), (call) => call());
+  io.stdout(flags.json ? JSON.stringify(status, null, 2) : formatSeedCampaignsStatus(status));
+  return status.result?.verdict.status === 'pass' ? EXIT.ok : EXIT.failed;
 }
 
 /**

@@ -19,7 +19,8 @@ import {
 } from '../data/index.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
-import { CampaignConfig } from './campaign.ts';
+import type { SeedCampaignsInput } from '../campaign/seeds.ts';
+import { CampaignConfig, seedFieldProblems, singleSeedConfig } from './campaign.ts';
 import { didYouMean } from './data-check.ts';
 import { parseRubric, parseRubricText, type Rubric } from './rubric.ts';
 
@@ -167,7 +168,7 @@ export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
     );
   }
   const config = parsed.data;
-  const problems: string[] = [];
+  const problems: string[] = seedFieldProblems(raw);
 
   let dataset: LoadedDatasetSpec | undefined;
   try {
@@ -236,6 +237,39 @@ export async function datasetIdOfCampaign(loaded: LoadedCampaign): Promise<strin
 export function campaignIdOf(loaded: LoadedCampaign, datasetId: string): string {
   if (!/^[0-9a-f]{64}$/.test(datasetId)) throw new Error(`campaignIdOf: "${datasetId}" is not a data set id`);
   return `${loaded.config.name}-${sha256(`fairshrink-campaign\u0000${loaded.configSha256}\u0000${datasetId}`).slice(0, 12)}`;
+}
+
+/** The campaign id of one seed's child in a multi-seed campaign: `<parent id>-seed-<seed>`. */
+export const seedCampaignId = (parentId: string, seed: number): string => `${parentId}-seed-${seed}`;
+
+/**
+ * One single-seed campaign input per seed of a multi-seed campaign (docs/architecture.md#seeds), in the file's order:
+ * each child's config is the file's with `seed` set and `seeds`/`seedRule` removed, hashed on its own, so its lineage
+ * names the config that child ran; data set, rubric and model refs are shared.
+ */
+export function seedCampaignInputs(parent: CampaignInput): CampaignInput[] {
+  const seeds = parent.config.seeds;
+  if (seeds === undefined) throw new Error(`campaign ${parent.campaignId} has no seeds: it runs as one campaign`);
+  return seeds.map((seed) => {
+    const config = singleSeedConfig(parent.config, seed);
+    return {
+      ...parent,
+      campaignId: seedCampaignId(parent.campaignId, seed),
+      config,
+      configSha256: sha256(canonicalJson(config)),
+    };
+  });
+}
+
+/** The parent workflow's input of a multi-seed campaign: the campaign's id, hash and prefix, its rule and its children. */
+export function seedCampaignsInputOf(parent: CampaignInput): SeedCampaignsInput {
+  return {
+    campaignId: parent.campaignId,
+    configSha256: parent.configSha256,
+    prefix: parent.config.storage.prefix,
+    rule: parent.config.seedRule ?? 'all',
+    children: seedCampaignInputs(parent),
+  };
 }
 
 function codeVersion(cwd: string): CampaignInput['code'] {

@@ -162,46 +162,101 @@ export const StoragePrefix = z
     `must not start with a reserved area (${RESERVED_STORAGE_AREAS.join(', ')}): those hold data sets and deployments; use e.g. campaigns or campaigns/team-a`,
   );
 
-export const CampaignConfig = z.strictObject({
-  version: z.literal(1),
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63 characters')
-    .describe('Campaign name; the campaign id derives from it and the config hash.'),
-  description: z.string().optional(),
-  seed: z
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .default(0),
-  dataset: z.string().min(1).describe('Path to the data set spec (YAML/JSON), relative to the campaign file.'),
-  model: ModelPlan,
-  compression: z.strictObject({
-    criterion: Criterion.default('magnitude-global'),
-    schedule: SchedulePlan,
-    finetune: FinetunePlan.prefault({}),
-    quantize: QuantizePlan.prefault({}),
-  }),
-  evaluation: CampaignEvaluationPlan.prefault({}),
-  // Optional rather than defaulted, so configs written without it keep their hash (and campaign id).
-  export: z
-    .array(ExportFormat)
-    .min(1)
-    .refine((formats) => new Set(formats).size === formats.length, 'list each format once')
-    .optional()
-    .describe(
-      'Deployable formats written after quantization (docs/export.md); the first is shipped (promoted, monitored) and the final gate judges it on its re-loaded bytes. Default: [sparse-int8, tfjs-standard], with structured first when the criterion is structured.',
-    ),
-  rubric: z.union([z.string().min(1), RubricSchema]).describe('Path to a rubric file, or the rubric inline.'),
-  policy: FailurePolicy.prefault({}),
-  storage: z
-    .strictObject({
-      prefix: StoragePrefix.default('campaigns'),
-    })
-    .prefault({}),
+const seedValue = z
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+
+/** A campaign run once per seed (docs/architecture.md#seeds): two or more distinct seeds. */
+export const SeedList = z
+  .array(seedValue)
+  .min(2, 'give two or more seeds (one seed is the `seed` field)')
+  .max(32)
+  .refine((seeds) => new Set(seeds).size === seeds.length, 'list each seed once');
+
+/**
+ * How the seeds of a multi-seed campaign decide its verdict (core/campaign/seeds.ts). There is no `mean`: a rubric
+ * gate judges CIs and paired tests of one evaluation, and averaging those across seeds is not a gate.
+ */
+export const SeedRule = z.enum(['all', 'worst', 'majority'], {
+  error: (issue) =>
+    issue.input === 'mean'
+      ? 'mean is not a seed rule: a rubric gate judges the CIs and paired tests of one evaluation, and a mean of those across seeds is not a gate; use majority (more than half of the seeds pass), all or worst'
+      : 'use all, worst or majority',
 });
+export type SeedRule = z.infer<typeof SeedRule>;
+
+export const CampaignConfig = z
+  .strictObject({
+    version: z.literal(1),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63 characters')
+      .describe('Campaign name; the campaign id derives from it and the config hash.'),
+    description: z.string().optional(),
+    seed: seedValue.default(0),
+    // Optional rather than defaulted, so configs written without them keep their hash (and campaign id).
+    seeds: SeedList.optional().describe(
+      'Run the campaign once per seed, as child workflows in parallel, and judge the seeds together by seedRule (docs/architecture.md#seeds). Replaces seed: give one or the other.',
+    ),
+    seedRule: SeedRule.optional().describe(
+      'How the seeds of `seeds` decide: all (default; every seed must pass), worst (the seed with the lowest worst-group accuracy decides) or majority (more than half of the seeds pass).',
+    ),
+    dataset: z.string().min(1).describe('Path to the data set spec (YAML/JSON), relative to the campaign file.'),
+    model: ModelPlan,
+    compression: z.strictObject({
+      criterion: Criterion.default('magnitude-global'),
+      schedule: SchedulePlan,
+      finetune: FinetunePlan.prefault({}),
+      quantize: QuantizePlan.prefault({}),
+    }),
+    evaluation: CampaignEvaluationPlan.prefault({}),
+    // Optional rather than defaulted, so configs written without it keep their hash (and campaign id).
+    export: z
+      .array(ExportFormat)
+      .min(1)
+      .refine((formats) => new Set(formats).size === formats.length, 'list each format once')
+      .optional()
+      .describe(
+        'Deployable formats written after quantization (docs/export.md); the first is shipped (promoted, monitored) and the final gate judges it on its re-loaded bytes. Default: [sparse-int8, tfjs-standard], with structured first when the criterion is structured.',
+      ),
+    rubric: z.union([z.string().min(1), RubricSchema]).describe('Path to a rubric file, or the rubric inline.'),
+    policy: FailurePolicy.prefault({}),
+    storage: z
+      .strictObject({
+        prefix: StoragePrefix.default('campaigns'),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.seedRule !== undefined && config.seeds === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seedRule'],
+        message: 'seedRule judges the seeds of `seeds`; add seeds: [0, 1, 2] or remove seedRule',
+      });
+  });
 export type CampaignConfig = z.infer<typeof CampaignConfig>;
 export type CampaignConfigInput = z.input<typeof CampaignConfig>;
+
+/**
+ * `seed` and `seeds` given together, found on the file as written: `seed` defaults to 0 once parsed, so only the raw
+ * document says whether the user wrote it. One line per problem, as CampaignFileError lists them.
+ */
+export function seedFieldProblems(raw: unknown): string[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const written = raw as Record<string, unknown>;
+  if (written['seed'] === undefined || written['seeds'] === undefined) return [];
+  return [
+    "seeds: given together with seed; a multi-seed campaign sets each child's seed from seeds, so remove seed (or remove seeds to run one seed)",
+  ];
+}
+
+/** The config a child of a multi-seed campaign runs: a single-seed campaign at `seed`, without seeds and seedRule. */
+export function singleSeedConfig(config: CampaignConfig, seed: number): CampaignConfig {
+  const { seeds: _seeds, seedRule: _seedRule, ...single } = config;
+  return { ...single, seed };
+}
 
 /** JSON Schema of the campaign file, for editors. */
 export function campaignJsonSchema(): Record<string, unknown> {

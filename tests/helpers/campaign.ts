@@ -7,10 +7,11 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities } from '../../activities/index.ts';
 import type { CampaignInput, DecisionEntry } from '../../core/campaign/contracts.ts';
 import { readDecisionLog } from '../../core/campaign/decision-log.ts';
-import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
+import { loadCampaignFile, prepareCampaignInput, seedCampaignsInputOf } from '../../core/config/campaign-file.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
 import { compressionCampaign, stateQuery, type CampaignOptions } from '../../workflows/campaign.ts';
+import { seedCampaigns } from '../../workflows/seeds.ts';
 import { workflowBundle } from './services.ts';
 
 export const fixtureCampaign = (name: string) =>
@@ -114,4 +115,18 @@ export async function startFixtureCampaign(
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof compressionCampaign>> {
   const input = await campaignInput(fixtureCampaign(fixture.name), store, fixture.campaignId);
   return startCampaign(client, input, fixture.taskQueue, fixture.options);
+}
+
+/** Start a multi-seed fixture campaign (its file has `seeds`): the seedCampaigns parent under `campaignId`. */
+export async function startFixtureSeedCampaigns(
+  client: Client,
+  store: ArtifactStore,
+  fixture: { name: string; campaignId: string; taskQueue: string; options?: CampaignOptions },
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof seedCampaigns>> {
+  const input = await campaignInput(fixtureCampaign(fixture.name), store, fixture.campaignId);
+  return client.workflow.start(seedCampaigns, {
+    taskQueue: fixture.taskQueue,
+    workflowId: input.campaignId,
+    args: [seedCampaignsInputOf(input), fixture.options ?? {}],
+  });
 }

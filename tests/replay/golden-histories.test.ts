@@ -14,8 +14,10 @@ describe('golden histories replay against the current workflow code', () => {
       // Three generations of campaign histories must replay: campaign-german-pass and -rollback from
       // before DASHBOARD_PATCH, campaign-german-pass-dashboard from before LOCAL_BOOKKEEPING_PATCH,
       // and campaign-german-pass-local with both; monitor-rollback is a deployment audit that rolled back;
-      // campaign-german-continue-paused is a run that continued as new carrying a pause (SIGNALS_ACROSS_RUNS_PATCH).
+      // campaign-german-continue-paused is a run that continued as new carrying a pause (SIGNALS_ACROSS_RUNS_PATCH);
+      // seed-campaigns-german is a seedCampaigns parent whose two seeds' children completed.
       expect.arrayContaining([
+        'seed-campaigns-german',
         'campaign-german-continue-paused',
         'stack-check-golden',
         'campaign-german-pass',
