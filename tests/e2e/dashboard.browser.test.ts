@@ -172,7 +172,7 @@ describe('dashboard in headless Chromium', () => {
 });
 
 describe('fairshrink report', () => {
-  it('renders, stores and writes the report, and exits 1 for an unknown campaign and 2 for bad usage', async () => {
+  it('renders, stores and writes the report, and exits 2 for an unknown campaign (the input is the problem) and for bad usage', async () => {
     const env = {
       FAIRSHRINK_S3_ENDPOINT: inject('s3Endpoint'),
       FAIRSHRINK_S3_BUCKET: inject('s3Bucket'),
@@ -190,7 +190,7 @@ describe('fairshrink report', () => {
       expect(await reportCommand([campaignId, '--out', file], io)).toBe(0);
       expect(out[0]!.split('\n')[0]).toBe(file);
       expect(existsSync(file) && readFileSync(file, 'utf8')).toContain('<figure ');
-      expect(await reportCommand(['no-such-campaign', '--out', path.join(dir, 'x.html')], io)).toBe(1);
+      expect(await reportCommand(['no-such-campaign', '--out', path.join(dir, 'x.html')], io)).toBe(2);
       expect(err.join('\n')).toMatch(/no campaign "no-such-campaign"/);
       await expect(reportCommand([], io)).rejects.toBeInstanceOf(UsageError);
       out.length = 0;
