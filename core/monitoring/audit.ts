@@ -5,7 +5,8 @@
 // `deployments/<name>/audits/<auditId>/{report.json, audit.json}` and an 'audit' event; returns a small summary.
 import { ensureBackend } from '../campaign/checkpoints.ts';
 import { evaluationAttributes, loadEncodedDataset, sensitiveLabels } from '../campaign/dataset-cache.ts';
-import { rubricForScope, withPredictor } from '../campaign/steps.ts';
+import { withPredictor } from '../campaign/predictor.ts';
+import { rubricForScope } from '../campaign/steps/gate.ts';
 import { CampaignInputError, keyOf, type StepContext } from '../campaign/store.ts';
 import { summarizeReport } from '../campaign/summary.ts';
 import { encodeBatch } from '../data/batch.ts';
