@@ -17,7 +17,7 @@ import {
 } from '../../core/monitoring/registry.ts';
 import { durationMs } from '../../core/config/campaign.ts';
 import { parseRubricText, RubricError, type Rubric } from '../../core/config/rubric.ts';
-import { loadEncodedDataset } from '../../core/campaign/dataset-cache.ts';
+import { loadEncodedDataset } from '../../core/data/dataset-cache.ts';
 import { encodeBatch } from '../../core/data/batch.ts';
 import { DataError } from '../../core/data/errors.ts';
 import { sha256Hex } from '../../core/data/hash.ts';

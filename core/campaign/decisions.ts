@@ -14,7 +14,8 @@ import type {
   MarkRejectedInput,
 } from './contracts.ts';
 import { parseJsonBytes, putJson } from '../storage/json.ts';
-import { CampaignInputError, campaignDir, dirOfRef, type StepContext } from './store.ts';
+import { campaignDir, dirOfRef } from '../storage/layout.ts';
+import { CampaignInputError, type StepContext } from '../step/context.ts';
 
 const decoder = new TextDecoder();
 

@@ -2,7 +2,7 @@
 // under `<prefix>/<campaignId>/export/<format>/`, re-downloads each (sha256-verified) and re-loads it to compare its
 // predictions with the shipped format's, and writes sizes.json (bytes and gzip bytes next to the dense float32
 // baseline; deterministic) and latency.json (p50 single-row latency and batched throughput; wall-clock, mutable).
-// The workflow then gates the shipped export on its re-loaded bytes: evaluate's predictor (predictor.ts withPredictor)
+// The workflow then gates the shipped export on its re-loaded bytes: evaluate's predictor (core/model/predictor.ts withPredictor)
 // loads a checkpoint that carries `export` through withExportPredictor. See docs/export.md.
 import * as tf from '@tensorflow/tfjs';
 import { importInt8, type ActivationRange } from '../compression/quantize.ts';
@@ -18,14 +18,16 @@ import {
   type ExportFormat,
   type ExportSource,
 } from '../export/index.ts';
-import { checkpointMetadata, ensureBackend, loadCheckpointModel } from './checkpoints.ts';
 import type { ExportedFormat, ExportInput, ExportOutput, ExportRef } from './contracts.ts';
-import { loadEncodedDataset } from './dataset-cache.ts';
 import { getCached } from '../storage/blob-cache.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { putJson } from '../storage/json.ts';
-import { CampaignInputError, stepDir, validateStepKey, type StepContext } from './store.ts';
-import { ACTIVATION_RANGES_KEY } from './predictor.ts';
+import { stepDir, validateStepKey } from '../storage/layout.ts';
+import { loadEncodedDataset } from '../data/dataset-cache.ts';
+import { ensureBackend } from '../model/backend.ts';
+import { checkpointMetadata, loadCheckpointModel } from '../model/checkpoint.ts';
+import { ACTIVATION_RANGES_KEY } from '../model/predictor.ts';
+import { CampaignInputError, type StepContext } from '../step/context.ts';
 import { idempotent } from './steps/idempotent.ts';
 
 /** What the export step exports: the checkpoint's Dense layers, its int8 codes and activation ranges. */

@@ -7,10 +7,9 @@
  * writeLineage. See steps/index.ts.
  */
 export * from './steps/index.ts';
-export { type StepContext } from './store.ts';
-export { clearDatasetCache, datasetDecodeCount } from './dataset-cache.ts';
+export { clearDatasetCache, datasetDecodeCount } from '../data/dataset-cache.ts';
 export { decodeEpochCheckpoint, encodeEpochCheckpoint, sizeOf, type EpochCheckpoint } from './checkpoints.ts';
 export { HEARTBEAT_INTERVAL_MS, YIELD_INTERVAL_MS } from './progress.ts';
-export { summarizeReport } from './summary.ts';
+export { summarizeReport } from '../fairness/summary.ts';
 export { exportModel } from './export.ts';
-export { loadStoredExport, withExportPredictor } from './predictor.ts';
+export { loadStoredExport, withExportPredictor } from '../model/predictor.ts';

@@ -1,8 +1,7 @@
 // From a finished campaign to a deployment record: which checkpoint serves, the dense reference its relative
 // constraints compare against, the data set, rubric and evaluation plan it is judged by, and the report it had when
 // it passed its gate. deploymentFromCampaign is pure; readCampaignDataset is the one read a caller needs first.
-import type { ArtifactRef, CampaignInput, CheckpointRef, DatasetRef, MetricSummary } from '../campaign/contracts.ts';
-import { stepDir } from '../campaign/store.ts';
+import type { CampaignInput } from '../config/campaign-input.ts';
 import {
   CampaignLineageSchema,
   DatasetRefSchema,
@@ -11,8 +10,13 @@ import {
   validateDeploymentName,
   type CampaignLineage,
 } from '../config/deployment.ts';
+import type { DatasetRef } from '../data/dataset-ref.ts';
+import type { MetricSummary } from '../fairness/summary.ts';
+import type { CheckpointRef } from '../model/checkpoint.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { parseJsonBytes } from '../storage/json.ts';
+import { stepDir } from '../storage/layout.ts';
+import type { ArtifactRef } from '../storage/ref.ts';
 import type { DeploymentDraft } from './registry.ts';
 
 /** The parts of a CampaignResult (workflows/campaign.ts) a promotion reads. */

@@ -1,18 +1,19 @@
 // Step "baseline": the dense model, trained from the campaign's plan (heartbeating, resumable) or imported.
 import type * as tf from '@tensorflow/tfjs';
 import type { EncodedDataset } from '../../data/dataset.ts';
+import { loadEncodedDataset } from '../../data/dataset-cache.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
+import { ensureBackend } from '../../model/backend.ts';
 import { importLayersModel } from '../../model/io.ts';
 import { buildMlp } from '../../model/mlp.ts';
+import { withModel } from '../../model/predictor.ts';
 import { TrainSpec } from '../../model/spec.ts';
 import { trainModel } from '../../model/train.ts';
 import { getCached } from '../../storage/blob-cache.ts';
-import { ensureBackend, saveCheckpoint } from '../checkpoints.ts';
+import { CampaignInputError, type StepContext } from '../../step/context.ts';
+import { saveCheckpoint } from '../checkpoints.ts';
 import type { DatasetRef, TrainBaselineInput, TrainOutput } from '../contracts.ts';
-import { loadEncodedDataset } from '../dataset-cache.ts';
-import { withModel } from '../predictor.ts';
 import { createProgressDriver, fingerprintOf, StepAbortedError } from '../progress.ts';
-import { CampaignInputError, type StepContext } from '../store.ts';
 import { checkIdentity, idempotent } from './idempotent.ts';
 
 function checkDatasetWidth(dataset: EncodedDataset, ref: DatasetRef): void {

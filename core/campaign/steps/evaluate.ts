@@ -2,20 +2,23 @@
 // reliability bins, its measured latency and its deployed size.
 import * as tf from '@tensorflow/tfjs';
 import { measureLatencyPer1000Rows } from '../../compression/size.ts';
+import { evaluationAttributes, loadEncodedDataset, sensitiveLabels } from '../../data/dataset-cache.ts';
 import { selectRows, type FeatureMatrix } from '../../data/matrix.ts';
 import { reliabilityBins, type ReliabilityData } from '../../fairness/calibration-curve.ts';
 import { allIntersections, intersectionKey } from '../../fairness/groups.ts';
 import { evaluateFairness } from '../../fairness/report.ts';
+import { summarizeReport } from '../../fairness/summary.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
+import { ensureBackend } from '../../model/backend.ts';
+import { loadCheckpointModel } from '../../model/checkpoint.ts';
+import { withModel, withPredictor, type Predict } from '../../model/predictor.ts';
 import { getWeightValues } from '../../model/weights.ts';
 import { rememberBlob } from '../../storage/blob-cache.ts';
 import { putJson } from '../../storage/json.ts';
-import { ensureBackend, loadCheckpointMasks, loadCheckpointModel, sizeOf } from '../checkpoints.ts';
+import { stepDir } from '../../storage/layout.ts';
+import type { StepContext } from '../../step/context.ts';
+import { loadCheckpointMasks, sizeOf } from '../checkpoints.ts';
 import type { EvaluateInput, EvaluateOutput } from '../contracts.ts';
-import { evaluationAttributes, loadEncodedDataset, sensitiveLabels } from '../dataset-cache.ts';
-import { withModel, withPredictor, type Predict } from '../predictor.ts';
-import { stepDir, type StepContext } from '../store.ts';
-import { summarizeReport } from '../summary.ts';
 import { checkIdentity, idempotent } from './idempotent.ts';
 
 const LATENCY_BUDGET_MS = 150;

@@ -4,14 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 import { rowsByGroup, type GroupedData } from '../../compression/criteria.ts';
 import { evaluateGroups, excessAccuracyGaps, maxExcessGap, type GroupPerformance } from '../../compression/finetune.ts';
 import { createModelMasker } from '../../compression/masks.ts';
+import { loadEncodedDataset } from '../../data/dataset-cache.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
+import { ensureBackend } from '../../model/backend.ts';
+import { loadCheckpointModel } from '../../model/checkpoint.ts';
+import { withModel } from '../../model/predictor.ts';
 import { trainModel, type LossFn } from '../../model/train.ts';
-import { ensureBackend, loadCheckpointMasks, loadCheckpointModel, saveCheckpoint } from '../checkpoints.ts';
+import type { StepContext } from '../../step/context.ts';
+import { loadCheckpointMasks, saveCheckpoint } from '../checkpoints.ts';
 import type { FinetuneInput, FinetuneOutput } from '../contracts.ts';
-import { intersectionalGroups, loadEncodedDataset } from '../dataset-cache.ts';
-import { withModel } from '../predictor.ts';
 import { createProgressDriver, fingerprintOf, StepAbortedError } from '../progress.ts';
-import type { StepContext } from '../store.ts';
+import { intersectionalGroups } from './groups.ts';
 import { checkIdentity, idempotent } from './idempotent.ts';
 
 /**

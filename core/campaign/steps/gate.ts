@@ -1,32 +1,14 @@
 // Step "gate": the campaign's rubric applied to an evaluate step's report (core/fairness decideGate).
-import type { Rubric } from '../../config/rubric.ts';
 import { decideGate } from '../../fairness/gate.ts';
 import type { FairnessReport } from '../../fairness/report-types.ts';
+import { rubricForScope } from '../../fairness/rubric-scope.ts';
 import { getCached } from '../../storage/blob-cache.ts';
 import { parseJsonBytes, putJson } from '../../storage/json.ts';
+import { completedResult, stepDir } from '../../storage/layout.ts';
+import type { StepContext } from '../../step/context.ts';
 import type { ArtifactRef, GateInput, GateOutput } from '../contracts.ts';
 import { fingerprintOf } from '../progress.ts';
-import { completedResult, stepDir, type StepContext } from '../store.ts';
 import { checkIdentity } from './idempotent.ts';
-
-/** Per-group metrics and disparities that only exist against a reference model (core/fairness snapshot.ts). */
-const REFERENCE_METRICS = new Set([
-  'accuracy_drop',
-  'excess_accuracy_gap',
-  'flip_rate',
-  'max_accuracy_drop',
-  'max_excess_accuracy_gap',
-  'max_flip_rate',
-]);
-
-/** The rubric a gate applies: scope 'absolute' (the baseline, no reference yet) keeps the absolute constraints only. */
-export function rubricForScope(rubric: Rubric, scope: GateInput['scope']): Rubric {
-  if (scope === 'all') return rubric;
-  return {
-    ...rubric,
-    constraints: rubric.constraints.filter((c) => c.relative_to !== 'reference' && !REFERENCE_METRICS.has(c.metric)),
-  };
-}
 
 interface GateFile {
   fingerprint: string;

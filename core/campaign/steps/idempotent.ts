@@ -1,11 +1,12 @@
 // The idempotency wrapper every campaign step runs inside, and the input checks the steps share. Steps are
 // idempotent (a complete, verified result.json is reused), deterministic (seeds only via
 // deriveSeed(seed, stepKey, purpose)), and run their tfjs work through the process's tfjs queue.
+import { ensureBackend } from '../../model/backend.ts';
 import { tfExclusive } from '../../model/exclusive.ts';
 import { putJson } from '../../storage/json.ts';
-import { ensureBackend } from '../checkpoints.ts';
+import { completedResult, stepDir, validateStepKey } from '../../storage/layout.ts';
+import { CampaignInputError, type StepContext } from '../../step/context.ts';
 import type { StepIdentity } from '../contracts.ts';
-import { CampaignInputError, completedResult, stepDir, validateStepKey, type StepContext } from '../store.ts';
 
 const RESULT = 'result.json';
 

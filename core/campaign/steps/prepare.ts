@@ -6,11 +6,12 @@ import { datasetIdOf, rawSha256, sha256Hex, specSha256 } from '../../data/hash.t
 import { loadDataset } from '../../data/load.ts';
 import { deserializeDataset, serializeDataset } from '../../data/serialize.ts';
 import { parseDatasetSpec, sourceKey } from '../../data/spec.ts';
+import { rememberDataset } from '../../data/dataset-cache.ts';
 import { getCached, rememberBlob } from '../../storage/blob-cache.ts';
 import { putJson } from '../../storage/json.ts';
+import { datasetDir } from '../../storage/layout.ts';
+import { CampaignInputError, type StepContext } from '../../step/context.ts';
 import type { ArtifactRef, DatasetRef, PrepareDatasetInput } from '../contracts.ts';
-import { rememberDataset } from '../dataset-cache.ts';
-import { CampaignInputError, datasetDir, type StepContext } from '../store.ts';
 import { checkIdentity, idempotent } from './idempotent.ts';
 
 function datasetRefOf(encoded: ArtifactRef, dataset: EncodedDataset): DatasetRef {

@@ -15,19 +15,16 @@ import { applyMasksToWeights, sparsityStats, type MaskSet } from '../../compress
 import { readDenseLayers } from '../../compression/model-adapter.ts';
 import { neuronL2Scores, selectUnits, structuredMasks } from '../../compression/structured.ts';
 import type { EncodedDataset } from '../../data/dataset.ts';
+import { loadEncodedDataset } from '../../data/dataset-cache.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
+import { ensureBackend } from '../../model/backend.ts';
+import { loadCheckpointModel } from '../../model/checkpoint.ts';
+import { withModel } from '../../model/predictor.ts';
 import { getWeightValues } from '../../model/weights.ts';
-import {
-  ensureBackend,
-  loadCheckpointMasks,
-  loadCheckpointModel,
-  saveCheckpoint,
-  writeModelWeights,
-} from '../checkpoints.ts';
+import { CampaignInputError, type StepContext } from '../../step/context.ts';
+import { loadCheckpointMasks, saveCheckpoint, writeModelWeights } from '../checkpoints.ts';
 import type { PruneInput, PruneOutput, RegrowInput } from '../contracts.ts';
-import { attributeGroups, loadEncodedDataset } from '../dataset-cache.ts';
-import { withModel } from '../predictor.ts';
-import { CampaignInputError, type StepContext } from '../store.ts';
+import { attributeGroups } from './groups.ts';
 import { checkIdentity, checkSparsity, idempotent } from './idempotent.ts';
 
 /**

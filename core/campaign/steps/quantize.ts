@@ -2,21 +2,17 @@
 // correction and activation calibration on a seeded subset of the training split.
 import { fakeQuantize } from '../../compression/quantize.ts';
 import { isPrunable } from '../../compression/weights.ts';
+import { loadEncodedDataset } from '../../data/dataset-cache.ts';
 import { selectRows } from '../../data/matrix.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
+import { ensureBackend } from '../../model/backend.ts';
+import { loadCheckpointModel } from '../../model/checkpoint.ts';
+import { ACTIVATION_RANGES_KEY, withModel } from '../../model/predictor.ts';
 import { getWeightValues } from '../../model/weights.ts';
 import { createRng, shuffleInPlace } from '../../random/rng.ts';
-import {
-  ensureBackend,
-  loadCheckpointMasks,
-  loadCheckpointModel,
-  saveCheckpoint,
-  writeModelWeights,
-} from '../checkpoints.ts';
+import type { StepContext } from '../../step/context.ts';
+import { loadCheckpointMasks, saveCheckpoint, writeModelWeights } from '../checkpoints.ts';
 import type { QuantizeInput, QuantizeOutput } from '../contracts.ts';
-import { loadEncodedDataset } from '../dataset-cache.ts';
-import { ACTIVATION_RANGES_KEY, withModel } from '../predictor.ts';
-import type { StepContext } from '../store.ts';
 import { checkIdentity, idempotent } from './idempotent.ts';
 
 /** `count` rows of the training split drawn without replacement by a seeded shuffle, in row order. */

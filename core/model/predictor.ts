@@ -5,10 +5,9 @@ import { readDenseLayers } from '../compression/model-adapter.ts';
 import { forwardFakeQuant, type ActivationRange } from '../compression/quantize.ts';
 import type { FeatureMatrix } from '../data/matrix.ts';
 import { exportPredictor, loadExport, type ExportFile, type LoadedModel } from '../export/index.ts';
-import { predictProba } from '../model/predict.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { checkpointMetadata, loadCheckpointModel } from './checkpoints.ts';
-import type { CheckpointRef, ExportRef } from './contracts.ts';
+import { checkpointMetadata, loadCheckpointModel, type CheckpointRef, type ExportRef } from './checkpoint.ts';
+import { predictProba } from './predict.ts';
 
 /** model.json userDefinedMetadata key under which the quantize step stores activation ranges. */
 export const ACTIVATION_RANGES_KEY = 'fairshrinkActivationRanges';
