@@ -91,7 +91,7 @@ const commands: Record<string, Command> = {
   },
   monitor: {
     summary: 're-audit a deployment (add-batch | run | schedule | unschedule | status), rolling back on failure',
-    run: async (a, io, ctx) => (await import('./commands/deploy.ts')).monitorCommand(a, io, ctx),
+    run: async (a, io, ctx) => (await import('./commands/monitor.ts')).monitorCommand(a, io, ctx),
   },
   demo: {
     summary: 'run the demo campaign (UCI Adult, 4 gated milestones, int8) on the local stack',

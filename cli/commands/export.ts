@@ -106,7 +106,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
       packages = stored;
     } else packages = await readExportPackages(target!);
     // The worker's backend (FAIRSHRINK_TFJS_BACKEND, default wasm): the package loads here as it loads there.
-    const { ensureBackend } = await import('../../core/campaign/checkpoints.ts');
+    const { ensureBackend } = await import('../../core/model/backend.ts');
     await ensureBackend();
     const inspections: ExportInspection[] = [];
     for (const pkg of packages) inspections.push(await inspectExportPackage(pkg));

@@ -6,12 +6,10 @@
 // exits with its result: 0 completed, 1 stopped, aborted, failed, cancelled or terminated.
 // A poll that fails for a transient reason (Temporal or S3 briefly unreachable, a query that times
 // out) never ends the watch: it says so once, backs off, and keeps following.
-import { TemporalFailure, WorkflowFailedError } from '@temporalio/client';
-import type { DecisionEntry } from '../../core/campaign/contracts.ts';
-import { campaignOutcome, describeFinalModel } from '../../core/campaign/summary.ts';
+import { campaignOutcome } from '../../core/campaign/summary.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
-import { scheduleTargets, stateQuery, type CampaignResult, type CampaignState } from '../../workflows/campaign.ts';
-import { EXIT, processIo, UsageError, type CliIo } from '../io.ts';
+import { scheduleTargets, stateQuery, type CampaignState } from '../../workflows/campaign.ts';
+import { EXIT, processIo, UsageError } from '../io.ts';
 import {
   campaignIdArgument,
   campaignInputOf,
@@ -27,8 +25,10 @@ import {
   type CampaignClient,
   type CommandContext,
 } from './campaign.ts';
-import { askedSparsity, campaignFailure, type CampaignFailure } from './campaign-status.ts';
-import { formatDecision, formatStateLine, formatStepProgress, parseNumberFlag } from './campaign-format.ts';
+import { askedSparsity, campaignFailure } from './campaign-status.ts';
+import { parseNumberFlag } from './campaign-format.ts';
+import { WatchPrinter, type LiveIo, type WatchEvent, type WatchOptions } from './watch-printer.ts';
+import { ContactKeeper, isTransientFailure } from './watch-contact.ts';
 
 export const watchHelp = `fairshrink watch <campaignId> [--interval <ms>] [--json]
 
@@ -53,119 +53,6 @@ Examples:
   fairshrink watch adult-demo-3f2a9c1d0b7e --json | jq -c 'select(.type == "decision")'`;
 
 /** A CliIo that may also draw on a terminal: `isTTY` and a raw `write` (no newline added). */
-export interface LiveIo extends CliIo {
-  isTTY?: boolean;
-  write?: (text: string) => void;
-}
-
-export type WatchEvent =
-  | { type: 'campaign'; campaignId: string; status: string; startTime: string; milestones: number }
-  | { type: 'decision'; decision: DecisionEntry }
-  | ({ type: 'state' } & Pick<
-      CampaignState,
-      'phase' | 'milestone' | 'milestones' | 'attempt' | 'targetSparsity' | 'currentStep' | 'paused'
-    >)
-  | {
-      type: 'progress';
-      activityType: string;
-      activityAttempt: number;
-      stepKey: string;
-      epoch: number;
-      epochs: number;
-      loss: number;
-    }
-  | { type: 'notice'; message: string }
-  | {
-      type: 'result';
-      status: string;
-      reason: string;
-      /** What was reached against what was asked for, or why it failed: the line watch ends with. */
-      headline: string;
-      exitCode: number;
-      result: CampaignResult | null;
-      failure: CampaignFailure | null;
-    };
-
-export interface WatchOptions {
-  intervalMs: number;
-  json: boolean;
-  /** Redraw the progress line with \r (needs io.write); otherwise each change is one plain line. */
-  tty: boolean;
-}
-
-/** Terminal control: carriage return and erase-line, used only on a TTY. */
-const CLEAR_LINE = '\r\x1b[2K';
-
-export class WatchPrinter {
-  private progressShown = false;
-  constructor(
-    private readonly io: LiveIo,
-    private readonly options: WatchOptions,
-  ) {}
-
-  private get drawing(): boolean {
-    return this.options.tty && this.io.write !== undefined;
-  }
-
-  /** A line that stays; on a TTY it first erases the progress line under it. */
-  line(text: string): void {
-    if (this.drawing && this.progressShown) {
-      this.io.write!(CLEAR_LINE);
-      this.progressShown = false;
-    }
-    this.io.stdout(text);
-  }
-
-  /** The progress line: redrawn in place on a TTY, a plain line otherwise. */
-  progress(text: string): void {
-    if (this.drawing) {
-      this.io.write!(`${CLEAR_LINE}${text}`);
-      this.progressShown = true;
-    } else {
-      this.io.stdout(text);
-    }
-  }
-
-  event(event: WatchEvent): void {
-    if (this.options.json) {
-      this.io.stdout(JSON.stringify(event));
-      return;
-    }
-    switch (event.type) {
-      case 'campaign':
-        this.line(
-          `campaign ${event.campaignId} (${event.status.toLowerCase()}, started ${event.startTime}, ${event.milestones} milestones)`,
-        );
-        break;
-      case 'decision':
-        for (const text of formatDecision(event.decision)) this.line(text);
-        break;
-      case 'state':
-        this.line(`== ${formatStateLine(event)}`);
-        break;
-      case 'progress':
-        this.progress(
-          formatStepProgress(
-            { stepKey: event.stepKey, epoch: event.epoch, epochs: event.epochs, loss: event.loss },
-            { attempt: event.activityAttempt },
-          ),
-        );
-        break;
-      case 'notice':
-        this.line(`note: ${event.message}`);
-        break;
-      case 'result':
-        this.line(event.headline);
-        if (event.result) {
-          const { final, quantized, lineage } = event.result;
-          const shipped = event.result.export?.gate === 'pass' ? event.result.export : undefined;
-          this.line(`final model ${final.checkpoint.stepKey}: ${describeFinalModel(final, quantized, shipped)}`);
-          this.line(`lineage ${lineage.uri}`);
-        }
-        break;
-    }
-  }
-}
 
 const stateKey = (s: CampaignState) =>
   JSON.stringify([s.phase, s.milestone, s.attempt, s.targetSparsity, s.currentStep, s.paused]);
@@ -208,82 +95,6 @@ async function closingEvent(
     result: null,
     failure,
   };
-}
-
-const TRANSIENT_GRPC_CODES = new Set([
-  1, // CANCELLED
-  4, // DEADLINE_EXCEEDED
-  8, // RESOURCE_EXHAUSTED
-  14, // UNAVAILABLE
-]);
-// gRPC status names are upper case in messages ("14 UNAVAILABLE: …"); matching them case-sensitively keeps a
-// campaign's own "Workflow execution cancelled" out.
-const TRANSIENT_MESSAGE =
-  /Failed to query Workflow|\b(UNAVAILABLE|DEADLINE_EXCEEDED|CANCELLED|RESOURCE_EXHAUSTED|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)\b|socket hang up/;
-
-/**
- * Whether a poll failed for a reason that passes: the server or the connection to it, not the campaign. The client
- * wraps gRPC errors (a query's `ServiceError: Failed to query Workflow` has the gRPC status as its cause), so the
- * whole cause chain is checked; a failure of the workflow itself (WorkflowFailedError, a TemporalFailure) never is.
- */
-export function isTransientFailure(err: unknown): boolean {
-  for (let node = err, depth = 0; node instanceof Error && depth < 8; depth++) {
-    if (node instanceof WorkflowFailedError || node instanceof TemporalFailure) return false;
-    const code = (node as { code?: unknown }).code;
-    if (typeof code === 'number' && TRANSIENT_GRPC_CODES.has(code)) return true;
-    if (typeof code === 'string' && TRANSIENT_MESSAGE.test(code)) return true;
-    if (TRANSIENT_MESSAGE.test(node.message)) return true;
-    node = node.cause;
-  }
-  return false;
-}
-
-/** How long to wait after the n-th failure in a row: the poll interval doubled each time, at most 15 s. */
-export const retryDelayMs = (intervalMs: number, failures: number): number =>
-  Math.min(15_000, intervalMs * 2 ** Math.min(failures, 10));
-
-/**
- * Runs each poll of a watch; a transient failure is told once per outage (and when contact is back), then the
- * poll is tried again after a growing pause, for as long as it takes: the campaign runs on without us.
- */
-class ContactKeeper {
-  private failures = 0;
-  constructor(
-    private readonly printer: WatchPrinter,
-    private readonly intervalMs: number,
-  ) {}
-
-  async poll<T>(call: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        const value = await call();
-        if (this.failures > 0) {
-          this.printer.event({ type: 'notice', message: 'back in contact with Temporal; still following' });
-          this.failures = 0;
-        }
-        return value;
-      } catch (err) {
-        if (!isTransientFailure(err)) throw err;
-        const delay = retryDelayMs(this.intervalMs, this.failures);
-        if (this.failures === 0) {
-          const why = firstLine(err);
-          this.printer.event({
-            type: 'notice',
-            message: `lost contact with Temporal (${why}); the campaign goes on without us, retrying with back-off and still following`,
-          });
-        }
-        this.failures++;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-  }
-}
-
-/** The innermost message of an error's cause chain, first line only. */
-function firstLine(err: unknown): string {
-  let node = err;
-  while (node instanceof Error && node.cause instanceof Error) node = node.cause;
-  return (node instanceof Error ? node.message : String(node)).split('\n')[0]!;
 }
 
 /** Follows a campaign until it closes; returns the exit code of its result. Usable by `run --watch`. */

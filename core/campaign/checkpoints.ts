@@ -1,6 +1,6 @@
 // Checkpoints of a campaign step: the tfjs model (model.json + weights.bin), its pruning masks (masks.bin) and int8
-// export (int8.bin) under the step's folder; their size as deployed; the backend; and the epoch checkpoint format
-// (weights + trainer state) that a retried step resumes from.
+// export (int8.bin) under the step's folder; their size as deployed; and the epoch checkpoint format (weights +
+// trainer state) that a retried step resumes from. Reading a checkpoint's model back is core/model/checkpoint.ts.
 //
 // progress/epoch-<n>.bin, version 1 (n = epochs completed, 1-based; integers little-endian):
 //   magic "FSEP" (4 bytes) · version u8 = 1 · 3 zero bytes · header length u32 · header (canonical JSON, UTF-8) ·
@@ -16,65 +16,17 @@ import { serializeMasks, deserializeMasks, sparsityStats, type MaskSet } from '.
 import { modelSize } from '../compression/size.ts';
 import { shrinkLayers } from '../compression/structured.ts';
 import { canonicalJson } from '../data/hash.ts';
-import { backendInfo, initBackend, type BackendInfo, type BackendPreference } from '../model/backend.ts';
-import { loadModelFromBytes, saveModelToBytes } from '../model/io.ts';
+import { saveModelToBytes } from '../model/io.ts';
 import type { TrainState } from '../model/train.ts';
 import { getWeightValues, setWeightValues } from '../model/weights.ts';
-import type { ArtifactRef, BackendSummary, CheckpointRef, SizeSummary, StepIdentity } from './contracts.ts';
+import type { ArtifactRef, CheckpointRef, SizeSummary, StepIdentity } from './contracts.ts';
 import { getCached, rememberBlob } from '../storage/blob-cache.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { stepDir } from './store.ts';
-
-let backendReady: Promise<BackendInfo> | undefined;
-
-/** initBackend(FAIRSHRINK_TFJS_BACKEND ?? 'wasm') once per process. */
-export async function ensureBackend(): Promise<BackendSummary> {
-  if (backendReady === undefined) {
-    const preference = (process.env.FAIRSHRINK_TFJS_BACKEND ?? 'wasm') as BackendPreference;
-    if (!['wasm', 'cpu', 'tensorflow', 'auto'].includes(preference)) {
-      throw new Error(`FAIRSHRINK_TFJS_BACKEND="${preference}" is not a backend; use wasm, cpu, tensorflow or auto`);
-    }
-    backendReady = initBackend(preference);
-    backendReady.catch(() => (backendReady = undefined));
-  }
-  await backendReady;
-  return backendSummary();
-}
-
-export function backendSummary(): BackendSummary {
-  const info = backendInfo();
-  return {
-    backend: info.backend,
-    tfjsVersion: info.tfjsVersion,
-    threads: info.threads,
-    simd: info.simd,
-    ...(info.tensorflowVersion === undefined ? {} : { tensorflowVersion: info.tensorflowVersion }),
-    ...(info.device === undefined ? {} : { device: info.device }),
-  };
-}
+import { stepDir } from '../storage/layout.ts';
 
 /** Writes weights into a model without leaking the temporary tensors (core/model's setWeightValues creates them). */
 export function writeModelWeights(model: tf.LayersModel, weights: readonly NamedWeight[]): void {
   tf.tidy(() => setWeightValues(model, weights));
-}
-
-/** The model of a checkpoint (the caller disposes it). */
-export async function loadCheckpointModel(store: BlobStore, checkpoint: CheckpointRef): Promise<tf.LayersModel> {
-  const [modelJson, weightsBin] = await Promise.all([
-    getCached(store, checkpoint.modelJson),
-    getCached(store, checkpoint.weightsBin),
-  ]);
-  return loadModelFromBytes({ modelJson, weightsBin });
-}
-
-/** The userDefinedMetadata of a checkpoint's model.json (tfjs drops it on load, so it is read from the JSON). */
-export async function checkpointMetadata(
-  store: BlobStore,
-  checkpoint: CheckpointRef,
-): Promise<Record<string, unknown>> {
-  const bytes = await getCached(store, checkpoint.modelJson);
-  const json = JSON.parse(new TextDecoder().decode(bytes)) as { userDefinedMetadata?: Record<string, unknown> };
-  return json.userDefinedMetadata ?? {};
 }
 
 export async function loadCheckpointMasks(store: BlobStore, checkpoint: CheckpointRef): Promise<MaskSet | undefined> {

@@ -2,36 +2,33 @@
 // Everything here is small and JSON-serialisable, because it travels through workflow history:
 // refs with sha256, metric summaries and decisions, never weights, masks, predictions or rows.
 // Pure types (and zod-free), so workflows/ can import them.
+// The types a campaign shares with deployments and monitoring live in their own rooms and are re-exported here.
 import type { ArtifactRef } from '../storage/ref.ts';
 import type { LatencyMeasurement } from '../export/latency.ts';
 import type { GateDecision, GateStatus } from '../fairness/gate.ts';
-import type {
-  CampaignConfig,
-  Criterion,
-  EvaluationPlan,
-  FinetunePlan,
-  ModelPlan,
-  QuantizePlan,
-} from '../config/campaign.ts';
+import type { GateScope } from '../fairness/rubric-scope.ts';
+import type { MetricSummary } from '../fairness/summary.ts';
+import type { Criterion, EvaluationPlan, FinetunePlan, ModelPlan, QuantizePlan } from '../config/campaign.ts';
+import type { CampaignInput } from '../config/campaign-input.ts';
 import type { Rubric } from '../config/rubric.ts';
+import type { DatasetRef } from '../data/dataset-ref.ts';
+import type { BackendSummary } from '../model/backend.ts';
+import type { CheckpointRef, ExportRef } from '../model/checkpoint.ts';
+import type { StepProgress } from '../step/context.ts';
 
-export type { ArtifactRef, GateDecision, GateStatus };
-
-/** The campaign as the workflow receives it: the config with every file already in S3. */
-export interface CampaignInput {
-  campaignId: string;
-  config: CampaignConfig;
-  /** sha256 of the canonical config JSON (lineage). */
-  configSha256: string;
-  /** The data set spec (JSON) and each source file, uploaded content-addressed by `fairshrink run`. */
-  datasetSpec: ArtifactRef;
-  datasetSources: { path: string; ref: ArtifactRef }[];
-  /** Imported model files (model.kind 'import'), by the path model.json names them with. */
-  importedModel?: { modelJson: ArtifactRef; weights: { path: string; ref: ArtifactRef }[] };
-  rubric: Rubric;
-  /** Code version for lineage: git commit (+dirty flag) and package-lock sha256, captured by the CLI. */
-  code: { gitCommit: string | null; gitDirty: boolean | null; lockfileSha256: string | null };
-}
+export type {
+  ArtifactRef,
+  BackendSummary,
+  CampaignInput,
+  CheckpointRef,
+  DatasetRef,
+  ExportRef,
+  GateDecision,
+  GateScope,
+  GateStatus,
+  MetricSummary,
+  StepProgress,
+};
 
 /** `campaigns/<campaignId>/<stepKey>/...` — every step writes under its own key. */
 export interface StepIdentity {
@@ -42,66 +39,6 @@ export interface StepIdentity {
   stepKey: string;
   /** Root seed of the campaign; steps derive their own with deriveSeed(seed, stepKey, ...). */
   seed: number;
-}
-
-export interface DatasetRef {
-  /** The encoded data set (core/data serialisation) in S3. */
-  encoded: ArtifactRef;
-  datasetId: string;
-  rawSha256: string;
-  specSha256: string;
-  rows: { train: number; validation: number; test: number };
-  features: number;
-  attributes: { name: string; groups: string[] }[];
-  /** Rows in and out per step of the spec's filter (absent without one), for the lineage. */
-  filter?: { predicate: string; rowsIn: number; rowsOut: number }[];
-}
-
-export interface CheckpointRef {
-  stepKey: string;
-  modelJson: ArtifactRef;
-  weightsBin: ArtifactRef;
-  /** Pruning masks (core/compression masks.bin); absent for the dense baseline. */
-  masks?: ArtifactRef;
-  /** int8 weights + per-channel scales (core/compression exportInt8), for quantized checkpoints. */
-  int8?: ArtifactRef;
-  /** Achieved global sparsity of the prunable weights, in [0, 1]. */
-  sparsity: number;
-  parameters: number;
-  nonzeros: number;
-  /**
-   * Set on the shipped export (core/campaign/export.ts): steps that predict with this checkpoint load these files
-   * (sha256-verified) with core/export's loader; modelJson/weightsBin are the checkpoint it was exported from.
-   */
-  export?: ExportRef;
-}
-
-/** A deployable export in S3 (docs/export.md): its format, its files and the campaign's sizes.json. */
-export interface ExportRef {
-  format: 'sparse-int8' | 'tfjs-standard' | 'structured';
-  files: { name: string; ref: ArtifactRef }[];
-  sizes: ArtifactRef;
-}
-
-export interface BackendSummary {
-  backend: string;
-  tfjsVersion: string;
-  threads: number | null;
-  simd: boolean;
-  /** TensorFlow C library version, on the 'tensorflow' backend only. */
-  tensorflowVersion?: string;
-  /** 'cpu' or 'gpu', on the 'tensorflow' backend only. */
-  device?: 'cpu' | 'gpu';
-}
-
-/** Progress a long step heartbeats; on a retry, the step resumes from `checkpoint`. */
-export interface StepProgress {
-  stepKey: string;
-  epoch: number;
-  epochs: number;
-  loss: number;
-  /** Epoch checkpoint (weights + optimizer state) the step can resume from. */
-  checkpoint?: ArtifactRef;
 }
 
 export interface PrepareDatasetInput extends StepIdentity {
@@ -169,19 +106,6 @@ export interface EvaluateInput extends StepIdentity {
   plan: EvaluationPlan;
 }
 
-/** Headline numbers for history, the decision log and progress displays. Null when undefined. */
-export interface MetricSummary {
-  rows: number;
-  accuracy: number | null;
-  balancedAccuracy: number | null;
-  worstGroupAccuracy: { attribute: string; group: string; value: number } | null;
-  /** Per attribute: equalized odds difference (Fairlearn, worst case) and demographic parity difference. */
-  attributes: Record<string, { equalizedOddsDifference: number | null; demographicParityDifference: number | null }>;
-  /** Max excess accuracy gap ψ_g over groups of any attribute (needs a reference). */
-  maxExcessAccuracyGap: { attribute: string; group: string; value: number } | null;
-  flipRate: number | null;
-}
-
 export interface SizeSummary {
   parameters: number;
   nonzeros: number;
@@ -202,7 +126,7 @@ export interface GateInput extends StepIdentity {
   report: ArtifactRef;
   rubric: Rubric;
   /** 'absolute' gates the baseline on absolute constraints only (no reference yet). */
-  scope: 'absolute' | 'all';
+  scope: GateScope;
 }
 
 export interface GateOutput {

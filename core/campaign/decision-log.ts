@@ -5,7 +5,7 @@
 import { canonicalJson } from '../data/hash.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { DecisionEntry } from './contracts.ts';
-import { campaignDir } from './store.ts';
+import { campaignDir } from '../storage/layout.ts';
 
 /** What reading the log needs (core/storage's ArtifactStore and the report's store have it). */
 export type DecisionLogStore = Pick<BlobStore, 'uriOf' | 'getByKey' | 'list'>;

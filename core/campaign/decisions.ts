@@ -14,8 +14,9 @@ import type {
   MarkRejectedInput,
 } from './contracts.ts';
 import { jsonBytes, parseJsonBytes, putJson } from '../storage/json.ts';
+import { campaignDir, dirOfRef } from '../storage/layout.ts';
+import { CampaignInputError, type StepContext } from '../step/context.ts';
 import { decisionEntryKey, decisionLogViewKey, readDecisionLog } from './decision-log.ts';
-import { CampaignInputError, campaignDir, dirOfRef, type StepContext } from './store.ts';
 
 /** Entries that end a campaign: appending one regenerates the decisions.jsonl view. */
 const CLOSING_KINDS: ReadonlySet<DecisionEntry['kind']> = new Set(['finalize', 'stop', 'fail']);

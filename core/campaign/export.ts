@@ -2,8 +2,8 @@
 // under `<prefix>/<campaignId>/export/<format>/`, re-downloads each (sha256-verified) and re-loads it to compare its
 // predictions with the shipped format's, and writes sizes.json (bytes and gzip bytes next to the dense float32
 // baseline; deterministic) and latency.json (p50 single-row latency and batched throughput; wall-clock, mutable).
-// The workflow then gates the shipped export on its re-loaded bytes: evaluate's predictor (withPredictor) loads a
-// checkpoint that carries `export` through withExportPredictor below. See docs/export.md.
+// The workflow then gates the shipped export on its re-loaded bytes: evaluate's predictor (core/model/predictor.ts withPredictor)
+// loads a checkpoint that carries `export` through withExportPredictor. See docs/export.md.
 import * as tf from '@tensorflow/tfjs';
 import { importInt8, type ActivationRange } from '../compression/quantize.ts';
 import { readDenseLayers } from '../compression/model-adapter.ts';
@@ -17,40 +17,18 @@ import {
   type ExportFile,
   type ExportFormat,
   type ExportSource,
-  type LoadedModel,
 } from '../export/index.ts';
-import { checkpointMetadata, ensureBackend, loadCheckpointModel } from './checkpoints.ts';
 import type { ExportedFormat, ExportInput, ExportOutput, ExportRef } from './contracts.ts';
-import { loadEncodedDataset } from './dataset-cache.ts';
 import { getCached } from '../storage/blob-cache.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { putJson } from '../storage/json.ts';
-import { CampaignInputError, stepDir, validateStepKey, type StepContext } from './store.ts';
-import { idempotent, type Predict } from './steps.ts';
-
-/** model.json userDefinedMetadata key under which the quantize step stores activation ranges. */
-const ACTIVATION_RANGES_KEY = 'fairshrinkActivationRanges';
-
-/** Downloads an export's files (each read verifies the ref's sha256) and loads them with core/export's loader. */
-export async function loadStoredExport(store: BlobStore, ref: ExportRef): Promise<LoadedModel> {
-  const files: ExportFile[] = [];
-  for (const f of ref.files) files.push({ name: f.name, bytes: await store.get(f.ref) });
-  return loadExport(ref.format, files);
-}
-
-/** Lends `use` the predictor of a stored export (the model is disposed afterwards). */
-export async function withExportPredictor<T>(
-  store: BlobStore,
-  ref: ExportRef,
-  use: (predict: Predict, forward: 'tfjs' | 'fake-quant') => Promise<T>,
-): Promise<T> {
-  const loaded = await loadStoredExport(store, ref);
-  try {
-    return await use(exportPredictor(loaded), loaded.activationRanges === undefined ? 'tfjs' : 'fake-quant');
-  } finally {
-    loaded.model.dispose();
-  }
-}
+import { stepDir, validateStepKey } from '../storage/layout.ts';
+import { loadEncodedDataset } from '../data/dataset-cache.ts';
+import { ensureBackend } from '../model/backend.ts';
+import { checkpointMetadata, loadCheckpointModel } from '../model/checkpoint.ts';
+import { ACTIVATION_RANGES_KEY } from '../model/predictor.ts';
+import { CampaignInputError, type StepContext } from '../step/context.ts';
+import { idempotent } from './steps/idempotent.ts';
 
 /** What the export step exports: the checkpoint's Dense layers, its int8 codes and activation ranges. */
 async function exportSource(store: BlobStore, model: tf.LayersModel, input: ExportInput): Promise<ExportSource> {

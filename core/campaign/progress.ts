@@ -18,7 +18,8 @@ import {
   writeModelWeights,
   type EpochCheckpoint,
 } from './checkpoints.ts';
-import { keyOf, stepDir, type StepContext } from './store.ts';
+import { keyOf, stepDir } from '../storage/layout.ts';
+import type { StepContext } from '../step/context.ts';
 
 export const HEARTBEAT_INTERVAL_MS = 1000;
 export const YIELD_INTERVAL_MS = 50;

@@ -1,45 +1,5 @@
-// The headline numbers of a fairness report, small enough for workflow history and the decision log.
-import type { FairnessReport, MetricValue } from '../fairness/report-types.ts';
+// How far a campaign got, and what its final model is, in one line each (status, watch, demo, the dashboard).
 import type { CheckpointRef, MetricSummary } from './contracts.ts';
-
-const valueOf = (m: MetricValue | undefined): number | null =>
-  m === undefined || m.value === null || !Number.isFinite(m.value) ? null : m.value;
-
-/**
- * MetricSummary of a report: overall accuracy and balanced accuracy; the worst group accuracy over every single
- * attribute; per attribute, Fairlearn's equalized odds difference (worst case) and demographic parity difference;
- * the max excess accuracy gap ψ_g = (A_g,ref − A_g) − (A_ref − A) over groups (Hashemizadeh et al. 2024; needs a
- * reference); the overall flip rate against the reference (Hooker et al. 2019). Null where undefined.
- */
-export function summarizeReport(report: FairnessReport): MetricSummary {
-  let worst: MetricSummary['worstGroupAccuracy'] = null;
-  let maxPsi: MetricSummary['maxExcessAccuracyGap'] = null;
-  const attributes: MetricSummary['attributes'] = {};
-  for (const [name, attr] of Object.entries(report.attributes)) {
-    if (attr.kind !== 'attribute') continue;
-    attributes[name] = {
-      equalizedOddsDifference: valueOf(attr.disparities['equalized_odds_difference']),
-      demographicParityDifference: valueOf(attr.disparities['demographic_parity_difference']),
-    };
-    for (const group of Object.keys(attr.groups).sort()) {
-      const metrics = attr.groups[group]!;
-      const accuracy = valueOf(metrics['accuracy']);
-      if (accuracy !== null && (worst === null || accuracy < worst.value))
-        worst = { attribute: name, group, value: accuracy };
-      const psi = valueOf(metrics['excess_accuracy_gap']);
-      if (psi !== null && (maxPsi === null || psi > maxPsi.value)) maxPsi = { attribute: name, group, value: psi };
-    }
-  }
-  return {
-    rows: report.rows,
-    accuracy: valueOf(report.overall['accuracy']),
-    balancedAccuracy: valueOf(report.overall['balanced_accuracy']),
-    worstGroupAccuracy: worst,
-    attributes,
-    maxExcessAccuracyGap: maxPsi,
-    flipRate: valueOf(report.overall['flip_rate']),
-  };
-}
 
 /** The parts of a campaign's result that say how far it got (workflows/campaign.ts CampaignResult has them). */
 export interface CampaignEnding {

@@ -35,7 +35,7 @@ async function importedModelProblems(
   features: number,
 ): Promise<string[]> {
   // tfjs is loaded only for campaigns that import a model (start-up budget, docs/cli.md), on the backend a worker uses.
-  const { ensureBackend } = await import('../campaign/checkpoints.ts');
+  const { ensureBackend } = await import('../model/backend.ts');
   const { importLayersModel } = await import('../model/io.ts');
   await ensureBackend();
   const modelFile = path.resolve(path.dirname(campaignFile), model.modelJson);

@@ -165,3 +165,42 @@ export function backendInfo(): BackendInfo {
   if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
   return info;
 }
+
+export interface BackendSummary {
+  backend: string;
+  tfjsVersion: string;
+  threads: number | null;
+  simd: boolean;
+  /** TensorFlow C library version, on the 'tensorflow' backend only. */
+  tensorflowVersion?: string;
+  /** 'cpu' or 'gpu', on the 'tensorflow' backend only. */
+  device?: 'cpu' | 'gpu';
+}
+
+let backendReady: Promise<BackendInfo> | undefined;
+
+/** initBackend(FAIRSHRINK_TFJS_BACKEND ?? 'wasm') once per process. */
+export async function ensureBackend(): Promise<BackendSummary> {
+  if (backendReady === undefined) {
+    const preference = (process.env.FAIRSHRINK_TFJS_BACKEND ?? 'wasm') as BackendPreference;
+    if (!['wasm', 'cpu', 'tensorflow', 'auto'].includes(preference)) {
+      throw new Error(`FAIRSHRINK_TFJS_BACKEND="${preference}" is not a backend; use wasm, cpu, tensorflow or auto`);
+    }
+    backendReady = initBackend(preference);
+    backendReady.catch(() => (backendReady = undefined));
+  }
+  await backendReady;
+  return backendSummary();
+}
+
+export function backendSummary(): BackendSummary {
+  const info = backendInfo();
+  return {
+    backend: info.backend,
+    tfjsVersion: info.tfjsVersion,
+    threads: info.threads,
+    simd: info.simd,
+    ...(info.tensorflowVersion === undefined ? {} : { tensorflowVersion: info.tensorflowVersion }),
+    ...(info.device === undefined ? {} : { device: info.device }),
+  };
+}

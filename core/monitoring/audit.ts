@@ -3,19 +3,21 @@
 // dense reference, for relative constraints), build the fairness report, apply the deployment's rubric, and
 // measure drift against the evaluation split the model was promoted on. Writes
 // `deployments/<name>/audits/<auditId>/{report.json, audit.json}` and an 'audit' event; returns a small summary.
-import { ensureBackend } from '../campaign/checkpoints.ts';
-import { evaluationAttributes, loadEncodedDataset, sensitiveLabels } from '../campaign/dataset-cache.ts';
-import { rubricForScope, withPredictor } from '../campaign/steps.ts';
-import { CampaignInputError, keyOf, type StepContext } from '../campaign/store.ts';
-import { summarizeReport } from '../campaign/summary.ts';
 import { encodeBatch } from '../data/batch.ts';
+import { evaluationAttributes, loadEncodedDataset, sensitiveLabels } from '../data/dataset-cache.ts';
 import type { Rubric } from '../config/rubric.ts';
 import { decideGate, rubricMinGroupSizes, type GateDecision } from '../fairness/gate.ts';
 import { evaluateFairness, type EvaluationInput, type EvaluationOptions } from '../fairness/report.ts';
 import type { FairnessReport } from '../fairness/report-types.ts';
+import { rubricForScope } from '../fairness/rubric-scope.ts';
+import { summarizeReport } from '../fairness/summary.ts';
 import { deriveSeed } from '../lineage/seeds.ts';
+import { ensureBackend } from '../model/backend.ts';
 import { tfExclusive } from '../model/exclusive.ts';
+import { withPredictor } from '../model/predictor.ts';
+import { CampaignInputError, type StepContext } from '../step/context.ts';
 import { parseJsonBytes, putJson } from '../storage/json.ts';
+import { keyOf } from '../storage/layout.ts';
 import type { ArtifactRef, AuditInput, AuditOutput, DeploymentVersion, DriftReport } from './contracts.ts';
 import { driftReport } from './drift.ts';
 import { currentVersion, deploymentDir, recordAudit, type RegistryStore } from './registry.ts';

@@ -5,7 +5,10 @@
 import type { EvaluationPlan } from '../config/campaign.ts';
 import type { Rubric } from '../config/rubric.ts';
 import type { GateStatus } from '../fairness/gate.ts';
-import type { ArtifactRef, CheckpointRef, DatasetRef, MetricSummary } from '../campaign/contracts.ts';
+import type { DatasetRef } from '../data/dataset-ref.ts';
+import type { MetricSummary } from '../fairness/summary.ts';
+import type { CheckpointRef } from '../model/checkpoint.ts';
+import type { ArtifactRef } from '../storage/ref.ts';
 
 export type { ArtifactRef, CheckpointRef, DatasetRef, GateStatus, MetricSummary };
 

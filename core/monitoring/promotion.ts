@@ -1,9 +1,8 @@
 // From a finished campaign to a deployment record: which checkpoint serves, the dense reference its relative
 // constraints compare against, the data set, rubric and evaluation plan it is judged by, and the report it had when
 // it passed its gate. deploymentFromCampaign is pure; readCampaignDataset is the one read a caller needs first.
-import type { ArtifactRef, CampaignInput, CheckpointRef, DatasetRef, MetricSummary } from '../campaign/contracts.ts';
+import type { CampaignInput } from '../config/campaign-input.ts';
 import type { CampaignConfig, EvaluationPlan } from '../config/campaign.ts';
-import { stepDir } from '../campaign/store.ts';
 import {
   CampaignLineageSchema,
   DatasetRefSchema,
@@ -12,8 +11,13 @@ import {
   validateDeploymentName,
   type CampaignLineage,
 } from '../config/deployment.ts';
+import type { DatasetRef } from '../data/dataset-ref.ts';
+import type { MetricSummary } from '../fairness/summary.ts';
+import type { CheckpointRef } from '../model/checkpoint.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { parseJsonBytes } from '../storage/json.ts';
+import { stepDir } from '../storage/layout.ts';
+import type { ArtifactRef } from '../storage/ref.ts';
 import type { DeploymentDraft } from './registry.ts';
 
 /** The parts of a CampaignResult (workflows/campaign.ts) a promotion reads. */

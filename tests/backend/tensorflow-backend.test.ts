@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBackend } from '../../core/campaign/checkpoints.ts';
+import { ensureBackend } from '../../core/model/backend.ts';
 import { buildMlp, initBackend, saveModelToBytes, trainModel } from '../../core/model/index.ts';
 import { ensureTensorflowBackend, loadBackendManifest } from '../../infra/tfjs-node.ts';
 import { firstDifference, syntheticData } from '../unit/model/fixtures.ts';

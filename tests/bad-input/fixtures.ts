@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { ensureBackend } from '../../core/campaign/checkpoints.ts';
+import { ensureBackend } from '../../core/model/backend.ts';
 import { EvaluationPlan } from '../../core/config/campaign.ts';
 import { parseRubric } from '../../core/config/rubric.ts';
 import { loadDataset } from '../../core/data/load.ts';

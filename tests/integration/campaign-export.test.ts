@@ -4,11 +4,12 @@
 // exactly from the re-loaded sparse-int8 predictions, which equal the quantized model's bitwise.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpointModel } from '../../core/campaign/checkpoints.ts';
+import { loadCheckpointModel } from '../../core/model/checkpoint.ts';
 import type { CheckpointRef } from '../../core/campaign/contracts.ts';
-import { sensitiveLabels } from '../../core/campaign/dataset-cache.ts';
-import { summarizeReport } from '../../core/campaign/summary.ts';
-import { rubricForScope, withPredictor } from '../../core/campaign/steps.ts';
+import { sensitiveLabels } from '../../core/data/dataset-cache.ts';
+import { summarizeReport } from '../../core/fairness/summary.ts';
+import { withPredictor } from '../../core/model/predictor.ts';
+import { rubricForScope } from '../../core/fairness/rubric-scope.ts';
 import { CheckpointRefSchema } from '../../core/config/deployment.ts';
 import { deploymentFromCampaign, readCampaignDataset } from '../../core/monitoring/promotion.ts';
 import { deserializeDataset } from '../../core/data/serialize.ts';

@@ -15,7 +15,7 @@ import { deploymentFromCampaign, readCampaignDataset } from '../../core/monitori
 import { currentVersion, listEvents, listIncidents, promote } from '../../core/monitoring/registry.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
 import { ensureDatasetFile } from '../../infra/datasets.ts';
-import { monitorSchedule } from '../../cli/commands/deploy.ts';
+import { monitorSchedule } from '../../cli/commands/monitor.ts';
 import type { CampaignResult } from '../../workflows/campaign.ts';
 import { monitorDeployment, type MonitorResult } from '../../workflows/monitor.ts';
 import { campaignInput, campaignWorker, fixtureCampaign, startCampaign } from '../helpers/campaign.ts';

@@ -4,7 +4,7 @@ import type { CampaignInput, DecisionEntry } from '../../../core/campaign/contra
 import { CampaignConfig } from '../../../core/config/campaign.ts';
 import { deriveSeed } from '../../../core/lineage/seeds.ts';
 import { readDecisionLog } from '../../../core/campaign/decision-log.ts';
-import { CampaignInputError } from '../../../core/campaign/store.ts';
+import { CampaignInputError } from '../../../core/step/context.ts';
 import { identity, preparedFixture, TINY_MODEL, uploadFixture } from './helpers.ts';
 import { MemoryStore } from './memory-store.ts';
 

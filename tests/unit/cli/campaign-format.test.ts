@@ -9,7 +9,7 @@ import {
   parseNumberFlag,
   progressBar,
 } from '../../../cli/commands/campaign-format.ts';
-import { WatchPrinter, type LiveIo } from '../../../cli/commands/watch.ts';
+import { WatchPrinter, type LiveIo } from '../../../cli/commands/watch-printer.ts';
 import { UsageError } from '../../../cli/io.ts';
 
 describe('progressBar', () => {

@@ -12,7 +12,7 @@ import {
 import { RetryState } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { campaignFailure } from '../../../cli/commands/campaign-status.ts';
-import { isTransientFailure, retryDelayMs } from '../../../cli/commands/watch.ts';
+import { isTransientFailure, retryDelayMs } from '../../../cli/commands/watch-contact.ts';
 
 /** A gRPC service error as @grpc/grpc-js raises it: a numeric status code, details and metadata. */
 function grpcError(code: number, name: string): Error {

@@ -1,7 +1,7 @@
 // The audit history that `fairshrink monitor status` shows: every audit record of a deployment, oldest
 // first, reduced to the numbers that track drift over time; and the table it prints.
 import { describe, expect, it } from 'vitest';
-import { auditTable } from '../../../cli/commands/deploy.ts';
+import { auditTable } from '../../../cli/commands/monitor-format.ts';
 import { putJson } from '../../../core/storage/json.ts';
 import { auditHistory } from '../../../core/monitoring/audit.ts';
 import { MemoryStore } from '../campaign/memory-store.ts';

@@ -1,12 +1,11 @@
-// The encoded data set as steps use it: decoded once per worker process (LRU by sha256 of encoded.bin), and
-// viewed as labelled rows, per-attribute group labels, or one group label per row for the compression criteria.
-import { groupLabels, type EncodedDataset, type EncodedSplit, type SplitName } from '../data/dataset.ts';
-import { deserializeDataset } from '../data/serialize.ts';
-import type { GroupedData } from '../compression/criteria.ts';
-import type { DatasetRef } from './contracts.ts';
+// The encoded data set as campaign steps and deployment audits use it: decoded once per worker process (LRU by sha256
+// of encoded.bin), and viewed as per-attribute group labels.
+import { CampaignInputError } from '../step/context.ts';
 import { getCached, LruCache } from '../storage/blob-cache.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { CampaignInputError } from './store.ts';
+import { groupLabels, type EncodedDataset, type EncodedSplit, type SplitName } from './dataset.ts';
+import type { DatasetRef } from './dataset-ref.ts';
+import { deserializeDataset } from './serialize.ts';
 
 /** Decoded data sets by sha256 of their encoded bytes; the values are shared, so callers must not mutate them. */
 const decoded = new LruCache<EncodedDataset>(4);
@@ -59,22 +58,4 @@ export function sensitiveLabels(
   const out: Record<string, string[]> = {};
   for (const name of names) out[name] = groupLabels(dataset, rows, name);
   return out;
-}
-
-/**
- * Rows of a split with one group label per row: the intersection of every sensitive attribute
- * ("sex=female&age_group=<=25"), as CEAG's protected groups (Hashemizadeh et al. 2024) may be intersectional.
- */
-export function intersectionalGroups(dataset: EncodedDataset, split: SplitName): GroupedData {
-  const s = dataset.splits[split];
-  const labels = sensitiveLabels(dataset, split);
-  const names = Object.keys(labels);
-  const groups = Array.from({ length: s.y.length }, (_, i) => names.map((n) => `${n}=${labels[n]![i]!}`).join('&'));
-  return { x: s.x, y: s.y, groups };
-}
-
-/** Rows of a split grouped by one attribute (group names as they are, without the attribute prefix). */
-export function attributeGroups(dataset: EncodedDataset, split: SplitName, attribute: string): GroupedData {
-  const s = dataset.splits[split];
-  return { x: s.x, y: s.y, groups: groupLabels(dataset, split, attribute) };
 }

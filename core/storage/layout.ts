@@ -1,23 +1,9 @@
 // Where campaign steps keep their artifacts, and how they read them back: the storage layout, step keys, and ref
-// verification for idempotent retries. The JSON and blob helpers they use live in core/storage.
-import type { BlobStore } from '../storage/blob-store.ts';
-import { parseJsonBytes } from '../storage/json.ts';
-import { parseS3Uri } from '../storage/ref.ts';
-import type { ArtifactRef, StepIdentity, StepProgress } from './contracts.ts';
-
-export interface StepContext {
-  store: BlobStore;
-  /** Heartbeat sink: after every epoch (with an epoch checkpoint) and about once a second in between. */
-  onProgress?: (p: StepProgress) => void | Promise<void>;
-  /** The last heartbeat of a previous attempt of this step; a step with epochs continues after `resume.epoch`. */
-  resume?: StepProgress;
-  signal?: AbortSignal;
-}
-
-/** Thrown for input a retry cannot fix (the activity adapter maps it to a non-retryable failure). */
-export class CampaignInputError extends Error {
-  override name = 'CampaignInputError';
-}
+// verification for idempotent retries. Deployments read a campaign's results through the same layout.
+import { CampaignInputError } from '../step/context.ts';
+import type { BlobStore } from './blob-store.ts';
+import { parseJsonBytes } from './json.ts';
+import { parseS3Uri, type ArtifactRef } from './ref.ts';
 
 const SEGMENT = /^[a-z0-9-]+$/;
 
@@ -47,7 +33,7 @@ export function campaignDir(prefix: string, campaignId: string): string {
 }
 
 /** `<prefix>/<campaignId>/<stepKey>` */
-export function stepDir(step: Pick<StepIdentity, 'prefix' | 'campaignId' | 'stepKey'>): string {
+export function stepDir(step: { prefix: string; campaignId: string; stepKey: string }): string {
   return `${campaignDir(step.prefix, step.campaignId)}/${validateStepKey(step.stepKey)}`;
 }
 
