@@ -1,14 +1,7 @@
 // `fairshrink status <campaignId>`: one look at a campaign. A running campaign answers the `state`
 // query (asked with a deadline, so a campaign without a worker still gets a summary from Temporal's
 // description and search attributes); a closed one is summarised from its result or failure.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  ChildWorkflowFailure,
-  TemporalFailure,
-  WorkflowFailedError,
-  type WorkflowExecutionDescription,
-} from '@temporalio/client';
+import { type WorkflowExecutionDescription } from '@temporalio/client';
 import type { CampaignInput, ExportedFormat } from '../../core/campaign/contracts.ts';
 import { campaignOutcome, describeFinalModel, formatBytes, type CampaignOutcome } from '../../core/campaign/summary.ts';
 import {
@@ -19,8 +12,6 @@ import {
   type CampaignState,
   type MilestoneRecord,
 } from '../../workflows/campaign.ts';
-import { seedCampaignsStateQuery, type SeedCampaignsResult, type SeedCampaignsState } from '../../workflows/seeds.ts';
-import { formatSpread, type SeedRecord, type SeedSpread } from '../../core/campaign/seeds.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import {
   campaignIdArgument,
@@ -29,15 +20,25 @@ import {
   describeCampaign,
   parseCommandArgs,
   pendingSteps,
+  QUERY_DEADLINE_MS,
   reportingFailures,
   withCampaignClient,
   withinDeadline,
-  type CampaignClient,
   type CampaignHandle,
   type CommandContext,
   type PendingStep,
 } from './campaign.ts';
 import { formatStateLine, formatStepProgress, formatTable, gateWord, percent } from './campaign-format.ts';
+import { campaignFailure, type CampaignFailure } from './campaign-failure.ts';
+import { collectSeedCampaignsStatus, formatSeedCampaignsStatus } from './seed-campaigns-status.ts';
+
+export { campaignFailure, closedReason, type CampaignFailure } from './campaign-failure.ts';
+export {
+  collectSeedCampaignsStatus,
+  formatSeedCampaignsStatus,
+  spreadLines,
+  type SeedCampaignsStatus,
+} from './seed-campaigns-status.ts';
 
 export const campaignStatusHelp = `fairshrink status <campaignId> [--json]
 
@@ -57,9 +58,6 @@ Exit codes: 0 summary shown, 2 no such campaign or bad usage, 1 Temporal unreach
 Examples:
   fairshrink status german-pass-3f2a9c1d0b7e
   fairshrink status german-pass-3f2a9c1d0b7e --json | jq .state.milestone`;
-
-/** How long a running campaign's worker gets to answer the state query. */
-const QUERY_DEADLINE_MS = 5000;
 
 export interface CampaignStatus {
   campaignId: string;
@@ -122,46 +120,6 @@ export async function collectCampaignStatus(
 
 /** The sparsity a campaign file asks for: its schedule's last target. */
 export const askedSparsity = (input: CampaignInput): number => scheduleTargets(input.config).at(-1) ?? 0;
-
-/** Why a campaign did not complete, from the failure's cause chain rather than the client's wrappers. */
-export interface CampaignFailure {
-  /** The innermost message: what the failing step said (e.g. a DataError naming the column and the fix). */
-  message: string;
-  /** The failure's type: an ApplicationFailure's type (DataError, GateFailed, …) or the Temporal failure's kind. */
-  type: string | null;
-  /** The activity that failed, when an activity did. */
-  activity: string | null;
-  /** One line: `prepareDataset failed (DataError): …`. */
-  text: string;
-}
-
-/**
- * Walks WorkflowFailedError → ActivityFailure → ApplicationFailure (and child workflows) to the innermost failure:
- * the wrappers only say "Activity task failed", the step's own message says which column is missing and how to fix it.
- */
-export function campaignFailure(err: unknown): CampaignFailure {
-  const isWrapper = (node: Error) => node instanceof ActivityFailure || node instanceof ChildWorkflowFailure;
-  let activity: string | null = null;
-  let type: string | null = null;
-  let innermost: Error = err instanceof Error ? err : new Error(String(err));
-  let node: unknown = err instanceof WorkflowFailedError ? err.cause : err;
-  while (node instanceof Error) {
-    if (node instanceof ActivityFailure) activity = node.activityType;
-    if (!isWrapper(node)) innermost = node;
-    // An activity's ApplicationFailure carries the type; its cause, the original error, the plainest message.
-    if (node instanceof ApplicationFailure && node.type) type = node.type;
-    else if (type === null && node instanceof TemporalFailure && !isWrapper(node)) type = node.name;
-    if (!(node instanceof TemporalFailure) || node.cause === undefined) break;
-    node = node.cause;
-  }
-  const text = `${activity ? `${activity} failed` : 'failed'}${type ? ` (${type})` : ''}: ${innermost.message}`;
-  return { message: innermost.message, type, activity, text };
-}
-
-/** The reason a campaign did not complete, in one line (see campaignFailure). */
-export function closedReason(err: unknown): string {
-  return campaignFailure(err).text;
-}
 
 function attemptRows(attempts: MilestoneRecord[]): string[][] {
   return attempts.map((a) => [
@@ -258,147 +216,6 @@ export function formatCampaignStatus(s: CampaignStatus): string {
       'search',
       `Milestone ${sa.milestone ?? '-'}  Sparsity ${sa.sparsity === null ? '-' : percent(sa.sparsity)}  GateStatus ${sa.gateStatus ?? '-'}`,
     );
-  }
-  return lines.join('\n');
-}
-
-/** `fairshrink status` of a multi-seed campaign: the parent's state or result, and each seed's campaign. */
-export interface SeedCampaignsStatus {
-  kind: 'seeds';
-  campaignId: string;
-  status: string;
-  taskQueue: string;
-  startTime: string;
-  closeTime: string | null;
-  /** The parent's `state` query while running; null when closed or when no worker answered in time. */
-  state: SeedCampaignsState | null;
-  stateUnavailable: string | null;
-  /** While running: each seed's campaign as Temporal describes it (status, milestone and sparsity reached). */
-  children: { seed: number; campaignId: string; status: string; milestone: number | null; sparsity: number | null }[];
-  result: SeedCampaignsResult | null;
-  failure: CampaignFailure | null;
-}
-
-export async function collectSeedCampaignsStatus(
-  c: CampaignClient,
-  handle: CampaignHandle,
-  description: WorkflowExecutionDescription,
-  query: (call: () => Promise<SeedCampaignsState>) => Promise<SeedCampaignsState | undefined>,
-): Promise<SeedCampaignsStatus> {
-  const status: SeedCampaignsStatus = {
-    kind: 'seeds',
-    campaignId: description.workflowId,
-    status: description.status.name,
-    taskQueue: description.taskQueue,
-    startTime: description.startTime.toISOString(),
-    closeTime: description.closeTime?.toISOString() ?? null,
-    state: null,
-    stateUnavailable: null,
-    children: [],
-    result: null,
-    failure: null,
-  };
-  if (description.status.name === 'RUNNING') {
-    const state = await query(() => handle.query(seedCampaignsStateQuery));
-    if (!state) {
-      status.stateUnavailable = `no worker answered the state query within ${QUERY_DEADLINE_MS / 1000} s (is a worker polling task queue ${description.taskQueue}?)`;
-      return status;
-    }
-    status.state = state;
-    for (const child of state.children) {
-      let described: WorkflowExecutionDescription | undefined;
-      try {
-        described = await c.client.workflow.getHandle(child.campaignId).describe();
-      } catch {
-        described = undefined; // not started yet
-      }
-      const sa = described?.typedSearchAttributes;
-      status.children.push({
-        seed: child.seed,
-        campaignId: child.campaignId,
-        status: described?.status.name ?? 'NOT STARTED',
-        milestone: sa?.get(searchAttributes.milestone) ?? null,
-        sparsity: sa?.get(searchAttributes.sparsity) ?? null,
-      });
-    }
-  } else if (description.status.name === 'COMPLETED') {
-    status.result = (await handle.result()) as unknown as SeedCampaignsResult;
-  } else {
-    status.failure = await handle.result().then(
-      () => null,
-      (err: unknown) => campaignFailure(err),
-    );
-  }
-  return status;
-}
-
-const SEED_HEADER = ['Seed', 'Campaign', 'Status', 'Final sparsity', 'Accuracy', 'Worst group', 'Held-out'];
-
-function seedRows(seeds: SeedRecord[]): string[][] {
-  return seeds.map((s) => {
-    const worst = s.summary?.worstGroupAccuracy;
-    return [
-      `${s.seed}`,
-      s.campaignId,
-      s.passed ? s.status : `${s.status} (${s.finalGate === null ? 'no final gate' : `final gate ${s.finalGate}`})`,
-      s.finalSparsity === null ? '-' : `${percent(s.finalSparsity)}${s.quantized ? ' int8' : ''}`,
-      s.summary === null || s.summary.accuracy === null ? '-' : s.summary.accuracy.toFixed(4),
-      worst ? `${worst.attribute}=${worst.group} ${worst.value.toFixed(4)}` : '-',
-      s.heldOut.status === 'none' ? `none (${s.heldOut.reason})` : gateWord(s.heldOut.status),
-    ];
-  });
-}
-
-/** The spread lines: accuracy, worst-group accuracy, max ψ and each attribute's EOD across seeds. */
-export function spreadLines(spread: SeedSpread): string[] {
-  return [
-    formatSpread('accuracy', spread.accuracy),
-    formatSpread('worst-group accuracy', spread.worstGroupAccuracy),
-    formatSpread('max ψ', spread.maxExcessAccuracyGap),
-    ...Object.entries(spread.equalizedOddsDifference).map(([attribute, s]) => formatSpread(`EOD ${attribute}`, s)),
-  ];
-}
-
-export function formatSeedCampaignsStatus(s: SeedCampaignsStatus): string {
-  const lines = [
-    `campaign ${s.campaignId}  ${s.status}  started ${s.startTime}${s.closeTime ? `  closed ${s.closeTime}` : ''}`,
-  ];
-  const field = (name: string, value: string) => lines.push(`${name.padEnd(10)} ${value}`);
-  field('queue', s.taskQueue);
-  if (s.state) {
-    field(
-      'seeds',
-      `${s.state.children.length} (rule ${s.state.rule}), each its own campaign${s.state.paused ? ' · PAUSED' : ''}`,
-    );
-    lines.push(
-      '',
-      formatTable(
-        ['Seed', 'Campaign', 'Status', 'Milestone', 'Sparsity'],
-        s.children.map((c) => [
-          `${c.seed}`,
-          c.campaignId,
-          c.status,
-          c.milestone === null ? '-' : `${c.milestone}`,
-          c.sparsity === null ? '-' : percent(c.sparsity),
-        ]),
-      ),
-    );
-  } else if (s.result) {
-    const r = s.result;
-    field('result', `${r.status}: ${r.reason}`);
-    field('verdict', `${gateWord(r.verdict.status)} (rule ${r.rule}): ${r.verdict.reason}`);
-    field(
-      'held-out',
-      r.heldOut.status === 'none'
-        ? `none: ${r.heldOut.reason}`
-        : `${gateWord(r.heldOut.status)} (rule ${r.rule}): ${r.heldOut.reason}`,
-    );
-    spreadLines(r.spread).forEach((line, i) => field(i === 0 ? 'spread' : '', line));
-    field('report', r.report.uri);
-    lines.push('', formatTable(SEED_HEADER, seedRows(r.seeds)));
-  } else {
-    if (s.stateUnavailable) field('state', s.stateUnavailable);
-    if (s.failure) field('failure', s.failure.text);
   }
   return lines.join('\n');
 }

@@ -240,6 +240,9 @@ export function isStepProgress(value: unknown): value is StepProgress {
   );
 }
 
+/** How long a running campaign's worker gets to answer the state query (status and its seeds view). */
+export const QUERY_DEADLINE_MS = 5000;
+
 /** Runs `call` with a deadline (e.g. a query to a campaign whose worker is down); undefined on timeout. */
 export async function withinDeadline<T>(c: CampaignClient, ms: number, call: () => Promise<T>): Promise<T | undefined> {
   try {
