@@ -11,9 +11,8 @@ import { Client, Connection } from '@temporalio/client';
 import * as steps from '../../core/campaign/index.ts';
 import { connectionSettings } from '../../core/config/connection.ts';
 import { renderCampaignReport } from '../../core/report/index.ts';
-import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
 import { ArtifactStore, clearBlobCache } from '../../core/storage/index.ts';
-import { projectRoot } from '../../infra/paths.ts';
+import { warmDemoCampaign } from '../demo-campaign.ts';
 import { createFairshrinkWorker, installRuntime } from '../../workers/worker.ts';
 import { compressionCampaign, type CampaignResult } from '../../workflows/campaign.ts';
 import type { BenchRow, BenchSuite } from '../types.ts';
@@ -62,22 +61,8 @@ const suite: BenchSuite = {
     installRuntime('WARN');
     const settings = connectionSettings(process.env);
     const store = new ArtifactStore(settings.s3);
-    const loaded = await loadCampaignFile(`${projectRoot}/examples/campaigns/adult-demo.yaml`);
-    const stamp = Date.now().toString(36);
-    const input = await prepareCampaignInput(loaded, store, { campaignId: `bench-demo-${stamp}`, projectRoot });
-
-    // Warm S3 with the encoded data set so neither run pays for encoding it.
-    await steps.prepareDataset(
-      {
-        campaignId: input.campaignId,
-        prefix: 'bench-warmup',
-        stepKey: 'prepare',
-        seed: input.config.seed,
-        spec: input.datasetSpec,
-        sources: input.datasetSources,
-      },
-      { store },
-    );
+    // The demo campaign's input, with its data set encoded once so neither run pays for it.
+    const input = await warmDemoCampaign(store, 'bench-demo');
 
     const connection = await Connection.connect({ address: settings.temporal.address });
     const client = new Client({ connection, namespace: settings.temporal.namespace });
@@ -144,7 +129,9 @@ const suite: BenchSuite = {
       result = run.result;
       temporalTimes.push(run.ms);
       calls = run.calls;
-      inProcessTimes.push(await inProcess(calls, `bench-inprocess-${stamp}-r${round}`));
+      inProcessTimes.push(
+        await inProcess(calls, `${input.campaignId.replace('bench-demo', 'bench-inprocess')}-r${round}`),
+      );
     }
     await connection.close();
     store.destroy();

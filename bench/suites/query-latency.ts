@@ -9,11 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import * as steps from '../../core/campaign/index.ts';
-import { loadCampaignFile, prepareCampaignInput } from '../../core/config/campaign-file.ts';
 import { connectionSettings } from '../../core/config/connection.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
+import { warmDemoCampaign } from '../demo-campaign.ts';
 import { compressionCampaign, stateQuery } from '../../workflows/campaign.ts';
 import type { CampaignInput } from '../../core/campaign/contracts.ts';
 import { percentile } from '../percentile.ts';
@@ -178,21 +177,8 @@ const suite: BenchSuite = {
   async run(): Promise<BenchRow[]> {
     const settings = connectionSettings(process.env);
     const store = new ArtifactStore(settings.s3);
-    const loaded = await loadCampaignFile(`${projectRoot}/examples/campaigns/adult-demo.yaml`);
-    const stamp = Date.now().toString(36);
-    const input = await prepareCampaignInput(loaded, store, { campaignId: `bench-ql-${stamp}`, projectRoot });
-    // Encode the data set once up front, so neither layout's campaign pays for it and both start alike.
-    await steps.prepareDataset(
-      {
-        campaignId: input.campaignId,
-        prefix: 'bench-warmup',
-        stepKey: 'prepare',
-        seed: input.config.seed,
-        spec: input.datasetSpec,
-        sources: input.datasetSources,
-      },
-      { store },
-    );
+    // The demo campaign's input, with its data set encoded once so neither run pays for it.
+    const input = await warmDemoCampaign(store, 'bench-ql');
     store.destroy();
     const connection = await Connection.connect({ address: settings.temporal.address });
     const client = new Client({ connection, namespace: settings.temporal.namespace });
