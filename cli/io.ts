@@ -1,4 +1,5 @@
 // Output helpers shared by commands: one-line errors with a hint, stack traces only with --verbose.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -31,4 +32,20 @@ export function reportError(io: CliIo, err: unknown, verbose: boolean): number {
   if (verbose && error.stack) io.stderr(error.stack);
   else if (!(error instanceof UsageError)) io.stderr('hint: run again with --verbose for the stack trace');
   return error instanceof UsageError ? EXIT.usage : EXIT.failed;
+}
+
+/** node:util parseArgs with the command's name in the hint when a flag is unknown or malformed. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      throw new UsageError((err as Error).message, `run \`fairshrink ${command} --help\``);
+    }
+    throw err;
+  }
 }

@@ -2,7 +2,6 @@
 // the connection to Temporal and S3 from the environment, a handle on one campaign with errors that
 // name the campaign, the workflow input read back from history, the decision log, and the progress
 // the running step last heartbeated.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Client, Connection, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowNotFoundError, type Payload } from '@temporalio/common';
 import type { CampaignInput, DecisionEntry, StepProgress } from '../../core/campaign/contracts.ts';
@@ -42,21 +41,7 @@ export async function reportingFailures(io: CliIo, context: CommandContext, body
   }
 }
 
-/** node:util parseArgs with the command's name in the hint when a flag is unknown or malformed. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  command: string,
-  argv: string[],
-  options: T,
-) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      throw new UsageError((err as Error).message, `run \`fairshrink ${command} --help\``);
-    }
-    throw err;
-  }
-}
+export { parseCommandArgs } from '../io.ts';
 
 /**
  * What a campaign id can look like: `fairshrink run` makes lower-case letters, digits and "-"; letters of either case,

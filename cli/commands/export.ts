@@ -1,7 +1,6 @@
 // `fairshrink export verify | inspect`: check an export package with the loaders the product uses (core/export
 // package.ts) and say what it holds. A damaged package exits 2 naming the file, what is wrong and the fix.
-import { parseArgs } from 'node:util';
-import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { EXIT, parseCommandArgs, UsageError, type CliIo } from '../io.ts';
 import type { ExportInspection, ExportPackage } from '../../core/export/package.ts';
 
 export const exportHelp = `fairshrink export verify <path> [--json]
@@ -64,23 +63,12 @@ function details(i: ExportInspection): string {
 }
 
 export async function exportCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        campaign: { type: 'string' },
-        prefix: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message, 'run `fairshrink export --help`');
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('export', argv, {
+    campaign: { type: 'string' },
+    prefix: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.stdout(exportHelp);
     return EXIT.ok;

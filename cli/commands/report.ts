@@ -2,12 +2,11 @@
 // `<prefix>/<campaignId>/report.html`, and write it locally.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { StoragePrefix } from '../../core/config/campaign.ts';
 import { connectionSettings } from '../../core/config/connection.ts';
 import { renderCampaignReport } from '../../core/report/index.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
-import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { EXIT, parseCommandArgs, UsageError, type CliIo } from '../io.ts';
 import { campaignIdProblem } from './campaign.ts';
 
 export const reportHelp = `fairshrink report <campaignId> [--out <file.html>] [--prefix <prefix>] [--json]
@@ -30,23 +29,12 @@ Examples:
   fairshrink report german-small-1a2b3c4d --json`;
 
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        prefix: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message, 'run `fairshrink report --help`');
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('report', argv, {
+    out: { type: 'string', short: 'o' },
+    prefix: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.stdout(reportHelp);
     return EXIT.ok;
