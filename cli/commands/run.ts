@@ -12,7 +12,7 @@ import {
   seedCampaignId,
   type LoadedCampaign,
 } from '../../core/config/campaign-file.ts';
-import { DataError } from '../../core/data/errors.ts';
+import type { EncodedDataset } from '../../core/data/dataset.ts';
 import { feasibilityWarnings, formatFeasibility, type FeasibilityReport } from '../../core/fairness/feasibility.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
@@ -143,8 +143,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   // Every row of the data and an imported model are checked before anything is uploaded or started.
   const { preflightProblems } = await import('../../core/config/preflight.ts');
-  const problems = await preflightProblems(loaded);
-  if (problems.length > 0) {
+  const { problems, dataset } = await preflightProblems(loaded);
+  if (problems.length > 0 || dataset === undefined) {
     io.stderr(`error: ${new CampaignFileError(file, problems).message}`);
     io.stderr('hint: fix each field named above (docs/datasets.md#checking-a-campaign-before-it-runs)');
     return EXIT.usage;
@@ -152,7 +152,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const settings = connectionSettings(process.env);
   if (values['dry-run']) {
     const { campaignIdOf, datasetIdOfCampaign } = await import('../../core/config/campaign-file.ts');
-    const feasibility = await preflight(loaded, file, values.strict === true, io);
+    const feasibility = await preflight(loaded, dataset, values.strict === true, io);
     if (feasibility === undefined) return EXIT.usage;
     const id = values.id ?? campaignIdOf(loaded, await datasetIdOfCampaign(loaded));
     if (values.json) io.stdout(JSON.stringify({ valid: true, campaignId: id, feasibility }));
@@ -167,7 +167,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     return EXIT.ok;
   }
-  if ((await preflight(loaded, file, values.strict === true, io)) === undefined) return EXIT.usage;
+  if ((await preflight(loaded, dataset, values.strict === true, io)) === undefined) return EXIT.usage;
   const store = new ArtifactStore(settings.s3);
   const connection = await Connection.connect({ address: settings.temporal.address });
   try {
@@ -237,20 +237,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
  */
 async function preflight(
   loaded: LoadedCampaign,
-  file: string,
+  dataset: EncodedDataset,
   strict: boolean,
   io: CliIo,
 ): Promise<FeasibilityReport | undefined> {
   const { checkFeasibility } = await import('../../core/config/data-check.ts');
-  let report: FeasibilityReport;
-  try {
-    report = await checkFeasibility(loaded);
-  } catch (err) {
-    if (!(err instanceof DataError)) throw err;
-    io.stderr(`error: ${file}: dataset: ${err.message}`);
-    io.stderr('hint: fix the data or the data set spec (docs/datasets.md#checking-a-campaign-before-it-runs)');
-    return undefined;
-  }
+  const report = checkFeasibility(loaded, dataset);
   const lines = feasibilityWarnings(report, loaded.rubric);
   for (const line of lines) io.stderr(`${strict ? 'error' : 'warning'}: ${line}`);
   if (lines.length === 0) return report;

@@ -6,8 +6,9 @@ import { maybeGunzip, parseCsv, type CsvTable } from '../data/csv.ts';
 import { fitEncoder } from '../data/encode.ts';
 import { DataError } from '../data/errors.ts';
 import { filterColumns } from '../data/filter.ts';
-import { SPLIT_NAMES, type SplitName } from '../data/dataset.ts';
-import { assignSplits, featureColumnsOf, labelAndGroupColumns, labelledRows } from '../data/load.ts';
+import { sensitiveLabels } from '../data/dataset-cache.ts';
+import type { EncodedDataset, SplitName } from '../data/dataset.ts';
+import { featureColumnsOf, labelAndGroupColumns, labelledRows } from '../data/load.ts';
 import { readSource } from '../data/sources.ts';
 import { sourceKey, type DatasetSpec } from '../data/spec.ts';
 import { poolTables } from '../data/table.ts';
@@ -155,36 +156,21 @@ export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAM
   return problems;
 }
 
-/** Labels and groups of every row in the split the gates judge on, from the whole data (not the sample). */
-export async function gatedSplitRows(
+/** Labels and group names of the split the gates judge on, from the data set as a worker loads it. */
+export function gatedSplitRows(
   loaded: LoadedCampaign,
-): Promise<{ split: SplitName; labels: Uint8Array; groups: Record<string, string[]> }> {
-  const { spec, baseDir, file } = loaded.dataset;
-  const tables: CsvTable[] = [];
-  for (const source of spec.sources) {
-    const bytes = await readSource(source, baseDir);
-    tables.push(parseCsv(maybeGunzip(bytes), { ...spec.dialect, skipLines: source.skipLines }, sourceKey(source)));
-  }
-  const table = poolTables(tables);
-  const rows = labelledRows(spec, table, labelAndGroupColumns(spec, table, file ?? 'dataset spec'));
-  const part = assignSplits(spec, table, rows);
+  dataset: EncodedDataset,
+): { split: SplitName; labels: Uint8Array; groups: Record<string, string[]> } {
   const split = loaded.config.evaluation.split;
-  const wanted = SPLIT_NAMES.indexOf(split);
-  const positions: number[] = [];
-  part.forEach((p, i) => {
-    if (p === wanted) positions.push(i);
-  });
-  const groups: Record<string, string[]> = {};
-  spec.sensitive.forEach((s, k) => (groups[s.name] = positions.map((i) => rows.groupNames[k]![i]!)));
-  return { split, labels: Uint8Array.from(positions, (i) => rows.labels[i]!), groups };
+  return { split, labels: dataset.splits[split].y, groups: sensitiveLabels(dataset, split) };
 }
 
 /**
  * The pre-flight feasibility of the campaign's rubric on the rows its gates will judge, at the report's CI level and
- * min_group_size (docs/fairness.md#pre-flight-feasibility). DataError when the whole data does not load.
+ * min_group_size (docs/fairness.md#pre-flight-feasibility), from the data set preflight.ts loaded.
  */
-export async function checkFeasibility(loaded: LoadedCampaign): Promise<FeasibilityReport> {
-  const { split, labels, groups } = await gatedSplitRows(loaded);
+export function checkFeasibility(loaded: LoadedCampaign, dataset: EncodedDataset): FeasibilityReport {
+  const { split, labels, groups } = gatedSplitRows(loaded, dataset);
   return assessFeasibility(
     loaded.rubric,
     { labels, groups },

@@ -5,27 +5,32 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../data/errors.ts';
+import type { EncodedDataset } from '../data/dataset.ts';
 import { loadDataset } from '../data/load.ts';
 import type { LoadedCampaign } from './campaign-file.ts';
 import { checkCampaignData } from './data-check.ts';
 
 /**
- * One line per problem (`<field>: <problem>`), empty when the campaign can start. Errors other than bad input
- * (a failing disk, a bug) are thrown.
+ * One line per problem (`<field>: <problem>`), empty when the campaign can start, and the data set as loaded (for the
+ * feasibility check, so the data is read once). Errors other than bad input (a failing disk, a bug) are thrown.
  */
-export async function preflightProblems(loaded: LoadedCampaign): Promise<string[]> {
+export async function preflightProblems(
+  loaded: LoadedCampaign,
+): Promise<{ problems: string[]; dataset?: EncodedDataset }> {
   const sampled = await checkCampaignData(loaded);
-  if (sampled.length > 0) return sampled;
+  if (sampled.length > 0) return { problems: sampled };
   const where = loaded.dataset.file ?? 'dataset spec';
-  let features: number;
+  let dataset: EncodedDataset;
   try {
-    features = (await loadDataset(loaded.dataset)).featureNames.length;
+    dataset = await loadDataset(loaded.dataset);
   } catch (err) {
-    if (err instanceof DataError) return [`dataset (${where}): ${err.message}`];
+    if (err instanceof DataError) return { problems: [`dataset (${where}): ${err.message}`] };
     throw err;
   }
   const model = loaded.config.model;
-  return model.kind === 'import' ? importedModelProblems(loaded.file, model, features) : [];
+  const problems =
+    model.kind === 'import' ? await importedModelProblems(loaded.file, model, dataset.featureNames.length) : [];
+  return { problems, dataset };
 }
 
 /** tfjs builds the imported model (as the prepare step will) and its input width must equal the encoding's. */

@@ -142,7 +142,7 @@ export function labelledRows(spec: DatasetSpec, table: PooledTable, columns: Lab
  * (default every sensitive attribute) and the label; with `split.kind: given`, test rows come from the test sources
  * and validation rows are carved out of the train sources.
  */
-export function assignSplits(
+function assignSplits(
   spec: DatasetSpec,
   table: PooledTable,
   rows: Pick<LabelledRows, 'kept' | 'labels' | 'groupNames'>,

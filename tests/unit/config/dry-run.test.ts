@@ -178,8 +178,8 @@ describe('run checks each constraint can pass at the planned sample size', () =>
 
   it('counts the rows a worker will put in the gated split', async () => {
     const loaded = await loadCampaignFile(await writeCampaign());
-    const rows = await gatedSplitRows(loaded);
     const dataset = await loadDataset(loaded.dataset);
+    const rows = gatedSplitRows(loaded, dataset);
     expect(rows.split).toBe('validation');
     expect(rows.labels).toEqual(dataset.splits.validation.y);
     const sex = dataset.sensitive[0]!;
