@@ -1,7 +1,7 @@
-// The numbers of README's "Results" section, written from bench/results/latest.json between two markers, so the
-// README never quotes an older run than the one on record. `npm run bench` (all suites) calls it after writing the
-// results; `node dist/bench/readme-results.js` (or tsx) rewrites the block from the stored JSON alone.
-import { readFileSync, writeFileSync } from 'node:fs';
+// The numbers of README's "Results" section, written between two markers from the newest stored run of each suite
+// (bench/results/latest*.json), so the README never quotes an older run than the one on record. `npm run bench`
+// calls it after writing the results; `node dist/bench/readme-results.js` (or tsx) rewrites the block from the JSON.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
@@ -14,7 +14,24 @@ export const BLOCK_END = '<!-- bench-results:end -->';
 
 export interface BenchResults {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; date: string };
-  outcomes: { suite: string; seconds: number; rows: BenchRow[]; error?: string }[];
+  /** `date` is set when outcomes come from runs of different days (see latestResults). */
+  outcomes: { suite: string; seconds: number; rows: BenchRow[]; error?: string; date?: string }[];
+}
+
+/**
+ * The newest outcome of every suite among the stored runs: bench/results/latest.json (a full `npm run bench`) and
+ * latest-<suites>.json (`npm run bench -- <suite>`). A suite that failed in its newest run keeps that failure, so a
+ * broken suite is never hidden behind an older good number. Each outcome carries its run's date.
+ */
+export function latestResults(dir: string): BenchResults {
+  const files = readdirSync(dir).filter((f) => /^latest(-[a-z0-9-]+)?\.json$/.test(f));
+  const runs = files
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as BenchResults)
+    .sort((a, b) => a.machine.date.localeCompare(b.machine.date));
+  if (runs.length === 0) throw new Error(`no bench results in ${dir}: run \`npm run bench\` first`);
+  const newest = new Map<string, BenchResults['outcomes'][number]>();
+  for (const run of runs) for (const o of run.outcomes) newest.set(o.suite, { ...o, date: run.machine.date });
+  return { machine: runs[runs.length - 1]!.machine, outcomes: [...newest.values()] };
 }
 
 const fixed = (x: number, digits: number) => x.toFixed(digits);
@@ -26,15 +43,72 @@ function rate(x: number): string {
   return `${Math.round(x)}`;
 }
 
+type RowLookup = (suite: string, name: string) => BenchRow | undefined;
+
+/**
+ * The model suite as a table: one row per tfjs backend that ran, then the Python peers, each with epoch time, its
+ * ratio to the Keras peer's epoch measured in the same run, and inference throughput; goals say whether they were met.
+ */
+function modelsTable(row: RowLookup, runOf: string): string {
+  const epoch = (b: string) => row('model', `Adult MLP 64-32 epoch time (${b})`);
+  const batched = (b: string) => row('model', `Adult MLP 64-32 inference, batch 8192 (${b})`);
+  const small = (b: string) => row('model', `Adult MLP 64-32 inference, tfjs predict batch 32 (${b})`);
+  const ratio = (b: string) => row('model', `epoch time ratio fairshrink (${b}) / Keras`);
+  const goal = (r: BenchRow | undefined) => (r?.target ? ` (goal ${r.target}: ${r.met ? 'met' : 'not met'})` : '');
+  const backends: [string, string][] = [
+    ['wasm', 'fairshrink, WASM (default)'],
+    ['cpu', 'fairshrink, pure-JS CPU'],
+    ['tensorflow', 'fairshrink, native TensorFlow (tfjs-node)'],
+  ];
+  const lines: string[] = [];
+  for (const [key, label] of backends) {
+    const e = epoch(key);
+    if (e === undefined || !(e.value > 0)) continue;
+    const r = ratio(key);
+    const b = batched(key);
+    const s = small(key);
+    lines.push(
+      `| ${label} | ${fixed(e.value / 1000, 3)} s | ${r ? `${fixed(r.value, 2)}×${goal(r)}` : '—'} | ${b ? `${rate(b.value)}${goal(b)}` : '—'} | ${s ? rate(s.value) : '—'} |`,
+    );
+  }
+  if (lines.length === 0) return '**Models** (model suite: not in this run).';
+  const kerasEpoch = epoch('Keras peer, TF CPU');
+  const kerasBatched = batched('Keras peer, TF CPU');
+  const keras = row('model', 'Keras peer');
+  lines.push(
+    kerasEpoch
+      ? `| Keras peer (Python, ${(kerasEpoch.notes ?? '').split(' (')[0]}) | ${fixed(kerasEpoch.value / 1000, 3)} s | 1× | ${kerasBatched ? rate(kerasBatched.value) : '—'} | — |`
+      : `| Keras peer | — | — | — | ${keras?.notes ?? 'not in this run'} |`,
+  );
+  const torch = row('model', 'PyTorch peer');
+  const tensorflow = epoch('tensorflow');
+  return [
+    `**Models** (\`npm run bench -- model\`${runOf}): the Adult 64-32 MLP, one epoch over 27,147 rows (batch 256, validation loss included, median of 3 epochs), and inference on the 15,060 test rows; the peers train the same MLP on the same splits in the same run, so the ratio is the figure to read.${tensorflow ? '' : ' The native TensorFlow backend was not set up in this run.'}`,
+    '| trained by | epoch | epoch vs Keras | rows/s, 8,192-row batches | rows/s, predict batch 32 |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...lines,
+    ...(torch ? ['', `PyTorch peer: ${torch.notes ?? 'no notes'}.`] : []),
+  ].join('\n');
+}
+
 /** The block's Markdown: every number comes from `results`; a measure the run lacks is said to be missing. */
 export function resultsBlock(results: BenchResults): string {
   const rows = new Map(results.outcomes.flatMap((o) => o.rows.map((r) => [`${o.suite}/${r.name}`, r] as const)));
   const row = (suite: string, name: string) => rows.get(`${suite}/${name}`);
   const missing = (what: string) => `(${what}: not in this run)`;
   const m = results.machine;
+  const dates = [...new Set(results.outcomes.map((o) => o.date?.slice(0, 10)).filter((d) => d !== undefined))];
+  const runOf = (suite: string) => {
+    const date = results.outcomes.find((o) => o.suite === suite)?.date;
+    return dates.length > 1 && date !== undefined ? ` (run of ${date.slice(0, 10)})` : '';
+  };
   const parts = [
-    `Latest run: ${m.date.slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}.`,
-    ...results.outcomes.filter((o) => o.error).map((o) => `The ${o.suite} suite failed in this run.`),
+    dates.length > 1
+      ? `Latest run of each suite, ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; each paragraph gives its run's date.`
+      : `Latest run: ${m.date.slice(0, 10)}, ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}.`,
+    ...results.outcomes
+      .filter((o) => o.error)
+      .map((o) => `The ${o.suite} suite failed in its latest run${runOf(o.suite)}.`),
   ];
 
   const study = 'compression-study';
@@ -70,7 +144,7 @@ export function resultsBlock(results: BenchResults): string {
   const quality = row('campaign', 'final model accuracy / worst-group accuracy');
   parts.push(
     wall && inProcess && ratio
-      ? `**The demo campaign through Temporal** (\`npm run bench -- campaign\`): ${fixed(wall.value, 1)} s (best of its rounds; ${wall.notes ?? ''}; goal ${wall.target ?? 'none'}), against ${fixed(inProcess.value, 1)} s for the same activity calls in-process (${inProcess.notes ?? ''}): Temporal's overhead is **${fixed(ratio.value, 2)}×** in this run (goal ${ratio.target ?? 'none'}).${quality ? ` Final model accuracy ${fixed(quality.value, 4)} (${quality.notes ?? ''}).` : ''}`
+      ? `**The demo campaign through Temporal** (\`npm run bench -- campaign\`${runOf('campaign')}): ${fixed(wall.value, 1)} s (best of its rounds; ${wall.notes ?? ''}; goal ${wall.target ?? 'none'}), against ${fixed(inProcess.value, 1)} s for the same activity calls in-process (${inProcess.notes ?? ''}): Temporal's overhead is **${fixed(ratio.value, 2)}×** in this run (goal ${ratio.target ?? 'none'}).${quality ? ` Final model accuracy ${fixed(quality.value, 4)} (${quality.notes ?? ''}).` : ''}`
       : `**The demo campaign through Temporal** ${missing('campaign suite')}.`,
   );
 
@@ -85,7 +159,7 @@ export function resultsBlock(results: BenchResults): string {
     `p99 ${thousands(l.p99!.value)} ms, max ${thousands(l.max!.value)} ms, ${l.failed!.value} ${(l.failed!.notes ?? '').split(';')[0]} failed`;
   parts.push(
     forked.p99 && forked.max && forked.failed && single.p99 && single.max && single.failed
-      ? `**\`state\` query during the demo campaign** (\`npm run bench -- query-latency\`, a query every 200 ms): with \`fairshrink worker\` (compute in a forked process) ${layoutText(forked)} (goal ${forked.p99.target ?? 'none'}); with \`--single-process\` ${layoutText(single)}.`
+      ? `**\`state\` query during the demo campaign** (\`npm run bench -- query-latency\`${runOf('query-latency')}, a query every 200 ms): with \`fairshrink worker\` (compute in a forked process) ${layoutText(forked)} (goal ${forked.p99.target ?? 'none'}); with \`--single-process\` ${layoutText(single)}.`
       : `**\`state\` query during the demo campaign** ${missing('query-latency suite')}.`,
   );
 
@@ -94,20 +168,11 @@ export function resultsBlock(results: BenchResults): string {
   const throughput = row('fairness', 'throughput: rows × (resamples + 1) / full report time');
   parts.push(
     report
-      ? `**Fairness engine** (\`npm run bench -- fairness\`): ${thousands(report.value)} ms for a full report on 16,281 Adult-shaped rows and 17 groups with 1,000 paired bootstrap resamples (goal ${report.target ?? 'none'})${perResample ? `, ${fixed(perResample.value, 2)} ms per paired resample` : ''}${throughput ? `, ${rate(throughput.value)} rows/s` : ''}.`
+      ? `**Fairness engine** (\`npm run bench -- fairness\`${runOf('fairness')}): ${thousands(report.value)} ms for a full report on 16,281 Adult-shaped rows and 17 groups with 1,000 paired bootstrap resamples (goal ${report.target ?? 'none'})${perResample ? `, ${fixed(perResample.value, 2)} ms per paired resample` : ''}${throughput ? `, ${rate(throughput.value)} rows/s` : ''}.`
       : `**Fairness engine** ${missing('fairness suite')}.`,
   );
 
-  const epoch = (b: string) => row('model', `Adult MLP 64-32 epoch time (${b})`);
-  const batched = (b: string) => row('model', `Adult MLP 64-32 inference, batch 8192 (${b})`);
-  const small = (b: string) => row('model', `Adult MLP 64-32 inference, tfjs predict batch 32 (${b})`);
-  const wasm = { epoch: epoch('wasm'), batched: batched('wasm'), small: small('wasm') };
-  const cpu = { epoch: epoch('cpu'), batched: batched('cpu') };
-  parts.push(
-    wasm.epoch && wasm.batched && wasm.small
-      ? `**Models** (\`npm run bench -- model\`): Adult 64-32 MLP epoch (27,147 rows) ${fixed(wasm.epoch.value / 1000, 3)} s on WASM${cpu.epoch ? ` vs ${fixed(cpu.epoch.value / 1000, 2)} s on the pure-JS CPU backend` : ''}; batched inference ${rate(wasm.batched.value)} rows/s on WASM (8,192-row batches)${cpu.batched ? ` (${rate(cpu.batched.value)} rows/s on CPU)` : ''} vs ${rate(wasm.small.value)} rows/s with tfjs's default predict batch of 32.`
-      : `**Models** ${missing('model suite')}.`,
-  );
+  parts.push(modelsTable(row, runOf('model')));
   return parts.join('\n\n');
 }
 
@@ -119,9 +184,9 @@ export function withResultsBlock(readme: string, block: string): string {
   return `${readme.slice(0, start + BLOCK_START.length)}\n\n${block}\n\n${readme.slice(end)}`;
 }
 
-/** Rewrites README.md's results block from bench/results/latest.json, formatted as the repository's Prettier does. */
+/** Rewrites README.md's results block from the newest stored run of each suite, formatted as the repository's Prettier does. */
 export async function updateReadmeResults(root = projectRoot): Promise<void> {
-  const results = JSON.parse(readFileSync(path.join(root, 'bench', 'results', 'latest.json'), 'utf8')) as BenchResults;
+  const results = latestResults(path.join(root, 'bench', 'results'));
   const readmePath = path.join(root, 'README.md');
   const text = withResultsBlock(readFileSync(readmePath, 'utf8'), resultsBlock(results));
   writeFileSync(readmePath, await format(text, { ...(await resolveConfig(readmePath)), filepath: readmePath }));

@@ -99,6 +99,6 @@ writeFileSync(path.join(resultsDir, `latest${suffix}.json`), `${JSON.stringify({
 const table = markdown(outcomes, machine);
 writeFileSync(path.join(resultsDir, `latest${suffix}.md`), table);
 console.log(table);
-// A full run is the one README quotes: rewrite its results block from the JSON just written.
-if (requested.length === 0) await updateReadmeResults();
+// README quotes the newest run of each suite: rewrite its results block now that this run is stored.
+await updateReadmeResults();
 process.exit(outcomes.some((o) => o.error) ? 1 : 0);

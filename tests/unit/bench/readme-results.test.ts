@@ -1,10 +1,12 @@
 // README's results block is written from bench/results/latest.json: numbers from the JSON, nothing it lacks.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BLOCK_END,
   BLOCK_START,
+  latestResults,
   resultsBlock,
   withResultsBlock,
   type BenchResults,
@@ -19,11 +21,81 @@ const modelRows = [
 ];
 
 describe('README results block', () => {
-  it("quotes the model suite's numbers from the JSON", () => {
-    const block = resultsBlock({ machine, outcomes: [{ suite: 'model', seconds: 19, rows: modelRows }] });
+  it("tabulates the model suite's backends and peers from the JSON, with the goals' outcomes", () => {
+    const rows = [
+      ...modelRows,
+      { suite: 'model', name: 'Adult MLP 64-32 epoch time (tensorflow)', value: 1234, unit: 'ms' },
+      {
+        suite: 'model',
+        name: 'Adult MLP 64-32 inference, batch 8192 (tensorflow)',
+        value: 2_500_000,
+        unit: 'rows/s',
+        target: '>= 2,000,000',
+        met: true,
+      },
+      {
+        suite: 'model',
+        name: 'Adult MLP 64-32 epoch time (Keras peer, TF CPU)',
+        value: 1000,
+        unit: 'ms',
+        notes: 'tensorflow 2.12.1 (pip tensorflow-cpu==2.12.1) in Python',
+      },
+      {
+        suite: 'model',
+        name: 'epoch time ratio fairshrink (tensorflow) / Keras',
+        value: 1.234,
+        unit: 'x',
+        target: '<= 1.0x Keras on TF CPU',
+        met: false,
+      },
+      { suite: 'model', name: 'PyTorch peer', value: Number.NaN, unit: 'n/a', notes: 'skipped: CUDA build only' },
+    ];
+    const block = resultsBlock({ machine, outcomes: [{ suite: 'model', seconds: 19, rows }] });
+    expect(block).toContain('| fairshrink, WASM (default) | 0.667 s | — | 1.137 M | 10.8 k |');
     expect(block).toContain(
-      'epoch (27,147 rows) 0.667 s on WASM; batched inference 1.137 M rows/s on WASM (8,192-row batches) vs 10.8 k rows/s',
+      '| fairshrink, native TensorFlow (tfjs-node) | 1.234 s | 1.23× (goal <= 1.0x Keras on TF CPU: not met) | 2.5 M (goal >= 2,000,000: met) | — |',
     );
+    expect(block).toContain('| Keras peer (Python, tensorflow 2.12.1) | 1.000 s | 1× | — | — |');
+    expect(block).toContain('PyTorch peer: skipped: CUDA build only.');
+    expect(block).not.toContain('pure-JS CPU');
+  });
+
+  it('quotes the newest run of each suite, dated, and keeps a newer failure over an older number', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-results-'));
+    try {
+      const run = (date: string, outcomes: BenchResults['outcomes']) => ({ machine: { ...machine, date }, outcomes });
+      writeFileSync(
+        path.join(dir, 'latest.json'),
+        JSON.stringify(
+          run('2026-11-27T10:00:00Z', [
+            { suite: 'model', seconds: 19, rows: modelRows },
+            { suite: 'fairness', seconds: 9, rows: [] },
+          ]),
+        ),
+      );
+      const newer = modelRows.map((r) => (r.name.includes('epoch') ? { ...r, value: 500 } : r));
+      writeFileSync(
+        path.join(dir, 'latest-model.json'),
+        JSON.stringify(run('2026-12-02T10:00:00Z', [{ suite: 'model', seconds: 19, rows: newer }])),
+      );
+      writeFileSync(
+        path.join(dir, 'latest-fairness.json'),
+        JSON.stringify(run('2026-12-01T10:00:00Z', [{ suite: 'fairness', seconds: 1, rows: [], error: 'boom' }])),
+      );
+      writeFileSync(path.join(dir, 'latest.md'), 'not JSON, not read');
+      const results = latestResults(dir);
+      expect(results.machine.date).toBe('2026-12-02T10:00:00Z');
+      expect(results.outcomes.map((o) => [o.suite, o.date, o.error])).toEqual([
+        ['model', '2026-12-02T10:00:00Z', undefined],
+        ['fairness', '2026-12-01T10:00:00Z', 'boom'],
+      ]);
+      const block = resultsBlock(results);
+      expect(block).toContain('**Models** (`npm run bench -- model` (run of 2026-12-02))');
+      expect(block).toContain('| fairshrink, WASM (default) | 0.500 s |');
+      expect(block).toContain('The fairness suite failed in its latest run (run of 2026-12-01).');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("quotes the query-latency suite's numbers for both worker layouts", () => {
@@ -69,14 +141,14 @@ describe('README results block', () => {
     expect(() => withResultsBlock('no markers', 'x')).toThrow(/no ".*" … ".*" block/);
   });
 
-  it('matches the stored latest.json (README is regenerated with the results)', () => {
-    const latest = JSON.parse(
-      readFileSync(path.join(projectRoot, 'bench', 'results', 'latest.json'), 'utf8'),
-    ) as BenchResults;
+  it('matches the stored results (README is regenerated with them)', () => {
+    const latest = latestResults(path.join(projectRoot, 'bench', 'results'));
     const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
     const models = resultsBlock(latest)
       .split('\n\n')
       .find((p) => p.startsWith('**Models**'))!;
-    expect(readme.replace(/\s+/g, ' ')).toContain(models.replace(/\s+/g, ' '));
+    // Prettier pads table cells; compare with runs of spaces and dashes collapsed.
+    const squash = (text: string) => text.replace(/\s+/g, ' ').replace(/-+/g, '-');
+    expect(squash(readme)).toContain(squash(models));
   });
 });
