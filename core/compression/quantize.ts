@@ -11,8 +11,27 @@ import { type DenseLayerWeights, type NamedWeight, isPrunable, tensorSize } from
 export interface PerChannelInt8 {
   /** Same layout as the float kernel [inputs, units]; channel = output unit = last axis. */
   q: Int8Array;
-  /** One scale per output unit: max_i |w_ij| / 127 (0 for an all-zero channel). */
+  /**
+   * One scale per output unit: max_i |w_ij| / 127 rounded up to the next binary16 value (0 for an all-zero
+   * channel), so a stored package keeps the scales in 2 bytes with no loss; see quantizePerChannel.
+   */
   scales: Float32Array;
+}
+
+/** Largest finite binary16 value (IEEE 754-2008, §3.6: (2 − 2^-10) · 2^15). */
+const FLOAT16_MAX = 65504;
+
+/**
+ * The smallest binary16 value ≥ x, for finite x in [0, FLOAT16_MAX]; above that range x itself (the scale then
+ * stays float32, and the package stores that layer's scales as float32).
+ */
+export function float16Ceil(x: number): number {
+  if (!(x > 0) || x > FLOAT16_MAX) return x;
+  const r = roundToFloat16(x);
+  if (r >= x) return r;
+  // r < x: step up by one binary16 ulp at r's exponent (subnormals: 2^-24; normals: 10 fraction bits).
+  const exponent = Math.max(Math.floor(Math.log2(r)), -14);
+  return r + Math.pow(2, exponent - 10);
 }
 
 /** Round half away from zero, so quantization is symmetric around 0. */
@@ -23,6 +42,8 @@ function roundHalfAway(x: number): number {
 /**
  * Symmetric per-channel int8 (TFLite int8 spec; Krishnamoorthi 2018, §2.3): s_j = max_i |w_ij| / 127,
  * q_ij = clamp(round(w_ij / s_j), −127, 127). Zero maps to q = 0 and back to exactly 0; |w − s·q| ≤ s/2.
+ * s_j is rounded up to a binary16 value (at most 2^-10 relative), so the scales that are gated are exactly the
+ * ones a package stores in float16; rounding up keeps |w_ij / s_j| ≤ 127, so the clamp never cuts a weight.
  */
 export function quantizePerChannel(values: Float32Array, shape: readonly number[]): PerChannelInt8 {
   const units = shape[shape.length - 1]!;
@@ -32,7 +53,7 @@ export function quantizePerChannel(values: Float32Array, shape: readonly number[
   for (let j = 0; j < units; j++) {
     let max = 0;
     for (let i = 0; i < rows; i++) max = Math.max(max, Math.abs(values[i * units + j]!));
-    scales[j] = max / 127;
+    scales[j] = float16Ceil(max / 127);
   }
   const q = new Int8Array(values.length);
   for (let i = 0; i < rows; i++)

@@ -1,5 +1,6 @@
 // IEEE 754 binary16 bit patterns for values that binary16 represents exactly (sparse-int8 stores a layer's scales
-// as float16 only when every one of them round-trips unchanged, so no prediction moves).
+// as float16 only when every one of them round-trips unchanged, so no prediction moves; core/compression's
+// quantizer rounds its scales up to binary16 values, so in practice every layer's scales qualify).
 import { roundToFloat16 } from '../compression/quantize.ts';
 
 /** Whether `x` is a finite float16 value (converting it to binary16 and back gives `x` itself). */

@@ -9,6 +9,7 @@ import {
   meanLayerInputs,
   quantizePerChannel,
   quantizeWeights,
+  float16Ceil,
   roundToFloat16,
 } from '../../../core/compression/quantize.ts';
 import { applyMasksToWeights } from '../../../core/compression/masks.ts';
@@ -22,7 +23,7 @@ describe('int8 per-channel quantization', () => {
   const weights = applyMasksToWeights(randomMlpWeights([9, 6, 1], 7), new Map());
   const pruned = applyMasksToWeights(weights, globalMagnitudeMasks(weights, 0.6));
 
-  it('error within scale/2 per channel; scale = max|w|/127; zeros stay exactly zero', () => {
+  it('error within scale/2 per channel; scale = max|w|/127 rounded up to binary16; zeros stay exactly zero', () => {
     const kernel = pruned[0]!;
     const q = quantizePerChannel(kernel.values, kernel.shape);
     const back = dequantizePerChannel(q);
@@ -30,7 +31,11 @@ describe('int8 per-channel quantization', () => {
     for (let j = 0; j < units; j++) {
       let max = 0;
       for (let i = 0; i < 9; i++) max = Math.max(max, Math.abs(kernel.values[i * units + j]!));
-      expect(q.scales[j]).toBe(Math.fround(max / 127));
+      expect(q.scales[j]).toBe(float16Ceil(max / 127));
+      // Rounded up by at most one binary16 ulp (2^-10 relative for normal halves), and exactly a binary16 value.
+      expect(q.scales[j]).toBeGreaterThanOrEqual(max / 127);
+      expect(q.scales[j]).toBeLessThanOrEqual((max / 127) * (1 + 2 ** -10));
+      expect(roundToFloat16(q.scales[j]!)).toBe(q.scales[j]);
     }
     kernel.values.forEach((w, k) => {
       const s = q.scales[k % units]!;
@@ -52,8 +57,30 @@ describe('int8 per-channel quantization', () => {
 
   it('an all-zero channel has scale 0 and dequantizes to zeros', () => {
     const q = quantizePerChannel(Float32Array.from([0, 1, 0, -2]), [2, 2]);
-    expect(Array.from(q.scales)).toEqual([0, Math.fround(2 / 127)]);
-    expect(Array.from(dequantizePerChannel(q))).toEqual([0, Math.fround(Math.fround(2 / 127) * 64), 0, -2]);
+    const s = float16Ceil(2 / 127);
+    expect(Array.from(q.scales)).toEqual([0, s]);
+    // 1 / s is just under 63.5 because s was rounded up: 63; −2 / s ≥ −127: −127.
+    expect(Array.from(q.q)).toEqual([0, 63, 0, -127]);
+    expect(Array.from(dequantizePerChannel(q))).toEqual([0, Math.fround(s * 63), 0, Math.fround(s * -127)]);
+  });
+
+  it('float16Ceil gives the smallest binary16 value at or above x, and leaves x alone outside the range', () => {
+    const rng = createRng(11);
+    for (let i = 0; i < 2000; i++) {
+      // Magnitudes from subnormal halves (2^-24) up to 2^15.
+      const x = Math.pow(2, -24 + 39 * rng.next()) * (1 + rng.next());
+      const r = float16Ceil(x);
+      expect(roundToFloat16(r)).toBe(r);
+      expect(r).toBeGreaterThanOrEqual(x);
+      const ulp = Math.pow(2, Math.max(Math.floor(Math.log2(r)), -14) - 10);
+      // One ulp below r (the ulp below a power of two is half as large) is under x.
+      const below = r - (Math.log2(r) % 1 === 0 && r > 2 ** -14 ? ulp / 2 : ulp);
+      expect(below).toBeLessThan(x);
+    }
+    expect(float16Ceil(0)).toBe(0);
+    expect(float16Ceil(1)).toBe(1);
+    expect(float16Ceil(1 + 2 ** -12)).toBe(1 + 2 ** -10);
+    expect(float16Ceil(70000)).toBe(70000);
   });
 
   it('exports int8 + scales and imports the same values back', () => {

@@ -115,7 +115,23 @@ describe('sparse-int8 export', () => {
     expect(half.layout.every((l) => l.scales === 'float16')).toBe(true);
     const halfLayers = decodeSparseInt8(half.files[0]!.bytes).layers;
     halfLayers.forEach((_, l) => expectSameLiveWeights(halfLayers, l, exact[l]!.layer.kernel));
-    expect(encodeSparseInt8(source).layout.some((l) => l.scales === 'float32')).toBe(true);
+    // The quantizer's own scales are binary16 values, so a campaign's package always stores them in 2 bytes.
+    expect(encodeSparseInt8(source).layout.every((l) => l.scales === 'float16')).toBe(true);
+    // Codes quantized elsewhere, with a scale binary16 cannot hold, keep float32 scales for that layer.
+    const foreign = exact.map((e, l) => {
+      const scales = Float32Array.from(e.codes.scales, (s, j) =>
+        l === 0 && j === 0 ? Math.fround(s * (1 + 2 ** -15)) : s,
+      );
+      const kernel = Float32Array.from(e.codes.q, (q, k) => Math.fround(q * scales[k % e.layer.units]!));
+      return { layer: { ...e.layer, kernel }, codes: { q: e.codes.q, scales } };
+    });
+    const mixed = encodeSparseInt8({
+      layers: foreign.map((e) => e.layer),
+      int8: new Map(foreign.map((e) => [e.layer.kernelName, e.codes])),
+    });
+    expect(mixed.layout.map((l) => l.scales)).toEqual(['float32', ...foreign.slice(1).map(() => 'float16')]);
+    const mixedLayers = decodeSparseInt8(mixed.files[0]!.bytes).layers;
+    mixedLayers.forEach((_, l) => expectSameLiveWeights(mixedLayers, l, foreign[l]!.layer.kernel));
     model.dispose();
   });
 
