@@ -8,6 +8,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
@@ -26,14 +27,17 @@ import type {
   StepIdentity,
 } from '../core/campaign/contracts.ts';
 import {
+  CAMPAIGN_STATUS_PATCH,
   DASHBOARD_PATCH,
   LOCAL_BOOKKEEPING_PATCH,
   scheduleTargets,
+  searchAttributes,
   type AbortRequest,
   type AcceptedModel,
   type CampaignCarry,
   type CampaignOptions,
   type CampaignState,
+  type CampaignStatus,
 } from './campaign-api.ts';
 
 // ---- activities -----------------------------------------------------------------------------
@@ -302,9 +306,23 @@ export async function refreshDashboard(run: CampaignRun): Promise<void> {
   }
 }
 
+/**
+ * Sets the CampaignStatus search attribute. False, and nothing set, for campaigns started before CAMPAIGN_STATUS_PATCH:
+ * their histories replay without it (and, at their end, wrote the ending into GateStatus instead).
+ */
+export function markCampaignStatus(status: CampaignStatus): boolean {
+  if (!patched(CAMPAIGN_STATUS_PATCH)) return false;
+  upsertSearchAttributes([{ key: searchAttributes.campaignStatus, value: status }]);
+  return true;
+}
+
 /** Between steps: honour pause (wait for resume); true when an abort asks the campaign to stop at its last good model. */
 export async function abortRequested(run: CampaignRun): Promise<boolean> {
-  if (run.state.paused) await condition(() => !run.state.paused || run.abortRequest !== null);
+  if (run.state.paused) {
+    const marked = markCampaignStatus('paused');
+    await condition(() => !run.state.paused || run.abortRequest !== null);
+    if (marked) markCampaignStatus('running');
+  }
   return run.abortRequest !== null;
 }
 
