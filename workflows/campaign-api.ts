@@ -191,6 +191,12 @@ export const TERMINAL_PATCH = 'terminal-step-every-ending';
  * written into GateStatus, and no attribute said that a campaign was paused, awaiting review or failed.
  */
 export const CAMPAIGN_STATUS_PATCH = 'campaign-status-attribute';
+/**
+ * Patch id of rendering the dashboard as a regular activity: as a local activity (LOCAL_BOOKKEEPING_PATCH) the chart
+ * rendering ran in the process that runs workflow tasks and answers queries, even with `fairshrink worker
+ * --fork-compute`, whose compute process takes every regular activity.
+ */
+export const REPORT_OFF_WORKFLOW_PROCESS_PATCH = 'report-off-workflow-process';
 
 /** Target sparsity per milestone from the schedule (core/compression/schedule.ts, Zhu & Gupta 2017). */
 export function scheduleTargets(config: CampaignConfig): number[] {

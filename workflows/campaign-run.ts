@@ -30,6 +30,7 @@ import {
   CAMPAIGN_STATUS_PATCH,
   DASHBOARD_PATCH,
   LOCAL_BOOKKEEPING_PATCH,
+  REPORT_OFF_WORKFLOW_PROCESS_PATCH,
   scheduleTargets,
   searchAttributes,
   type AbortRequest,
@@ -56,14 +57,16 @@ export function activities(options: CampaignOptions) {
     heartbeatTimeout: options.heartbeatTimeout ?? '1 minute',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
   });
-  // The dashboard is a view of what S3 already holds: a few quick attempts, never blocking the campaign.
+  // The dashboard is a view of what S3 already holds: a few quick attempts, never blocking the campaign. A regular
+  // activity, so the forked worker layout renders it in its compute process (REPORT_OFF_WORKFLOW_PROCESS_PATCH).
   const report = proxyActivities<Activities>({
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1 second', maximumAttempts: 3 },
   });
-  // Bookkeeping (decision log, gate, rejection marks, lineage, dashboard) takes milliseconds: as local
-  // activities it runs in the worker without a round trip through the server per call, which was most
-  // of Temporal's overhead over calling the same steps in-process (bench/suites/campaign.ts).
+  // Bookkeeping (decision log, gate, rejection marks, lineage) takes milliseconds: as local activities it
+  // runs in the worker without a round trip through the server per call, which was most of Temporal's
+  // overhead over calling the same steps in-process (bench/suites/campaign.ts). The dashboard render was
+  // bookkeeping too until REPORT_OFF_WORKFLOW_PROCESS_PATCH: it is not cheap (charts to SVG).
   const local = proxyLocalActivities<Activities>({
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
@@ -297,10 +300,7 @@ export async function judgeHeldOut(run: CampaignRun, candidate: CheckpointRef, s
 export async function refreshDashboard(run: CampaignRun): Promise<void> {
   if (!patched(DASHBOARD_PATCH)) return;
   try {
-    await (patched(LOCAL_BOOKKEEPING_PATCH) ? run.proxies.local : run.proxies.report).renderReport({
-      campaignId: run.campaignId,
-      prefix: run.prefix,
-    });
+    await dashboardRenderer(run).renderReport({ campaignId: run.campaignId, prefix: run.prefix });
   } catch (err) {
     if (isCancellation(err)) throw err;
   }
@@ -314,6 +314,16 @@ export function markCampaignStatus(status: CampaignStatus): boolean {
   if (!patched(CAMPAIGN_STATUS_PATCH)) return false;
   upsertSearchAttributes([{ key: searchAttributes.campaignStatus, value: status }]);
   return true;
+}
+
+/**
+ * Where the dashboard renders: a regular activity (REPORT_OFF_WORKFLOW_PROCESS_PATCH), which the forked worker layout
+ * runs in its compute process, off the event loop that answers queries. Campaigns between LOCAL_BOOKKEEPING_PATCH and
+ * it rendered as a local activity in the workflow process; campaigns before both, as a regular activity.
+ */
+function dashboardRenderer(run: CampaignRun): ReturnType<typeof activities>['report'] {
+  if (patched(REPORT_OFF_WORKFLOW_PROCESS_PATCH)) return run.proxies.report;
+  return patched(LOCAL_BOOKKEEPING_PATCH) ? run.proxies.local : run.proxies.report;
 }
 
 /** Between steps: honour pause (wait for resume); true when an abort asks the campaign to stop at its last good model. */
