@@ -29,8 +29,8 @@ tfjs computes, workflow tasks and \`state\` queries wait for it.
                      it forks a compute process for every regular activity (training, pruning,
                      fine-tuning, evaluation, quantization), restarted with back-off when it crashes and
                      gone when this process dies. Queries answer within a fraction of a second during
-                     training, but the dashboard, a local activity, still renders here and holds up
-                     workflow tasks (docs/architecture.md, worker layout): opt-in until that moves.
+                     training; the dashboard renders in the compute process too (campaigns started
+                     before that change still render here). Opt-in (docs/architecture.md, worker layout).
 
 Environment: FAIRSHRINK_TASK_QUEUE, FAIRSHRINK_COMPUTE_TASK_QUEUE, FAIRSHRINK_WORKER_ROLES,
 FAIRSHRINK_ACTIVITY_CONCURRENCY (docs/cli.md, worker).`;

@@ -3,6 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { connectionSettings, LOCAL_S3_CREDENTIALS, stackPorts, type StackPorts } from '../core/config/connection.ts';
 import { CAMPAIGN_SEARCH_ATTRIBUTES } from '../core/config/search-attributes.ts';
 import { ArtifactStore, type S3Settings } from '../core/storage/index.ts';
@@ -179,6 +181,39 @@ export function startTemporal(opts: TemporalOptions): number {
   );
 }
 
+const INDEXED_TYPE = {
+  Keyword: SearchAttributeType.KEYWORD,
+  Int: SearchAttributeType.INT,
+  Double: SearchAttributeType.DOUBLE,
+} as const;
+
+function indexedValueType(type: keyof typeof INDEXED_TYPE) {
+  const encoded = encodeSearchAttributeIndexedValueType(INDEXED_TYPE[type]);
+  if (encoded === undefined) throw new Error(`search attribute type ${type} has no indexed value type`);
+  return encoded;
+}
+
+/**
+ * Registers the campaign search attributes the namespace lacks and returns their names. `start-dev` registers them
+ * only when it starts, so a stack an older `up` started misses attributes added since (CampaignStatus), and a
+ * workflow that upserts an unregistered attribute fails its workflow task until it is registered.
+ */
+export async function registerMissingSearchAttributes(address: string, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ address, connectTimeout: 2000 });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = CAMPAIGN_SEARCH_ATTRIBUTES.filter((a) => customAttributes?.[a.name] === undefined);
+    if (missing.length === 0) return [];
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((a) => [a.name, indexedValueType(a.type)])),
+    });
+    return missing.map((a) => a.name);
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function temporalHealthy(address: string, namespace: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 2000 });
   try {
@@ -326,6 +361,10 @@ export async function stackUp(env: Env = process.env, log: (line: string) => voi
       onTimeout: () => `Last lines of ${state.temporal?.log}:\n${tail(state.temporal?.log ?? '')}`,
     },
   );
+  if (temporalRunning) {
+    const added = await registerMissingSearchAttributes(settings.temporal.address, settings.temporal.namespace);
+    if (added.length > 0) log(`registered search attributes ${added.join(', ')} on the running Temporal`);
+  }
   await waitFor('S3 endpoint', async () => ((await s3Healthy(settings.s3, true)) ? true : undefined), {
     timeoutMs: 90_000,
     onTimeout: () => `Last lines of ${state.s3?.log}:\n${tail(state.s3?.log ?? '')}`,

@@ -13,7 +13,8 @@
 // (https://docs.temporal.io/develop/python/workers/run-worker-process, the same rule for every SDK); this one just does
 // not poll activity tasks (`enableNonLocalActivities: false`, which still runs local activities: @temporalio/worker WorkerOptions).
 // The compute process is restarted with back-off when it crashes and exits when this process dies.
-// Without --fork-compute (the default until the dashboard render moves off this process) everything runs here.
+// The dashboard render is a regular activity (workflows/campaign-run.ts, report-off-workflow-process), so forked it
+// runs in the compute process too. Without --fork-compute (the default for now) everything runs here.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '@temporalio/worker';

@@ -33,8 +33,18 @@ export const searchAttributes = {
   datasetId: defineSearchAttributeKey('DatasetId', SearchAttributeType.KEYWORD),
   milestone: defineSearchAttributeKey('Milestone', SearchAttributeType.INT),
   sparsity: defineSearchAttributeKey('Sparsity', SearchAttributeType.DOUBLE),
+  /** The verdict of the latest gate (baseline or milestone): pass, fail or insufficient-evidence. */
   gateStatus: defineSearchAttributeKey('GateStatus', SearchAttributeType.KEYWORD),
+  /** Where the campaign stands (CAMPAIGN_STATUS_PATCH); before it, GateStatus also took the campaign's ending. */
+  campaignStatus: defineSearchAttributeKey('CampaignStatus', SearchAttributeType.KEYWORD),
 };
+
+/**
+ * The CampaignStatus search attribute: `running` from the start (and again after a pause or a review), `paused` while
+ * a pause holds the campaign at a step boundary, `awaiting-review` while a failed gate waits for a reviewer, then the
+ * ending: `completed`, `stopped` (stopped at the last good model, or cancelled), `aborted` or `failed`.
+ */
+export type CampaignStatus = 'running' | 'paused' | 'awaiting-review' | 'completed' | 'stopped' | 'aborted' | 'failed';
 
 // ---- state ----------------------------------------------------------------------------------
 
@@ -176,6 +186,17 @@ export const HELD_OUT_PATCH = 'held-out-verdict';
  * model could be cut short by a cancellation.
  */
 export const TERMINAL_PATCH = 'terminal-step-every-ending';
+/**
+ * Patch id of the CampaignStatus search attribute: before it, a campaign's ending (completed, stopped, aborted) was
+ * written into GateStatus, and no attribute said that a campaign was paused, awaiting review or failed.
+ */
+export const CAMPAIGN_STATUS_PATCH = 'campaign-status-attribute';
+/**
+ * Patch id of rendering the dashboard as a regular activity: as a local activity (LOCAL_BOOKKEEPING_PATCH) the chart
+ * rendering ran in the process that runs workflow tasks and answers queries, even with `fairshrink worker
+ * --fork-compute`, whose compute process takes every regular activity.
+ */
+export const REPORT_OFF_WORKFLOW_PROCESS_PATCH = 'report-off-workflow-process';
 
 /** Target sparsity per milestone from the schedule (core/compression/schedule.ts, Zhu & Gupta 2017). */
 export function scheduleTargets(config: CampaignConfig): number[] {

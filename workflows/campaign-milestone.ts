@@ -3,7 +3,14 @@
 // fine-tuning, regrow, or a human review) until an attempt passes, the retries run out, or an abort arrives.
 import { CancellationScope, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { durationMs, type RetryStrategy } from '../core/config/campaign.ts';
-import type { CheckpointRef, FinetuneOutput, PruneOutput } from '../core/campaign/contracts.ts';
+import type {
+  CheckpointRef,
+  FinetuneOutput,
+  GateStatus,
+  MetricSummary,
+  PruneOutput,
+  ReviewInput,
+} from '../core/campaign/contracts.ts';
 import { searchAttributes, type MilestoneRecord } from './campaign-api.ts';
 import { awaitReview } from './campaign-review.ts';
 import {
@@ -106,17 +113,10 @@ export async function runMilestone(run: CampaignRun, k: number): Promise<boolean
       summary: evaluated.summary,
     });
 
+    const candidate: Candidate = { milestone: k, attempt, targetSparsity: target, tuned, summary: evaluated.summary };
     if (gate.decision.status === 'pass') {
-      state.lastGood = { checkpoint: tuned.checkpoint, milestone: k, summary: evaluated.summary };
+      await acceptCandidate(run, candidate);
       accepted = true;
-      await decide(run, {
-        kind: 'accept',
-        milestone: k,
-        attempt,
-        targetSparsity: target,
-        message: `milestone ${k} accepted at ${(tuned.checkpoint.sparsity * 100).toFixed(2)}% sparsity: ${tuned.checkpoint.stepKey} is the new last good model`,
-        checkpoint: tuned.checkpoint,
-      });
       break;
     }
 
@@ -150,22 +150,8 @@ export async function runMilestone(run: CampaignRun, k: number): Promise<boolean
       const outcome = await awaitReview(run, k, attempt, stepBase, gateReason(gate));
       if (outcome.action === 'approve') {
         // A reviewer's override: the gate's rejection note stays beside the candidate, for the record.
-        state.lastGood = {
-          checkpoint: tuned.checkpoint,
-          milestone: k,
-          summary: evaluated.summary,
-          approvedBy: outcome.reviewer,
-        };
+        await acceptCandidate(run, candidate, { review: outcome, gate: gate.decision.status });
         accepted = true;
-        await decide(run, {
-          kind: 'accept',
-          milestone: k,
-          attempt,
-          targetSparsity: target,
-          message: `milestone ${k} accepted by reviewer ${outcome.reviewer} despite gate ${gate.decision.status}: ${tuned.checkpoint.stepKey} is the new last good model`,
-          checkpoint: tuned.checkpoint,
-          review: outcome,
-        });
         break;
       }
       if (outcome.action === 'reject') {
@@ -193,4 +179,45 @@ export async function runMilestone(run: CampaignRun, k: number): Promise<boolean
     });
   }
   return accepted;
+}
+
+/** One attempt's fine-tuned candidate, as the accept decision names it. */
+interface Candidate {
+  milestone: number;
+  attempt: number;
+  targetSparsity: number;
+  tuned: FinetuneOutput;
+  summary: MetricSummary;
+}
+
+/**
+ * Makes the candidate the new last good model and logs the accept decision: because its gate passed, or (with
+ * `approval`) because a reviewer approved it despite its gate.
+ */
+async function acceptCandidate(
+  run: CampaignRun,
+  candidate: Candidate,
+  approval?: { review: ReviewInput; gate: GateStatus },
+): Promise<void> {
+  const { milestone, attempt, targetSparsity, tuned, summary } = candidate;
+  const { checkpoint } = tuned;
+  run.state.lastGood = {
+    checkpoint,
+    milestone,
+    summary,
+    ...(approval === undefined ? {} : { approvedBy: approval.review.reviewer }),
+  };
+  const how =
+    approval === undefined
+      ? `at ${(checkpoint.sparsity * 100).toFixed(2)}% sparsity`
+      : `by reviewer ${approval.review.reviewer} despite gate ${approval.gate}`;
+  await decide(run, {
+    kind: 'accept',
+    milestone,
+    attempt,
+    targetSparsity,
+    message: `milestone ${milestone} accepted ${how}: ${checkpoint.stepKey} is the new last good model`,
+    checkpoint,
+    ...(approval === undefined ? {} : { review: approval.review }),
+  });
 }

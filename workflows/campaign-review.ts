@@ -4,7 +4,7 @@ import { condition, setHandler } from '@temporalio/workflow';
 import { durationMs } from '../core/config/campaign.ts';
 import type { ReviewInput } from '../core/campaign/contracts.ts';
 import { abortSignal, pauseSignal, resumeSignal, reviewUpdate, stateQuery } from './campaign-api.ts';
-import { decide, type CampaignRun } from './campaign-run.ts';
+import { decide, markCampaignStatus, type CampaignRun } from './campaign-run.ts';
 
 /** Answers the state query and takes pause, resume, abort and review into the run. */
 export function installHandlers(run: CampaignRun): void {
@@ -74,6 +74,7 @@ export async function awaitReview(
   const { state, config } = run;
   state.phase = 'awaiting-review';
   state.pendingReview = { milestone, attempt, stepKey, reason };
+  const marked = markCampaignStatus('awaiting-review');
   await decide(run, {
     kind: 'review-requested',
     milestone,
@@ -99,6 +100,7 @@ export async function awaitReview(
   run.pendingReviewInput = null;
   state.pendingReview = null;
   state.phase = 'milestone';
+  if (marked) markCampaignStatus('running');
   await decide(run, {
     kind: 'review',
     milestone,

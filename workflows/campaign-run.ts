@@ -8,6 +8,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
@@ -26,14 +27,18 @@ import type {
   StepIdentity,
 } from '../core/campaign/contracts.ts';
 import {
+  CAMPAIGN_STATUS_PATCH,
   DASHBOARD_PATCH,
   LOCAL_BOOKKEEPING_PATCH,
+  REPORT_OFF_WORKFLOW_PROCESS_PATCH,
   scheduleTargets,
+  searchAttributes,
   type AbortRequest,
   type AcceptedModel,
   type CampaignCarry,
   type CampaignOptions,
   type CampaignState,
+  type CampaignStatus,
 } from './campaign-api.ts';
 
 // ---- activities -----------------------------------------------------------------------------
@@ -52,14 +57,16 @@ export function activities(options: CampaignOptions) {
     heartbeatTimeout: options.heartbeatTimeout ?? '1 minute',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
   });
-  // The dashboard is a view of what S3 already holds: a few quick attempts, never blocking the campaign.
+  // The dashboard is a view of what S3 already holds: a few quick attempts, never blocking the campaign. A regular
+  // activity, so the forked worker layout renders it in its compute process (REPORT_OFF_WORKFLOW_PROCESS_PATCH).
   const report = proxyActivities<Activities>({
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1 second', maximumAttempts: 3 },
   });
-  // Bookkeeping (decision log, gate, rejection marks, lineage, dashboard) takes milliseconds: as local
-  // activities it runs in the worker without a round trip through the server per call, which was most
-  // of Temporal's overhead over calling the same steps in-process (bench/suites/campaign.ts).
+  // Bookkeeping (decision log, gate, rejection marks, lineage) takes milliseconds: as local activities it
+  // runs in the worker without a round trip through the server per call, which was most of Temporal's
+  // overhead over calling the same steps in-process (bench/suites/campaign.ts). The dashboard render was
+  // bookkeeping too until REPORT_OFF_WORKFLOW_PROCESS_PATCH: it is not cheap (charts to SVG).
   const local = proxyLocalActivities<Activities>({
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
@@ -293,18 +300,39 @@ export async function judgeHeldOut(run: CampaignRun, candidate: CheckpointRef, s
 export async function refreshDashboard(run: CampaignRun): Promise<void> {
   if (!patched(DASHBOARD_PATCH)) return;
   try {
-    await (patched(LOCAL_BOOKKEEPING_PATCH) ? run.proxies.local : run.proxies.report).renderReport({
-      campaignId: run.campaignId,
-      prefix: run.prefix,
-    });
+    await dashboardRenderer(run).renderReport({ campaignId: run.campaignId, prefix: run.prefix });
   } catch (err) {
     if (isCancellation(err)) throw err;
   }
 }
 
+/**
+ * Sets the CampaignStatus search attribute. False, and nothing set, for campaigns started before CAMPAIGN_STATUS_PATCH:
+ * their histories replay without it (and, at their end, wrote the ending into GateStatus instead).
+ */
+export function markCampaignStatus(status: CampaignStatus): boolean {
+  if (!patched(CAMPAIGN_STATUS_PATCH)) return false;
+  upsertSearchAttributes([{ key: searchAttributes.campaignStatus, value: status }]);
+  return true;
+}
+
+/**
+ * Where the dashboard renders: a regular activity (REPORT_OFF_WORKFLOW_PROCESS_PATCH), which the forked worker layout
+ * runs in its compute process, off the event loop that answers queries. Campaigns between LOCAL_BOOKKEEPING_PATCH and
+ * it rendered as a local activity in the workflow process; campaigns before both, as a regular activity.
+ */
+function dashboardRenderer(run: CampaignRun): ReturnType<typeof activities>['report'] {
+  if (patched(REPORT_OFF_WORKFLOW_PROCESS_PATCH)) return run.proxies.report;
+  return patched(LOCAL_BOOKKEEPING_PATCH) ? run.proxies.local : run.proxies.report;
+}
+
 /** Between steps: honour pause (wait for resume); true when an abort asks the campaign to stop at its last good model. */
 export async function abortRequested(run: CampaignRun): Promise<boolean> {
-  if (run.state.paused) await condition(() => !run.state.paused || run.abortRequest !== null);
+  if (run.state.paused) {
+    const marked = markCampaignStatus('paused');
+    await condition(() => !run.state.paused || run.abortRequest !== null);
+    if (marked) markCampaignStatus('running');
+  }
   return run.abortRequest !== null;
 }
 

@@ -9,6 +9,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   patched,
@@ -39,6 +40,7 @@ import {
   gateReason,
   judgeHeldOut,
   lineage,
+  markCampaignStatus,
   refreshDashboard,
 } from './campaign-run.ts';
 
@@ -55,6 +57,9 @@ export async function compressionCampaign(
   installHandlers(run);
 
   try {
+    // Each run says so: a run continued as new starts as `running` too (a pause it carries is marked where it holds).
+    markCampaignStatus('running');
+
     // ---- prepare and baseline ----
     if (!carry) {
       state.phase = 'prepare';
@@ -190,7 +195,8 @@ export async function compressionCampaign(
       checkpoint: final.checkpoint,
       summary: exported?.gate === 'pass' ? exported.summary : final.summary,
     });
-    upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: status }]);
+    // Campaigns before CAMPAIGN_STATUS_PATCH wrote their ending into GateStatus.
+    if (!markCampaignStatus(status)) upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: status }]);
     await refreshDashboard(run);
     state.phase = status;
     state.currentStep = null;
@@ -219,11 +225,13 @@ export async function compressionCampaign(
           checkpoint: state.lastGood?.checkpoint,
         });
         await lineage(run, 'stopped', state.lastGood?.checkpoint);
+        markCampaignStatus('stopped');
         await refreshDashboard(run);
       });
       state.phase = 'stopped';
     } else {
       state.phase = 'failed';
+      if (!(err instanceof ContinueAsNew)) markCampaignStatus('failed');
     }
     throw err;
   }

@@ -28,6 +28,7 @@ import {
   searchAttributes,
   type CampaignOptions,
 } from './campaign.ts';
+import { markCampaignStatus } from './campaign-run.ts';
 
 export type SeedChildStatus = 'starting' | 'running' | 'completed' | 'stopped' | 'aborted' | 'failed' | 'cancelled';
 
@@ -131,6 +132,7 @@ export async function seedCampaigns(
   });
 
   upsertSearchAttributes([{ key: searchAttributes.campaignId, value: campaignId }]);
+  markCampaignStatus('running');
 
   let cancelled: unknown = null;
   const endings: SeedEnding[] = await Promise.all(
@@ -175,7 +177,9 @@ export async function seedCampaigns(
     const aborted = abortRequest as { by?: string; reason: string } | null;
     if (cancelled !== null) {
       state.phase = 'stopped';
-      upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: 'stopped' }]);
+      // Parents before CAMPAIGN_STATUS_PATCH wrote their ending into GateStatus.
+      if (!markCampaignStatus('stopped'))
+        upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: 'stopped' }]);
       throw cancelled;
     }
     const status: SeedCampaignsResult['status'] = aborted ? 'aborted' : 'completed';
@@ -183,7 +187,9 @@ export async function seedCampaigns(
       ? `aborted${aborted.by ? ` by ${aborted.by}` : ''}: ${aborted.reason}`
       : `${children.length} seeds ran; seed rule ${rule}: ${report.verdict.status}`;
     state.phase = status;
+    // GateStatus: the seed rule's verdict, a gate's verdict over the seeds; CampaignStatus: how the parent ended.
     upsertSearchAttributes([{ key: searchAttributes.gateStatus, value: report.verdict.status }]);
+    markCampaignStatus(status);
     return { ...report, status, reason, report: ref };
   });
 }

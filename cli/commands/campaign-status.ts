@@ -65,7 +65,13 @@ export interface CampaignStatus {
   taskQueue: string;
   startTime: string;
   closeTime: string | null;
-  searchAttributes: { milestone: number | null; sparsity: number | null; gateStatus: string | null };
+  searchAttributes: {
+    milestone: number | null;
+    sparsity: number | null;
+    gateStatus: string | null;
+    /** Null for campaigns started before the CampaignStatus search attribute. */
+    campaignStatus: string | null;
+  };
   /** The `state` query's answer while running; null when closed or when no worker answered in time. */
   state: CampaignState | null;
   stateUnavailable: string | null;
@@ -93,6 +99,7 @@ export async function collectCampaignStatus(
       milestone: sa.get(searchAttributes.milestone) ?? null,
       sparsity: sa.get(searchAttributes.sparsity) ?? null,
       gateStatus: sa.get(searchAttributes.gateStatus) ?? null,
+      campaignStatus: sa.get(searchAttributes.campaignStatus) ?? null,
     },
     state: null,
     stateUnavailable: null,
@@ -214,7 +221,7 @@ export function formatCampaignStatus(s: CampaignStatus): string {
     const sa = s.searchAttributes;
     field(
       'search',
-      `Milestone ${sa.milestone ?? '-'}  Sparsity ${sa.sparsity === null ? '-' : percent(sa.sparsity)}  GateStatus ${sa.gateStatus ?? '-'}`,
+      `Milestone ${sa.milestone ?? '-'}  Sparsity ${sa.sparsity === null ? '-' : percent(sa.sparsity)}  GateStatus ${sa.gateStatus ?? '-'}  CampaignStatus ${sa.campaignStatus ?? '-'}`,
     );
   }
   return lines.join('\n');

@@ -91,7 +91,7 @@ export async function promoteCommand(argv: string[], io: CliIo, context: Command
       if (result.status !== 'completed' && result.status !== 'stopped') {
         throw new CampaignCommandError(
           `campaign ${campaignId} ended ${result.status} (${result.reason}): only a completed or stopped campaign can be promoted`,
-          'promote a campaign that finished (`fairshrink list --query \'GateStatus = "completed"\'`), or run this one again',
+          'promote a campaign that finished (`fairshrink list --query \'CampaignStatus IN ("completed", "stopped")\'`), or run this one again',
           EXIT.usage,
         );
       }

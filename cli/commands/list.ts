@@ -13,15 +13,18 @@ import { formatTable, parseNumberFlag, percent } from './campaign-format.ts';
 
 export const listHelp = `fairshrink list [--query '<visibility query>'] [--limit N] [--json]
 
-Campaigns in the namespace, newest first, from Temporal visibility: CampaignId, status, Milestone,
+Campaigns in the namespace, newest first, from Temporal visibility: CampaignId, Status (the workflow's),
+CampaignStatus (running, paused, awaiting-review, completed, stopped, aborted or failed), Milestone,
 Target (the sparsity its latest milestone attempt aimed at), Sparsity (the final model's, once the
-campaign has a result), GateStatus and start time. --query narrows the list with Temporal's visibility query
-language over the campaign search attributes (CampaignId, ModelId, DatasetId, Milestone, Sparsity,
-GateStatus) and the built-in ones (ExecutionStatus, StartTime, ...); it is ANDed with
-WorkflowType = "compressionCampaign". Visibility is eventually consistent: a campaign started a
-moment ago may take a second to appear.
+campaign has a result), GateStatus (the latest gate's verdict: pass, fail or insufficient-evidence) and
+start time. --query narrows the list with Temporal's visibility query language over the campaign search
+attributes (CampaignId, ModelId, DatasetId, Milestone, Sparsity, GateStatus, CampaignStatus) and the
+built-in ones (ExecutionStatus, StartTime, ...); it is ANDed with WorkflowType = "compressionCampaign".
+Campaigns started before CampaignStatus existed have none (their ending is in GateStatus). Visibility is
+eventually consistent: a campaign started a moment ago may take a second to appear.
 
-  --query   e.g. 'GateStatus = "fail"' or 'Sparsity >= 0.5 AND ExecutionStatus = "Running"'
+  --query   e.g. 'GateStatus = "fail"', 'CampaignStatus = "awaiting-review"' or
+            'Sparsity >= 0.5 AND ExecutionStatus = "Running"'
   --limit   at most N campaigns (default 50)
   --json    one JSON array
 
@@ -30,17 +33,21 @@ Exit codes: 0 listed (also when none match), 2 bad usage or a query the server r
 Examples:
   fairshrink list
   fairshrink list --query 'ExecutionStatus = "Running"' --limit 10
+  fairshrink list --query 'CampaignStatus IN ("completed", "stopped")'
   fairshrink list --query 'CampaignId STARTS_WITH "adult-demo"' --json`;
 
 export interface CampaignListing {
   campaignId: string;
   runId: string;
   status: string;
+  /** Where the campaign stands (the CampaignStatus search attribute); null for campaigns started before it. */
+  campaignStatus: string | null;
   milestone: number | null;
   /** The sparsity the latest milestone attempt aimed at (the Sparsity search attribute). */
   targetSparsity: number | null;
   /** The final model's sparsity, from the campaign's result; null until it has one. */
   sparsity: number | null;
+  /** The latest gate's verdict (GateStatus; campaigns before CampaignStatus also ended with their status here). */
   gateStatus: string | null;
   startTime: string;
   closeTime: string | null;
@@ -63,6 +70,7 @@ export function listingOf(info: WorkflowExecutionInfo): CampaignListing {
     campaignId: sa.get(searchAttributes.campaignId) ?? info.workflowId,
     runId: info.runId,
     status: info.status.name,
+    campaignStatus: sa.get(searchAttributes.campaignStatus) ?? null,
     milestone: sa.get(searchAttributes.milestone) ?? null,
     targetSparsity: sa.get(searchAttributes.sparsity) ?? null,
     sparsity: null,
@@ -90,10 +98,11 @@ export async function withFinalSparsity(client: Client, rows: CampaignListing[])
 export function formatListing(rows: CampaignListing[]): string {
   if (rows.length === 0) return 'no campaigns match';
   return formatTable(
-    ['CampaignId', 'Status', 'Milestone', 'Target', 'Sparsity', 'GateStatus', 'Started'],
+    ['CampaignId', 'Status', 'CampaignStatus', 'Milestone', 'Target', 'Sparsity', 'GateStatus', 'Started'],
     rows.map((r) => [
       r.campaignId,
       r.status,
+      r.campaignStatus ?? '-',
       r.milestone === null ? '-' : String(r.milestone),
       r.targetSparsity === null ? '-' : percent(r.targetSparsity),
       r.sparsity === null ? '-' : percent(r.sparsity),

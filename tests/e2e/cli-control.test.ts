@@ -70,7 +70,7 @@ describe('campaign control from the command line', () => {
       const table = captureIo();
       expect(await listCommand(['--query', `CampaignId = "${id}"`], table, context)).toBe(0);
       expect(table.out[0]?.split('\n')[0]).toMatch(
-        /^CampaignId\s+Status\s+Milestone\s+Target\s+Sparsity\s+GateStatus\s+Started$/,
+        /^CampaignId\s+Status\s+CampaignStatus\s+Milestone\s+Target\s+Sparsity\s+GateStatus\s+Started$/,
       );
       expect(table.stdoutText()).toContain(id);
 

@@ -107,7 +107,9 @@ describe('compression campaign end to end', () => {
 
     const description = await handle.describe();
     expect(description.searchAttributes.CampaignId).toEqual([first.id]);
-    expect(description.searchAttributes.GateStatus).toEqual(['completed']);
+    // GateStatus holds the latest gate's verdict; where the campaign stands is CampaignStatus (campaign-status-attribute).
+    expect(description.searchAttributes.GateStatus).toEqual(['pass']);
+    expect(description.searchAttributes.CampaignStatus).toEqual(['completed']);
     expect(description.searchAttributes.Milestone).toEqual([2]);
 
     // The dashboard refresh was added with patched(): new histories carry the patch marker.

@@ -86,6 +86,7 @@ describe('a campaign run once per seed', () => {
     const description = await handle.describe();
     expect(description.searchAttributes.CampaignId).toEqual([id]);
     expect(description.searchAttributes.GateStatus).toEqual([stored.verdict.status]);
+    expect(description.searchAttributes.CampaignStatus).toEqual([result.status]);
     await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'seed-campaigns-german');
   });
 

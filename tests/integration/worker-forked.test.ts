@@ -6,7 +6,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
 import { projectPath, startFixtureCampaign } from '../helpers/campaign.ts';
 import { isRunning, untilGone } from '../helpers/processes.ts';
-import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
+import { replayAndMaybeRecord } from '../helpers/replay.ts';
+import { uniqueId, useTemporalAndStore, workflowBundle } from '../helpers/services.ts';
 
 const { temporal, store } = useTemporalAndStore();
 const spawned: ChildProcess[] = [];
@@ -84,9 +85,18 @@ describe('fairshrink worker, forked layout', () => {
     expect(new Set(workflowTaskIdentities.map((id) => id.split('@')[0]))).toEqual(
       new Set([String(worker.process.pid)]),
     );
-    // Bookkeeping (decision log, gates, lineage) ran as local activities in the worker process.
+    // Bookkeeping (decision log, gates, lineage) ran as local activities in the worker process; the dashboard render
+    // is a regular activity (report-off-workflow-process), so the compute process ran it, like every regular one.
     const localActivities = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
     expect(localActivities.length).toBeGreaterThan(0);
+    const renders = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'renderReport');
+    expect(renders.length).toBeGreaterThanOrEqual(2);
+
+    // Where the campaign stands is CampaignStatus; GateStatus keeps the latest gate's verdict (campaign-status-attribute).
+    const description = await handle.describe();
+    expect(description.searchAttributes.CampaignStatus).toEqual(['completed']);
+    expect(description.searchAttributes.GateStatus).toEqual(['pass']);
+    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass-forked');
 
     expect(isRunning(worker.computePid)).toBe(true);
     worker.process.kill('SIGKILL');

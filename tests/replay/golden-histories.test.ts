@@ -15,8 +15,11 @@ describe('golden histories replay against the current workflow code', () => {
       // before DASHBOARD_PATCH, campaign-german-pass-dashboard from before LOCAL_BOOKKEEPING_PATCH,
       // and campaign-german-pass-local with both; monitor-rollback is a deployment audit that rolled back;
       // campaign-german-continue-paused is a run that continued as new carrying a pause (SIGNALS_ACROSS_RUNS_PATCH);
-      // seed-campaigns-german is a seedCampaigns parent whose two seeds' children completed.
+      // seed-campaigns-german is a seedCampaigns parent whose two seeds' children completed;
+      // campaign-german-pass-forked sets CampaignStatus (campaign-status-attribute) and renders the dashboard as a
+      // regular activity (report-off-workflow-process), run by `fairshrink worker --fork-compute`.
       expect.arrayContaining([
+        'campaign-german-pass-forked',
         'seed-campaigns-german',
         'campaign-german-continue-paused',
         'stack-check-golden',

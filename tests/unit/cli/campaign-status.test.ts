@@ -36,7 +36,7 @@ function closed(result: Partial<CampaignResult>): CampaignStatus {
     taskQueue: 'q',
     startTime: '2026-12-01T00:00:00.000Z',
     closeTime: '2026-12-01T00:10:00.000Z',
-    searchAttributes: { milestone: 2, sparsity: 0.95, gateStatus: 'completed' },
+    searchAttributes: { milestone: 2, sparsity: 0.95, gateStatus: 'pass', campaignStatus: 'completed' },
     state: null,
     stateUnavailable: null,
     pending: [],
