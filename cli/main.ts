@@ -18,19 +18,19 @@ async function evaluate(argv: string[], io: CliIo): Promise<number> {
   return module.evaluateCommand(argv, io);
 }
 
-const WORKER_HELP = `fairshrink worker [--fork-compute]
+const WORKER_HELP = `fairshrink worker [--single-process]
 
 Run a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.
 
-By default one process runs the workflows, their bookkeeping steps and every compute activity; while
-tfjs computes, workflow tasks and \`state\` queries wait for it.
+By default this process runs the workflows and their bookkeeping steps and answers queries, and it
+forks a compute process for every regular activity (training, pruning, fine-tuning, evaluation,
+quantization, the dashboard render), restarted with back-off when it crashes and gone when this
+process dies. So \`state\` queries and workflow tasks never wait for tfjs (docs/architecture.md,
+worker layout).
 
-  --fork-compute     this process runs the workflows and their bookkeeping steps and answers queries;
-                     it forks a compute process for every regular activity (training, pruning,
-                     fine-tuning, evaluation, quantization), restarted with back-off when it crashes and
-                     gone when this process dies. Queries answer within a fraction of a second during
-                     training; the dashboard renders in the compute process too (campaigns started
-                     before that change still render here). Opt-in (docs/architecture.md, worker layout).
+  --single-process   run everything in this one process instead (one event loop: while tfjs
+                     computes, workflow tasks and queries wait for it)
+  --fork-compute     the default layout, named explicitly (kept for scripts written before it was)
 
 Environment: FAIRSHRINK_TASK_QUEUE, FAIRSHRINK_COMPUTE_TASK_QUEUE, FAIRSHRINK_WORKER_ROLES,
 FAIRSHRINK_ACTIVITY_CONCURRENCY (docs/cli.md, worker).`;
@@ -116,20 +116,28 @@ const commands: Record<string, Command> = {
   },
   worker: {
     summary:
-      'run a worker (--fork-compute: compute activities in a forked process; task queue from FAIRSHRINK_TASK_QUEUE)',
+      'run a worker (compute activities in a forked process unless --single-process; task queue from FAIRSHRINK_TASK_QUEUE)',
     run: async (argv, io) => {
       const { parseArgs } = await import('node:util');
       const { values } = parseArgs({
         args: argv,
-        options: { help: { type: 'boolean', short: 'h' }, 'fork-compute': { type: 'boolean' } },
+        options: {
+          help: { type: 'boolean', short: 'h' },
+          'single-process': { type: 'boolean' },
+          'fork-compute': { type: 'boolean' },
+        },
         allowPositionals: false,
       });
       if (values.help) {
         io.stdout(WORKER_HELP);
         return EXIT.ok;
       }
+      if (values['single-process'] && values['fork-compute']) {
+        io.stderr('error: --single-process and --fork-compute: choose one worker layout (forked is the default)');
+        return EXIT.usage;
+      }
       const { runWorker } = await import('../workers/main.ts');
-      await runWorker(process.env, { layout: values['fork-compute'] ? 'forked' : 'single-process' });
+      await runWorker(process.env, { layout: values['single-process'] ? 'single-process' : 'forked' });
       return EXIT.ok;
     },
   },

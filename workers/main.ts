@@ -1,4 +1,4 @@
-// `fairshrink worker`: one command; with --fork-compute two processes. SIGINT/SIGTERM shut both down gracefully.
+// `fairshrink worker`: one command, two processes (one with --single-process). SIGINT/SIGTERM shut both down gracefully.
 //
 // Task queues: FAIRSHRINK_TASK_QUEUE carries the workflows and the light activities (evaluation,
 // gates, storage); FAIRSHRINK_COMPUTE_TASK_QUEUE, when set, the heavy ones (training, pruning,
@@ -7,14 +7,14 @@
 //
 // Layout: tfjs work is synchronous CPU work on the event loop of the process that runs it. In one process it holds
 // up workflow tasks (TMPRL1104, "Workflow task duration exceeded 5 seconds") and `state` queries ("Failed to query
-// Workflow"). So with --fork-compute this process runs the workflows and their local activities (the bookkeeping steps) and
+// Workflow"). So by default this process runs the workflows and their local activities (the bookkeeping steps) and
 // forks a compute process (compute-main.ts) that polls the same task queue(s) for every regular activity. Both
 // register the same activity types, as Temporal asks of workers on one task queue
 // (https://docs.temporal.io/develop/python/workers/run-worker-process, the same rule for every SDK); this one just does
 // not poll activity tasks (`enableNonLocalActivities: false`, which still runs local activities: @temporalio/worker WorkerOptions).
 // The compute process is restarted with back-off when it crashes and exits when this process dies.
 // The dashboard render is a regular activity (workflows/campaign-run.ts, report-off-workflow-process), so forked it
-// runs in the compute process too. Without --fork-compute (the default for now) everything runs here.
+// runs in the compute process too. With --single-process everything runs here.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection } from '@temporalio/worker';
@@ -140,7 +140,7 @@ export async function runWorker(env: Env = process.env, options: { layout?: Work
   const logFile = workerLogFile();
   installRuntime('INFO', { file: logFile, notify: (line) => console.error(line) });
   console.log(`worker: Temporal SDK log in ${logFile}`);
-  const plan = processPlan(workerPlan(env), options.layout ?? 'single-process');
+  const plan = processPlan(workerPlan(env), options.layout ?? 'forked');
   const compute =
     plan.compute.length === 0
       ? undefined
@@ -152,7 +152,9 @@ export async function runWorker(env: Env = process.env, options: { layout?: Work
           stopTimeoutMs: COMPUTE_STOP_TIMEOUT_MS,
         });
   if (compute)
-    console.log(`worker: compute activities run in process ${compute.pid()} (without --fork-compute they run here)`);
+    console.log(
+      `worker: compute activities run in process ${compute.pid()} (with --single-process they would run here)`,
+    );
   // The Temporal runtime shuts this process's workers down on SIGINT/SIGTERM; the compute process sits in its own
   // process group, so it hears of a shutdown only from here. A second signal stops waiting for it.
   let signals = 0;

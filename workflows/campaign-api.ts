@@ -193,8 +193,8 @@ export const TERMINAL_PATCH = 'terminal-step-every-ending';
 export const CAMPAIGN_STATUS_PATCH = 'campaign-status-attribute';
 /**
  * Patch id of rendering the dashboard as a regular activity: as a local activity (LOCAL_BOOKKEEPING_PATCH) the chart
- * rendering ran in the process that runs workflow tasks and answers queries, even with `fairshrink worker
- * --fork-compute`, whose compute process takes every regular activity.
+ * rendering ran in the process that runs workflow tasks and answers queries, even with `fairshrink worker`'s forked
+ * layout, whose compute process takes every regular activity.
  */
 export const REPORT_OFF_WORKFLOW_PROCESS_PATCH = 'report-off-workflow-process';
 

@@ -1,6 +1,6 @@
 // How promptly a campaign answers its `state` query while tfjs trains (issue #12: "the state query answers within 1 s,
 // p99 over a campaign, on 2 cores"). For each worker layout, `fairshrink worker` (forked: workflows here, compute in a
-// forked process) and `fairshrink worker` without --fork-compute (everything on one event loop), it starts the real worker
+// forked process, the default) and `fairshrink worker --single-process` (everything on one event loop), it starts the real worker
 // command on its own task queue, runs the demo campaign (examples/campaigns/adult-demo.yaml: a 20-epoch baseline and
 // four fine-tunes) and queries `state` every 200 ms from start to end, recording each answer's latency, or the
 // failure (a 10 s deadline, as a person's `watch` would give up far sooner).
@@ -37,7 +37,7 @@ const isTraining = (step: string | null) => step === 'baseline' || (step?.endsWi
 /** Starts `fairshrink worker` on `taskQueue` and resolves once every process of the layout polls it. */
 async function startWorker(layout: Layout, taskQueue: string): Promise<{ child: ChildProcess; output: () => string }> {
   const args = [path.join(projectRoot, 'bin', 'fairshrink.js'), 'worker'];
-  if (layout === 'forked') args.push('--fork-compute');
+  if (layout === 'single-process') args.push('--single-process');
   const child = spawn(process.execPath, args, {
     env: { ...process.env, FAIRSHRINK_TASK_QUEUE: taskQueue },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,6 +22,11 @@ export const cliUsageCases: BadInputCase[] = [
     messages: ["Unknown option '--follow'", 'fairshrink run --help'],
   },
   {
+    name: 'worker with both layouts',
+    argv: ['worker', '--single-process', '--fork-compute'],
+    messages: ['--single-process and --fork-compute: choose one worker layout'],
+  },
+  {
     name: 'list --limit abc',
     argv: ['list', '--limit', 'abc'],
     messages: ['--limit must be a number, got "abc"', 'hint: e.g. --limit 20'],

@@ -25,7 +25,7 @@ interface StartedWorker {
 
 /** Spawns `fairshrink worker` and waits until both of its processes poll the task queue. */
 async function startWorker(taskQueue: string): Promise<StartedWorker> {
-  const child = spawn(process.execPath, [projectPath('bin', 'fairshrink.js'), 'worker', '--fork-compute'], {
+  const child = spawn(process.execPath, [projectPath('bin', 'fairshrink.js'), 'worker'], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
