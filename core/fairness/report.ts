@@ -180,6 +180,13 @@ function transpose(matrix: Float64Array, resamples: number, slots: number): Floa
   return out;
 }
 
+/** a − b element by element (a plain loop: Float64Array.from with a map function is 10–20× slower in V8, and this runs for thousands of slots). */
+function difference(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let k = 0; k < a.length; k++) out[k] = a[k]! - b[k]!;
+  return out;
+}
+
 interface PairedCounts {
   rows: Int32Array;
   /** per group: 8 counters (see PAIRED_FIELDS) */
@@ -424,7 +431,7 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
           if (Number.isNaN(point)) continue;
           const a = slice(matrix, plus);
           const b = minus === undefined ? undefined : slice(matrix, minus);
-          components.push({ point, samples: b === undefined ? a : Float64Array.from(a, (v, k) => v - b[k]!) });
+          components.push({ point, samples: b === undefined ? a : difference(a, b) });
         }
         return simultaneousInterval(components, plan.shape, ciLevel);
       });
@@ -436,8 +443,7 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
       deltaIntervals = refPaths.map((path, slot) => {
         const c = candSlot.get(path)!;
         const r = slice(refMatrix, slot);
-        const d = Float64Array.from(slice(candMatrix, c), (v, k) => v - r[k]!);
-        return interval(d, candPoint[c]! - refPoint[slot]!);
+        return interval(difference(slice(candMatrix, c), r), candPoint[c]! - refPoint[slot]!);
       });
     }
   }
