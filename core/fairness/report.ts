@@ -53,7 +53,7 @@ import {
   type Snapshot,
   type SnapshotContext,
 } from './snapshot.ts';
-import { prepareModel, StatsEngine, type ModelArrays, type PartitionStats } from './stats.ts';
+import { predictAt, prepareModel, StatsEngine, type ModelArrays, type PartitionStats } from './stats.ts';
 import { DEFAULT_THRESHOLD_DELTA, DEFAULT_THRESHOLD_GRID, thresholdSensitivity } from './threshold.ts';
 import { FairnessInputError, validate, type EvaluationInput, type EvaluationOptions } from './report-input.ts';
 
@@ -313,7 +313,7 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
   const label = Uint8Array.from(input.label);
   const score = Float64Array.from(input.score);
   const predict = (s: Float64Array, given: ArrayLike<number> | undefined): Uint8Array =>
-    given ? Uint8Array.from(given) : Uint8Array.from(s, (v) => (v >= threshold ? 1 : 0));
+    given ? Uint8Array.from(given) : predictAt(s, threshold);
   const weight = input.sampleWeight ? Float64Array.from(input.sampleWeight) : null;
   const cells = buildCellIndex(input.sensitive, attributes, intersections, n);
   // Small-group views go after the attributes, so partitions 1..attributeCount stay the attributes and intersections.

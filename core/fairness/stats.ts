@@ -24,6 +24,7 @@ export { AUC, GroupStats, statsStride, weightedMix, type PartitionStats } from '
 export {
   calibrationBin,
   LOG_LOSS_EPS,
+  predictAt,
   prepareModel,
   scoreOrder,
   withPredictions,
