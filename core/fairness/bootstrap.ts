@@ -107,17 +107,57 @@ function selectInPlace(a: Float64Array, k: number, lo = 0, hi = a.length - 1): v
   }
 }
 
-/** Linear-interpolated quantile (as quantileOfSorted) of unsorted values; reorders `values`. */
+/** Order statistics this close to either end are found by one pass with a short sorted buffer. */
+const END_BUFFER = 32;
+const endBuffer = new Float64Array(END_BUFFER);
+
+/**
+ * Fills endBuffer[0..k] with the k + 1 smallest values (sign 1) or the negated k + 1 largest (sign −1), ascending,
+ * k < END_BUFFER, without reordering `values`. Most values are rejected by one comparison with the buffer's last
+ * entry, so for the tails of an interval this is several times cheaper than quickselect.
+ */
+function fillFromEnd(values: Float64Array, k: number, sign: 1 | -1): void {
+  const size = k + 1;
+  let filled = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = sign * values[i]!;
+    if (filled === size) {
+      if (v >= endBuffer[size - 1]!) continue;
+      filled--;
+    }
+    let j = filled++;
+    while (j > 0 && endBuffer[j - 1]! > v) {
+      endBuffer[j] = endBuffer[j - 1]!;
+      j--;
+    }
+    endBuffer[j] = v;
+  }
+}
+
+/** Linear-interpolated quantile (as quantileOfSorted) of unsorted values; may reorder `values`. */
 function quantileBySelection(values: Float64Array, q: number): number {
   const n = values.length;
   const h = (n - 1) * q;
   const lo = Math.floor(h);
-  selectInPlace(values, lo);
-  const a = values[lo]!;
-  if (lo + 1 >= n || h === lo) return a;
-  // the (lo+1)-th smallest is the minimum of the part above lo
-  let b = Infinity;
-  for (let i = lo + 1; i < n; i++) if (values[i]! < b) b = values[i]!;
+  const hi = Math.min(lo + 1, n - 1);
+  let a: number;
+  let b: number;
+  if (hi < END_BUFFER) {
+    fillFromEnd(values, hi, 1);
+    a = endBuffer[lo]!;
+    b = endBuffer[hi]!;
+  } else if (n - 1 - lo < END_BUFFER) {
+    fillFromEnd(values, n - 1 - lo, -1);
+    a = -endBuffer[n - 1 - lo]!;
+    b = -endBuffer[n - 1 - hi]!;
+  } else {
+    selectInPlace(values, lo);
+    a = values[lo]!;
+    // the (lo+1)-th smallest is the minimum of the part above lo
+    b = Infinity;
+    for (let i = lo + 1; i < n; i++) if (values[i]! < b) b = values[i]!;
+  }
+  if (hi === lo || h === lo) return a;
   return a + (h - lo) * (b - a);
 }
 

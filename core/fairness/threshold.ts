@@ -1,7 +1,7 @@
 // Threshold sensitivity: disparities over a grid of decision thresholds (ŷ = score ≥ t), and the largest
 // change of each within ±δ of the operating threshold. Point estimates (no CIs) of the candidate model.
 import { modelSnapshot, type SnapshotContext } from './snapshot.ts';
-import { prepareModel, withPredictions, type StatsEngine } from './stats.ts';
+import { predictAt, prepareModel, withPredictions, type StatsEngine } from './stats.ts';
 
 export const THRESHOLD_METRICS = [
   'demographic_parity_difference',
@@ -40,15 +40,9 @@ export function thresholdSensitivity(
   delta: number,
 ): ThresholdSensitivity[] {
   const thresholds = [...new Set([...grid, operating])].sort((a, b) => a - b);
-  const base = prepareModel(
-    label,
-    score,
-    Uint8Array.from(score, (s) => (s >= operating ? 1 : 0)),
-    engine.bins,
-  );
+  const base = prepareModel(label, score, predictAt(score, operating), engine.bins);
   const byThreshold = thresholds.map((t) => {
-    const pred = Uint8Array.from(score, (s) => (s >= t ? 1 : 0));
-    const stats = engine.run(withPredictions(base, label, pred, engine.bins), null);
+    const stats = engine.run(withPredictions(base, label, predictAt(score, t), engine.bins), null);
     return modelSnapshot(stats, ctx);
   });
   const operatingIndex = thresholds.indexOf(operating);
