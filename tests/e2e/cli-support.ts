@@ -5,7 +5,8 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import type { CliIo } from '../../cli/io.ts';
 import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
 import type { CampaignHandle } from '../../cli/commands/campaign.ts';
-import { stateQuery, type CampaignState } from '../../workflows/campaign.ts';
+import type { CampaignState } from '../../workflows/campaign.ts';
+import { queryState } from '../helpers/campaign.ts';
 import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
 
 export interface CapturedIo extends CliIo {
@@ -56,7 +57,7 @@ export async function untilState(
 ): Promise<CampaignState> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const state = await handle.query(stateQuery);
+    const state = await queryState(handle);
     if (ready(state)) return state;
     await new Promise((r) => setTimeout(r, 100));
   }

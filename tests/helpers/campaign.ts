@@ -10,7 +10,8 @@ import { readDecisionLog } from '../../core/campaign/decision-log.ts';
 import { loadCampaignFile, prepareCampaignInput, seedCampaignsInputOf } from '../../core/config/campaign-file.ts';
 import type { ArtifactStore } from '../../core/storage/index.ts';
 import { projectRoot } from '../../infra/paths.ts';
-import { compressionCampaign, stateQuery, type CampaignOptions } from '../../workflows/campaign.ts';
+import { isTransientFailure } from '../../cli/commands/watch-contact.ts';
+import { compressionCampaign, stateQuery, type CampaignOptions, type CampaignState } from '../../workflows/campaign.ts';
 import { seedCampaigns } from '../../workflows/seeds.ts';
 import { workflowBundle } from './services.ts';
 
@@ -99,9 +100,30 @@ export function payloadSizes(history: unknown): number[] {
 export const projectPath = (...parts: string[]) => path.join(projectRoot, ...parts);
 
 /** Poll the `state` query until the campaign waits for a human review. */
+/**
+ * The campaign's `state` query, asked again while it fails for a passing reason, for up to `timeoutMs`. A test's
+ * worker runs in the test's own process (single-process layout), so on a loaded machine a query can time out
+ * ("query timed out before a worker could process it") while tfjs holds the event loop; `fairshrink watch` rides
+ * that out the same way (cli/commands/watch-contact.ts). Anything else, e.g. a closed workflow, is thrown.
+ */
+export async function queryState(
+  handle: { query(query: typeof stateQuery): Promise<CampaignState> },
+  timeoutMs = 120_000,
+): Promise<CampaignState> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await handle.query(stateQuery);
+    } catch (err) {
+      if (!isTransientFailure(err) || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 export async function untilReviewPending(handle: WorkflowHandle<typeof compressionCampaign>): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if ((await handle.query(stateQuery)).pendingReview) return;
+    if ((await queryState(handle)).pendingReview) return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error('the campaign never asked for a review');

@@ -2,12 +2,13 @@
 // with the same models, decisions and metrics as one run, and keeps a pause that arrived in the previous run.
 import { describe, expect, it } from 'vitest';
 import type { DecisionEntry } from '../../core/campaign/contracts.ts';
-import { pauseSignal, resumeSignal, stateQuery, type CampaignResult } from '../../workflows/campaign.ts';
+import { pauseSignal, resumeSignal, type CampaignResult } from '../../workflows/campaign.ts';
 import { replayAndMaybeRecord } from '../helpers/replay.ts';
 import {
   activityGate,
   campaignWorker,
   payloadSizes,
+  queryState,
   readDecisions,
   startFixtureCampaign,
 } from '../helpers/campaign.ts';
@@ -54,11 +55,11 @@ describe('continueAsNew at milestone boundaries', () => {
     const result = await worker.runUntil(async () => {
       await gate.entered;
       await handle.signal(pauseSignal, { by: 'test', reason: 'hold at the next boundary' });
-      expect((await handle.query(stateQuery)).paused).toBe(true);
+      expect((await queryState(handle)).paused).toBe(true);
       gate.release();
 
       const next = connection().client.workflow.getHandle(id);
-      let state = await next.query(stateQuery);
+      let state = await queryState(next);
       for (let i = 0; i < 600 && (await next.describe()).runId === handle.firstExecutionRunId; i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -66,7 +67,7 @@ describe('continueAsNew at milestone boundaries', () => {
       // The new run is waiting at milestone 2's boundary, and still is a while later: nothing was pruned.
       for (const wait of [0, 1500]) {
         await new Promise((r) => setTimeout(r, wait));
-        state = await next.query(stateQuery);
+        state = await queryState(next);
         expect(state).toMatchObject({ paused: true, milestone: 2, currentStep: null });
         expect((await readDecisions(store, id)).some((d) => d.kind === 'prune' && d.milestone === 2)).toBe(false);
       }

@@ -1,9 +1,15 @@
 // Human review: a failed gate pauses the campaign; the `review` Update validates its input, and
 // approve or reject decides the milestone. The decision log records every review.
 import { describe, expect, it } from 'vitest';
-import { campaignWorker, readDecisions, startFixtureCampaign, untilReviewPending } from '../helpers/campaign.ts';
+import {
+  campaignWorker,
+  queryState,
+  readDecisions,
+  startFixtureCampaign,
+  untilReviewPending,
+} from '../helpers/campaign.ts';
 import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
-import { reviewUpdate, stateQuery } from '../../workflows/campaign.ts';
+import { reviewUpdate } from '../../workflows/campaign.ts';
 
 const { temporal: connection, store } = useTemporalAndStore();
 
@@ -37,7 +43,7 @@ describe('human review', () => {
     let winner: 'bo' | 'cy' | undefined;
     const [approved, rejected] = await worker.runUntil(async () => {
       await untilReviewPending(approve);
-      expect((await approve.query(stateQuery)).phase).toBe('awaiting-review');
+      expect((await queryState(approve)).phase).toBe('awaiting-review');
       expect(
         await updateRejection(
           approve.executeUpdate(reviewUpdate, { args: [{ reviewer: '', reason: 'x', action: 'approve' }] }),

@@ -10,9 +10,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { freePort, stopProcess, waitFor } from '../../infra/process.ts';
 import { startTemporal, temporalHealthy } from '../../infra/stack.ts';
 import { ensureTool } from '../../infra/tools.ts';
-import { campaignWorker, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
+import { campaignWorker, queryState, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
 import { testStore, uniqueId } from '../helpers/services.ts';
-import { pauseSignal, resumeSignal, stateQuery } from '../../workflows/campaign.ts';
+import { pauseSignal, resumeSignal } from '../../workflows/campaign.ts';
 
 const store = testStore();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fairshrink-restart-'));
@@ -57,10 +57,10 @@ describe('Temporal server restart', () => {
     const result = await worker.runUntil(async () => {
       // Hold the campaign at milestone 1's boundary, so the server certainly dies while the campaign is running.
       await handle.signal(pauseSignal, { by: 'test', reason: 'hold for the restart' });
-      let state = await handle.query(stateQuery);
+      let state = await queryState(handle);
       for (let i = 0; i < 1200 && !(state.paused && state.milestone === 1); i++) {
         await new Promise((r) => setTimeout(r, 100));
-        state = await handle.query(stateQuery);
+        state = await queryState(handle);
       }
       expect(state).toMatchObject({ paused: true, milestone: 1, attempts: [] });
       expect((await handle.describe()).status.name).toBe('RUNNING');
@@ -69,7 +69,7 @@ describe('Temporal server restart', () => {
       await healthy();
       // The restarted server still knows the campaign and its state (rebuilt from the SQLite history).
       expect((await handle.describe()).status.name).toBe('RUNNING');
-      expect(await handle.query(stateQuery)).toMatchObject({ paused: true, milestone: 1 });
+      expect(await queryState(handle)).toMatchObject({ paused: true, milestone: 1 });
       await handle.signal(resumeSignal, { by: 'test' });
       return handle.result();
     });
