@@ -1,6 +1,7 @@
 // Stopping a campaign early: `abort` (a signal) ends it at the last good model with status
-// "aborted"; cancelling the workflow still runs the compensation (decision + lineage) in a
-// non-cancellable scope, so the campaign ends at its last good model with the reason on record.
+// "aborted" (also under stopAtLastGood: false, which would otherwise fail the campaign); cancelling
+// the workflow still runs the compensation (decision + lineage) in a non-cancellable scope, so
+// the campaign ends at its last good model with the reason on record.
 import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ArtifactRef } from '../../core/storage/index.ts';
@@ -26,20 +27,44 @@ describe('stopping a campaign early', () => {
       campaignId: cancelId,
       taskQueue,
     });
+    // stopAtLastGood: false would fail the campaign (GateFailed) once the review rejects; an abort must still win.
+    const strictId = uniqueId('german-abort-strict');
+    const toAbortStrict = await startFixtureCampaign(connection().client, store, {
+      name: 'german-review-strict',
+      campaignId: strictId,
+      taskQueue,
+    });
 
-    const [aborted, cancelled] = await worker.runUntil(async () => {
+    const [aborted, cancelled, abortedStrict] = await worker.runUntil(async () => {
       await untilReviewPending(toAbort);
       await toAbort.signal(abortSignal, { by: 'carol', reason: 'budget spent' });
       await untilReviewPending(toCancel);
       await toCancel.cancel();
+      await untilReviewPending(toAbortStrict);
+      await toAbortStrict.signal(abortSignal, { by: 'dan', reason: 'wrong data set' });
       return Promise.all([
         toAbort.result(),
         toCancel.result().then(
           () => 'completed',
           (err: unknown) => err,
         ),
+        toAbortStrict.result(),
       ]);
     });
+
+    expect(abortedStrict.status).toBe('aborted');
+    expect(abortedStrict.reason).toBe('aborted by dan: wrong data set');
+    expect(abortedStrict.final.checkpoint.stepKey).toBe('milestone-1/attempt-0/finetune');
+    const strictLog = await readDecisions(store, strictId);
+    expect(strictLog.some((d) => d.kind === 'fail')).toBe(false);
+    expect(strictLog.at(-1)).toMatchObject({ kind: 'stop' });
+    expect(strictLog.at(-1)?.message).toMatch(
+      /^aborted: aborted by dan: wrong data set\. Final model milestone-1\/attempt-0\/finetune/,
+    );
+    const strictLineage = JSON.parse(
+      Buffer.from((await store.getByKey(`campaigns/${strictId}/lineage.json`)).bytes).toString(),
+    ) as { status: string };
+    expect(strictLineage.status).toBe('stopped');
 
     expect(aborted.status).toBe('aborted');
     expect(aborted.reason).toBe('aborted by carol: budget spent');
