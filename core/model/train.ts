@@ -7,6 +7,7 @@ import { assertMatrix, type FeatureMatrix } from '../data/matrix.ts';
 import { deriveSeed } from '../lineage/seeds.ts';
 import { createRng, shuffleInPlace } from '../random/rng.ts';
 import { forward, supportsSeededDropout } from './forward.ts';
+import { inputRowShape } from './input-shape.ts';
 import { binaryCrossEntropyOf, predictProba } from './predict.ts';
 import { TrainSpec, type TrainSpecInput } from './spec.ts';
 import { getWeightValues, setWeightValues, type NamedWeight } from './weights.ts';
@@ -137,9 +138,10 @@ export async function trainModel(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const spec = TrainSpec.parse(options.spec ?? {});
-  const inputShape = model.inputs[0]?.shape;
-  const cols = inputShape?.[inputShape.length - 1];
-  if (typeof cols !== 'number') throw new Error('trainModel: the model input must be [batch, features]');
+  const rowShape = inputRowShape(model);
+  if (rowShape === undefined)
+    throw new Error('trainModel: the model input must be [batch, ...] with every other dimension known');
+  const cols = rowShape.reduce((a, b) => a * b, 1);
   checkData(train, 'trainModel: train', cols);
   if (options.validation) checkData(options.validation, 'trainModel: validation', cols);
   if (train.x.rows === 0) throw new Error('trainModel: the training set is empty');
