@@ -11,7 +11,8 @@ interface DropoutConfig {
 
 /** The layers of `model` in execution order when it is a single chain (Sequential or a linear functional graph), else undefined. */
 export function layerChain(model: tf.LayersModel): tf.layers.Layer[] | undefined {
-  if (model instanceof tf.Sequential) return model.layers;
+  // A Keras Sequential converted with an explicit InputLayer lists it among its layers; it is not applied.
+  if (model instanceof tf.Sequential) return model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return undefined;
   const layers = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
   for (let i = 1; i < layers.length; i++) {

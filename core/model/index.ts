@@ -70,6 +70,7 @@ export { binaryCrossEntropyOf, DEFAULT_PREDICT_BATCH, predictProba, type Predict
 export { Activation, HiddenLayerSpec, MlpSpec, TrainSpec, type MlpSpecInput, type TrainSpecInput } from './spec.ts';
 export {
   binaryCrossEntropy,
+  missingGradientKernels,
   trainModel,
   type AdamState,
   type EpochContext,

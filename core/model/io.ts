@@ -40,7 +40,10 @@ export async function saveModelToBytes(model: tf.LayersModel): Promise<ModelArti
       const weightsBin =
         artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const modelJson: tf.io.ModelJSON = {
-        modelTopology: artifacts.modelTopology as tf.io.ModelJSON['modelTopology'],
+        modelTopology: withSeparableDepthMultipliers(
+          artifacts.modelTopology as tf.io.ModelJSON['modelTopology'],
+          model,
+        ),
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
         convertedBy: artifacts.convertedBy ?? null,
@@ -57,6 +60,24 @@ export async function saveModelToBytes(model: tf.LayersModel): Promise<ModelArti
   );
   if (captured === undefined) throw new Error('saveModelToBytes: tfjs did not call the save handler');
   return captured;
+}
+
+/**
+ * tfjs 4.22's SeparableConv getConfig leaves out `depthMultiplier`, so a saved SeparableConv2D with a multiplier
+ * other than 1 would reload with 1 and refuse its own weights. Writes it back into the saved topology (as Keras does).
+ */
+function withSeparableDepthMultipliers(
+  topology: tf.io.ModelJSON['modelTopology'],
+  model: tf.LayersModel,
+): tf.io.ModelJSON['modelTopology'] {
+  const layers = (topology as { config?: { layers?: unknown } } | null)?.config?.layers;
+  if (!Array.isArray(layers)) return topology;
+  for (const entry of layers as { class_name?: string; config?: Record<string, unknown> }[]) {
+    if (entry.class_name !== 'SeparableConv2D' || entry.config === undefined) continue;
+    const layer = model.getLayer(entry.config.name as string) as unknown as { depthMultiplier: number };
+    entry.config.depth_multiplier = layer.depthMultiplier;
+  }
+  return topology;
 }
 
 /** Loads a model saved by saveModelToBytes (or any single-file tfjs LayersModel). */

@@ -80,7 +80,7 @@ describe('which layers import', () => {
     expect((error as Error).message).toContain(`Supported: ${SUPPORTED_LAYER_CLASSES.join(', ')}`);
   });
 
-  it('imports tfjs-built models of every other supported layer (1D conv and pooling, global max pooling, ReLU)', async () => {
+  it('imports tfjs-built models of every other supported layer (1D conv and pooling, global max pooling, ReLU, SeparableConv2D ×2)', async () => {
     const conv1d = tf.sequential({
       layers: [
         tf.layers.conv1d({ inputShape: [12, 2], filters: 4, kernelSize: 3, activation: 'relu' }),
@@ -105,7 +105,15 @@ describe('which layers import', () => {
         tf.layers.dense({ units: 1, activation: 'sigmoid' }),
       ],
     });
-    for (const built of [conv1d, image, pooled]) {
+    // tfjs's own getConfig drops a SeparableConv2D's depthMultiplier; saveModelToBytes writes it back.
+    const separable = tf.sequential({
+      layers: [
+        tf.layers.separableConv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 3, depthMultiplier: 2 }),
+        tf.layers.flatten({}),
+        tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+    });
+    for (const built of [conv1d, image, pooled, separable]) {
       const bytes = await saveModelToBytes(built);
       const inputSize = (built.inputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
       const imported = await importLayersModel(
