@@ -128,4 +128,11 @@ export {
 } from './calibrate.ts';
 export { columnMeans, forwardDense, type ForwardOptions } from './forward.ts';
 export { foldBatchNormalization, type BatchNormFold, type FoldedModel } from './fold.ts';
-export { measureLatencyPer1000Rows, modelSize, type LatencyOptions, type LayerSize, type ModelSize } from './size.ts';
+export {
+  kernelUsesPerRow,
+  measureLatencyPer1000Rows,
+  modelSize,
+  type LatencyOptions,
+  type LayerSize,
+  type ModelSize,
+} from './size.ts';
