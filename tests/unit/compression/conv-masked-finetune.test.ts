@@ -3,7 +3,12 @@
 // exactly +0 after the optimizer steps, while the kept entries did train. On the cpu backend: tfjs-backend-wasm
 // 4.22 has no convolution-filter gradient kernels, which the last test pins (training refuses, saying what to do).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { globalMagnitudeMasks, layerwiseMagnitudeMasks, randomMasks } from '../../../core/compression/criteria.ts';
+import {
+  globalMagnitudeMasks,
+  groupLossGradients,
+  layerwiseMagnitudeMasks,
+  randomMasks,
+} from '../../../core/compression/criteria.ts';
 import { maskedFinetune } from '../../../core/compression/finetune.ts';
 import { applyMasksToModel, type MaskSet } from '../../../core/compression/masks.ts';
 import { readWeights } from '../../../core/compression/model-adapter.ts';
@@ -70,7 +75,7 @@ describe.each(KERAS_FIXTURES)('pruning %s', (name) => {
   });
 });
 
-describe('training a CNN on the WASM backend', () => {
+describe('training a CNN (or taking its gradients) on the WASM backend', () => {
   it('refuses before the first step, naming the missing gradient kernels and the backends that have them', async () => {
     await initBackend('wasm');
     const { model, sample } = await loadKerasFixture('cnn-colour-shift');
@@ -78,6 +83,9 @@ describe('training a CNN on the WASM backend', () => {
       trainModel(model, { x: sample.x, y: sample.labels }, { seed: 1, spec: { epochs: 1 } }),
     ).rejects.toThrow(
       /needs the tfjs gradient kernels Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter.* backend 'wasm' does not have.*FAIRSHRINK_TFJS_BACKEND=cpu/,
+    );
+    expect(() => groupLossGradients(model, { x: sample.x, y: sample.labels, groups: sample.groups })).toThrow(
+      /group saliency needs the tfjs gradient kernels .* backend 'wasm' does not have/,
     );
     model.dispose();
     await initBackend('cpu');
