@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { denseLayersFromWeights, weightsFromDenseLayers, type NamedWeight } from '../compression/weights.ts';
 import { serializeMasks, deserializeMasks, sparsityStats, type MaskSet } from '../compression/masks.ts';
-import { modelSize } from '../compression/size.ts';
+import { kernelUsesPerRow, modelSize } from '../compression/size.ts';
 import { shrinkLayers } from '../compression/structured.ts';
 import { canonicalJson } from '../data/hash.ts';
 import { saveModelToBytes } from '../model/io.ts';
@@ -64,9 +64,14 @@ function liveUnits(weights: readonly NamedWeight[], masks: MaskSet | undefined):
 
 /**
  * Size as deployed: dead hidden units (outgoing row fully pruned, e.g. by structured pruning) are removed, so a
- * structured candidate reports its shrunk parameter count. Bytes and FLOPs as core/compression's modelSize.
+ * structured candidate reports its shrunk parameter count. Bytes and FLOPs as core/compression's modelSize; pass
+ * kernelUsesPerRow(model) for a model with convolution or embedding kernels.
  */
-export function sizeOf(weights: readonly NamedWeight[], masks: MaskSet | undefined): SizeSummary {
+export function sizeOf(
+  weights: readonly NamedWeight[],
+  masks: MaskSet | undefined,
+  usesPerRow?: ReadonlyMap<string, number>,
+): SizeSummary {
   const keep = liveUnits(weights, masks);
   let deployed: readonly NamedWeight[] = weights;
   if (keep !== undefined) {
@@ -76,7 +81,7 @@ export function sizeOf(weights: readonly NamedWeight[], masks: MaskSet | undefin
     );
     deployed = weightsFromDenseLayers(shrinkLayers(layers, keep));
   }
-  const t = modelSize(deployed).total;
+  const t = modelSize(deployed, usesPerRow).total;
   return {
     parameters: t.parameters,
     nonzeros: t.nonzeros,
@@ -123,7 +128,7 @@ export async function saveCheckpoint(
     checkpoint.masks = await put('masks.bin', serializeMasks(options.masks), 'application/octet-stream');
   if (options.int8 !== undefined) checkpoint.int8 = await put('int8.bin', options.int8, 'application/octet-stream');
   const weights = getWeightValues(model);
-  const size = sizeOf(weights, options.masks);
+  const size = sizeOf(weights, options.masks, kernelUsesPerRow(model));
   checkpoint.sparsity = sparsityStats(weights).global.sparsity;
   checkpoint.parameters = size.parameters;
   checkpoint.nonzeros = size.nonzeros;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectRows, type FeatureMatrix } from '../data/matrix.ts';
 import { forward } from '../model/forward.ts';
-import { binaryCrossEntropy } from '../model/train.ts';
+import { binaryCrossEntropy, missingGradientKernels } from '../model/train.ts';
 import { createRng } from '../random/rng.ts';
 import type { MaskSet } from './masks.ts';
 import { isPrunable, type NamedWeight } from './weights.ts';
@@ -292,6 +292,12 @@ export function groupLossGradients(
   options: { batchSize?: number } = {},
 ): GroupGradients {
   const batchSize = options.batchSize ?? 4096;
+  const missing = missingGradientKernels(model);
+  if (missing.length > 0)
+    throw new Error(
+      `group saliency needs the tfjs gradient kernels ${missing.join(', ')}, which backend '${tf.getBackend()}' does not have; ` +
+        'use the cpu backend (FAIRSHRINK_TFJS_BACKEND=cpu) or the native one (fairshrink setup --backend tensorflow)',
+    );
   const layerVars = model.trainableWeights.filter((w) => w.shape.length >= 2);
   const variables = layerVars.map((w) => w.read() as tf.Variable);
   const out: GroupGradients = new Map();

@@ -1,6 +1,9 @@
 /**
  * core/compression: pruning, schedules, masked and fairness-constrained fine-tuning, int8 quantization and
- * calibration for Dense MLPs built or imported by core/model. Pure functions on plain typed arrays where possible;
+ * calibration for models built or imported by core/model. Unstructured pruning, masked fine-tuning, BatchNormalization
+ * folding and per-channel int8 weights take every supported layer (Dense, Conv1D/2D, DepthwiseConv2D,
+ * SeparableConv2D, Embedding); structured pruning, activation calibration, bias correction, recalibration and the
+ * export formats are Dense-only and refuse other models (readDenseLayers). Pure functions on plain typed arrays where possible;
  * tfjs only for gradients, training and inference. See docs/compression.md.
  */
 export {
@@ -92,6 +95,8 @@ export {
   float16RoundTrip,
   forwardFakeQuant,
   importInt8,
+  isDepthwiseKernel,
+  kernelChannels,
   meanLayerInputs,
   quantizePerChannel,
   quantizeWeights,
@@ -122,4 +127,12 @@ export {
   type TemperatureFit,
 } from './calibrate.ts';
 export { columnMeans, forwardDense, type ForwardOptions } from './forward.ts';
-export { measureLatencyPer1000Rows, modelSize, type LatencyOptions, type LayerSize, type ModelSize } from './size.ts';
+export { foldBatchNormalization, type BatchNormFold, type FoldedModel } from './fold.ts';
+export {
+  kernelUsesPerRow,
+  measureLatencyPer1000Rows,
+  modelSize,
+  type LatencyOptions,
+  type LayerSize,
+  type ModelSize,
+} from './size.ts';

@@ -16,8 +16,25 @@ export function writeWeights(model: tf.LayersModel, weights: readonly NamedWeigh
   setWeightValues(model, weights);
 }
 
-/** The Dense layers of the model with their activations, for the plain-array forward pass and structured pruning. */
+// Layers the plain-array Dense forward pass can stand in for: Dropout is the identity at inference.
+const DENSE_CHAIN_LAYERS: readonly string[] = ['InputLayer', 'Dense', 'Dropout'];
+
+/**
+ * The Dense layers of the model with their activations, for the plain-array forward pass (activation calibration,
+ * bias correction, temperature scaling), structured pruning and the export formats. These work on Dense MLPs only:
+ * a model with any other layer (convolution, BatchNormalization, Embedding, pooling, ...) is refused with the layers
+ * found, rather than silently reduced to its Dense layers. Unstructured pruning, masked fine-tuning and int8 weights
+ * (quantize.ts, fold.ts) take every supported layer.
+ */
 export function readDenseLayers(model: tf.LayersModel): DenseLayerWeights[] {
+  const others = model.layers.map((l) => l.getClassName()).filter((c) => !DENSE_CHAIN_LAYERS.includes(c));
+  if (others.length > 0) {
+    throw new Error(
+      `this step works on Dense-only models (Dense, Dropout) and the model has ${[...new Set(others)].join(', ')}: ` +
+        'structured pruning, activation calibration, bias correction, recalibration and the export formats are Dense-only for now; ' +
+        'use unstructured pruning (magnitude, random) and weight-only int8 for convolutional and embedding models',
+    );
+  }
   const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense');
   return getDenseWeights(model).map((entry, l) => {
     const config = dense[l]!.getConfig() as { activation?: unknown; useBias?: boolean };

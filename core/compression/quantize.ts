@@ -9,10 +9,10 @@ import { readDenseLayers, readWeights } from './model-adapter.ts';
 import { type DenseLayerWeights, type NamedWeight, isPrunable, tensorSize } from './weights.ts';
 
 export interface PerChannelInt8 {
-  /** Same layout as the float kernel [inputs, units]; channel = output unit = last axis. */
+  /** Same layout as the float kernel; entry k belongs to output channel k mod scales.length (kernelChannels). */
   q: Int8Array;
   /**
-   * One scale per output unit: max_i |w_ij| / 127 rounded up to the next binary16 value (0 for an all-zero
+   * One scale per output channel: max |w| over the channel / 127 rounded up to the next binary16 value (0 for an all-zero
    * channel), so a stored package keeps the scales in 2 bytes with no loss; see quantizePerChannel.
    */
   scales: Float32Array;
@@ -34,6 +34,23 @@ export function float16Ceil(x: number): number {
   return r + Math.pow(2, exponent - 10);
 }
 
+/** A DepthwiseConv2D's (or SeparableConv2D's depthwise) kernel, [kh, kw, in, multiplier], by its tfjs/Keras weight name. */
+export function isDepthwiseKernel(name: string): boolean {
+  return name.endsWith('/depthwise_kernel');
+}
+
+/**
+ * Output channels of a kernel, the unit of per-channel quantization and of BatchNormalization folding: the last axis
+ * (Dense [in, units], Conv [.., in, filters], Embedding [vocabulary, dim]), or for a depthwise kernel
+ * [kh, kw, in, multiplier] the last two, since its output channel i·multiplier + m has a filter of its own. Either
+ * way the channel of row-major entry k is k mod channels.
+ */
+export function kernelChannels(weight: { name: string; shape: readonly number[] }): number {
+  const { shape } = weight;
+  const last = shape[shape.length - 1]!;
+  return isDepthwiseKernel(weight.name) && shape.length >= 2 ? shape[shape.length - 2]! * last : last;
+}
+
 /** Round half away from zero, so quantization is symmetric around 0. */
 function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
@@ -44,10 +61,17 @@ function roundHalfAway(x: number): number {
  * q_ij = clamp(round(w_ij / s_j), −127, 127). Zero maps to q = 0 and back to exactly 0; |w − s·q| ≤ s/2.
  * s_j is rounded up to a binary16 value (at most 2^-10 relative), so the scales that are gated are exactly the
  * ones a package stores in float16; rounding up keeps |w_ij / s_j| ≤ 127, so the clamp never cuts a weight.
+ * `channels` trailing entries form one row (default the last axis; kernelChannels gives it for any kernel).
  */
-export function quantizePerChannel(values: Float32Array, shape: readonly number[]): PerChannelInt8 {
-  const units = shape[shape.length - 1]!;
+export function quantizePerChannel(
+  values: Float32Array,
+  shape: readonly number[],
+  channels: number = shape[shape.length - 1]!,
+): PerChannelInt8 {
+  const units = channels;
   if (values.length !== tensorSize(shape)) throw new Error('quantizePerChannel: shape does not match values');
+  if (!(units > 0 && values.length % units === 0))
+    throw new Error(`quantizePerChannel: ${units} channels do not divide a tensor of ${values.length} entries`);
   const rows = values.length / units;
   const scales = new Float32Array(units);
   for (let j = 0; j < units; j++) {
@@ -107,7 +131,7 @@ export function quantizeWeights(weights: readonly NamedWeight[], precision: Weig
   const out = weights.map((w) => {
     if (!isPrunable(w)) return { name: w.name, shape: [...w.shape], values: new Float32Array(w.values) };
     if (precision === 'float16') return { name: w.name, shape: [...w.shape], values: float16RoundTrip(w.values) };
-    const q = quantizePerChannel(w.values, w.shape);
+    const q = quantizePerChannel(w.values, w.shape, kernelChannels(w));
     int8.set(w.name, q);
     return { name: w.name, shape: [...w.shape], values: dequantizePerChannel(q) };
   });
@@ -234,9 +258,12 @@ export function forwardFakeQuant(
 
 // Int8 weights file (".q8"), version 1, all integers little-endian:
 //   magic "FSQ8" · version u8 = 1 · count u32
-//   per tensor, in model weight order: nameLength u16 · name UTF-8 · kind u8 (0 = float32, 1 = int8 per channel)
-//     · rank u8 · dims u32 × rank · kind 1: scales f32 × last dim, then q int8 × size · kind 0: values f32 × size
-// Dequantized value of entry k = q[k] · scales[k mod lastDim].
+//   per tensor, in model weight order: nameLength u16 · name UTF-8 · kind u8 (0 = float32, 1 = int8 per channel of
+//     the last axis, 2 = int8 per channel of the last two axes: depthwise kernels) · rank u8 · dims u32 × rank
+//     · kind 1 and 2: scales f32 × channels (last dim; last two dims' product), then q int8 × size
+//     · kind 0: values f32 × size
+// Dequantized value of entry k = q[k] · scales[k mod channels]. Kind 2 was added with convolutional models; files
+// holding only kinds 0 and 1 are read as before.
 const Q8_MAGIC = [0x46, 0x53, 0x51, 0x38];
 
 export function exportInt8(weights: readonly NamedWeight[], int8: ReadonlyMap<string, PerChannelInt8>): Uint8Array {
@@ -254,7 +281,10 @@ export function exportInt8(weights: readonly NamedWeight[], int8: ReadonlyMap<st
     const view = new DataView(head.buffer);
     view.setUint16(0, name.length, true);
     head.set(name, 2);
-    head[2 + name.length] = q === undefined ? 0 : 1;
+    const lastDim = w.shape[w.shape.length - 1];
+    if (q !== undefined && q.scales.length !== lastDim && q.scales.length !== kernelChannels(w))
+      throw new Error(`exportInt8: ${w.name} has ${q.scales.length} scales for shape [${w.shape.join(', ')}]`);
+    head[2 + name.length] = q === undefined ? 0 : q.scales.length === lastDim ? 1 : 2;
     head[3 + name.length] = w.shape.length;
     w.shape.forEach((d, k) => view.setUint32(4 + name.length + 4 * k, d, true));
     chunks.push(head);
@@ -311,8 +341,10 @@ export function importInt8(bytes: Uint8Array): QuantizedModel {
       for (let k = 0; k < size; k++) values[k] = view.getFloat32(offset + 4 * k, true);
       offset += 4 * size;
       weights.push({ name, shape, values });
-    } else if (kind === 1) {
-      const units = shape[rank - 1]!;
+    } else if (kind === 1 || kind === 2) {
+      if (kind === 2 && rank < 2)
+        throw new Error(`importInt8: ${name} is per channel of two axes but has rank ${rank}`);
+      const units = kind === 1 ? shape[rank - 1]! : shape[rank - 2]! * shape[rank - 1]!;
       need(offset, 4 * units + size);
       const scales = new Float32Array(units);
       for (let k = 0; k < units; k++) scales[k] = view.getFloat32(offset + 4 * k, true);

@@ -17,6 +17,7 @@ import {
   specSha256,
   type LoadedDatasetSpec,
 } from '../data/index.ts';
+import { unsupportedLayersProblem } from '../model/layers.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
 import type { SeedCampaignsInput } from '../campaign/seeds.ts';
@@ -114,6 +115,8 @@ async function importedModelProblems(
     ];
   }
   const problems: string[] = [];
+  const unsupported = unsupportedLayersProblem(saved.data.modelTopology);
+  if (unsupported !== undefined) problems.push(`model.modelJson: ${model.modelJson}: ${unsupported}`);
   // Weight paths come from model.weights when given, else from the manifest (named through model.modelJson).
   const [field, source] =
     model.weights === undefined

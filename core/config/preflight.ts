@@ -42,6 +42,7 @@ async function importedModelProblems(
   // tfjs is loaded only for campaigns that import a model (start-up budget, docs/cli.md), on the backend a worker uses.
   const { ensureBackend } = await import('../model/backend.ts');
   const { importLayersModel } = await import('../model/io.ts');
+  const { describeInputRow, inputRowShape } = await import('../model/input-shape.ts');
   await ensureBackend();
   const modelFile = path.resolve(path.dirname(campaignFile), model.modelJson);
   const modelJson = new Uint8Array(await readFile(modelFile));
@@ -56,11 +57,13 @@ async function importedModelProblems(
   } catch (err) {
     return [`model.modelJson: ${(err as Error).message}`];
   }
-  const width = built.inputs[0]!.shape[1];
+  // importLayersModel has checked that every dimension after the batch axis is known.
+  const rowShape = inputRowShape(built)!;
+  const width = rowShape.reduce((a, b) => a * b, 1);
   built.dispose();
   if (width === features) return [];
   return [
-    `model.modelJson: ${model.modelJson} takes ${String(width)} input features but the data set encodes ${features} ` +
+    `model.modelJson: ${model.modelJson} takes ${describeInputRow(rowShape)} but the data set encodes ${features} ` +
       '(one-hot categories + standardised numerics, docs/data-and-models.md); train the model on this encoding or change the spec',
   ];
 }

@@ -3,6 +3,7 @@
 // for models that are a plain chain of layers (every MLP built here, most imported tabular models)
 // we run the layers one by one and apply dropout ourselves with a fresh derived seed per step.
 import * as tf from '@tensorflow/tfjs';
+import { toModelInput } from './input-shape.ts';
 
 interface DropoutConfig {
   rate: number;
@@ -10,7 +11,8 @@ interface DropoutConfig {
 
 /** The layers of `model` in execution order when it is a single chain (Sequential or a linear functional graph), else undefined. */
 export function layerChain(model: tf.LayersModel): tf.layers.Layer[] | undefined {
-  if (model instanceof tf.Sequential) return model.layers;
+  // A Keras Sequential converted with an explicit InputLayer lists it among its layers; it is not applied.
+  if (model instanceof tf.Sequential) return model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return undefined;
   const layers = model.layers.filter((layer) => layer.getClassName() !== 'InputLayer');
   for (let i = 1; i < layers.length; i++) {
@@ -27,14 +29,17 @@ export function supportsSeededDropout(model: tf.LayersModel): boolean {
 }
 
 /**
- * Forward pass. With `dropoutSeed` set (training), each Dropout layer i draws its mask from seed
- * `dropoutSeed + i`; without it (inference) Dropout is the identity. Non-chain models run through
+ * Forward pass of a batch of flat rows (reshaped to the model's input shape, input-shape.ts). With `dropoutSeed` set
+ * (training), each Dropout layer i draws its mask from seed `dropoutSeed + i` and BatchNormalization normalises with
+ * the batch's statistics (updating its moving averages, as Keras's fit does); without it (inference) Dropout is the
+ * identity and BatchNormalization uses its moving averages. Non-chain models run through
  * `model.apply(x, { training: false })`, i.e. without dropout.
  */
 export function forward(model: tf.LayersModel, x: tf.Tensor2D, dropoutSeed?: number): tf.Tensor2D {
   const chain = dropoutSeed === undefined ? undefined : layerChain(model);
-  if (chain === undefined) return model.apply(x, { training: false }) as tf.Tensor2D;
-  let h: tf.Tensor = x;
+  const input = toModelInput(model, x);
+  if (chain === undefined) return model.apply(input, { training: false }) as tf.Tensor2D;
+  let h: tf.Tensor = input;
   chain.forEach((layer, i) => {
     if (layer.getClassName() === 'Dropout') {
       const { rate } = layer.getConfig() as unknown as DropoutConfig;

@@ -27,7 +27,10 @@
  * - `saveModelToBytes(model)` → { modelJson, weightsBin } (Uint8Arrays); `loadModelFromBytes(bytes)`.
  * - `saveModelToDir(model, dir)` / `loadModelFromDir(dir)`.
  * - `importLayersModel({ modelJson, weights, source }, { inputDim, requireBinaryClassifier })` for
- *   user models, with clear errors for invalid files.
+ *   user models (tfjs-saved or converted from Keras), with clear errors for invalid files and for layers outside
+ *   `SUPPORTED_LAYER_CLASSES` (layers.ts).
+ * - `inputRowShape(model)` / `inputRowSize(model)`: one input row's dimensions ([features], [h, w, c]) and size;
+ *   data stays flat (rows × size) and is reshaped to the input shape on the way in.
  *
  * Determinism: same spec + data + seed on one backend and machine → byte-identical weights.bin.
  * See docs/data-and-models.md.
@@ -42,6 +45,7 @@ export {
   type InitBackendOptions,
 } from './backend.ts';
 export { forward, layerChain, supportsSeededDropout } from './forward.ts';
+export { describeInputRow, inputRowShape, inputRowSize, toModelInput } from './input-shape.ts';
 export {
   importLayersModel,
   loadModelFromBytes,
@@ -54,11 +58,19 @@ export {
   type LayersModelFiles,
   type ModelArtifactsBytes,
 } from './io.ts';
+export {
+  normaliseKerasTopology,
+  SUPPORTED_LAYER_CLASSES,
+  topologyLayerClasses,
+  unsupportedLayersProblem,
+  type SupportedLayerClass,
+} from './layers.ts';
 export { buildMlp, MLP_MODEL_NAME, type BuildMlpOptions } from './mlp.ts';
 export { binaryCrossEntropyOf, DEFAULT_PREDICT_BATCH, predictProba, type PredictOptions } from './predict.ts';
 export { Activation, HiddenLayerSpec, MlpSpec, TrainSpec, type MlpSpecInput, type TrainSpecInput } from './spec.ts';
 export {
   binaryCrossEntropy,
+  missingGradientKernels,
   trainModel,
   type AdamState,
   type EpochContext,

@@ -4,6 +4,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { describeInputRow, inputRowShape } from './input-shape.ts';
+import { normaliseKerasTopology, unsupportedLayersProblem } from './layers.ts';
 
 export const MODEL_JSON_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -24,9 +26,9 @@ export interface LayersModelFiles {
 }
 
 export interface ImportOptions {
-  /** Require a binary classifier: one input [batch, features] and one output unit (default true). */
+  /** Require a binary classifier: one output unit [batch, 1] (default true). */
   requireBinaryClassifier?: boolean;
-  /** When set, the input must have exactly this many features. */
+  /** When set, one input row must hold exactly this many values (features; height × width × channels for images). */
   inputDim?: number;
 }
 
@@ -38,7 +40,10 @@ export async function saveModelToBytes(model: tf.LayersModel): Promise<ModelArti
       const weightsBin =
         artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const modelJson: tf.io.ModelJSON = {
-        modelTopology: artifacts.modelTopology as tf.io.ModelJSON['modelTopology'],
+        modelTopology: withSeparableDepthMultipliers(
+          artifacts.modelTopology as tf.io.ModelJSON['modelTopology'],
+          model,
+        ),
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
         convertedBy: artifacts.convertedBy ?? null,
@@ -55,6 +60,24 @@ export async function saveModelToBytes(model: tf.LayersModel): Promise<ModelArti
   );
   if (captured === undefined) throw new Error('saveModelToBytes: tfjs did not call the save handler');
   return captured;
+}
+
+/**
+ * tfjs 4.22's SeparableConv getConfig leaves out `depthMultiplier`, so a saved SeparableConv2D with a multiplier
+ * other than 1 would reload with 1 and refuse its own weights. Writes it back into the saved topology (as Keras does).
+ */
+function withSeparableDepthMultipliers(
+  topology: tf.io.ModelJSON['modelTopology'],
+  model: tf.LayersModel,
+): tf.io.ModelJSON['modelTopology'] {
+  const layers = (topology as { config?: { layers?: unknown } } | null)?.config?.layers;
+  if (!Array.isArray(layers)) return topology;
+  for (const entry of layers as { class_name?: string; config?: Record<string, unknown> }[]) {
+    if (entry.class_name !== 'SeparableConv2D' || entry.config === undefined) continue;
+    const layer = model.getLayer(entry.config.name as string) as unknown as { depthMultiplier: number };
+    entry.config.depth_multiplier = layer.depthMultiplier;
+  }
+  return topology;
 }
 
 /** Loads a model saved by saveModelToBytes (or any single-file tfjs LayersModel). */
@@ -177,13 +200,16 @@ function expectedBytes(spec: tf.io.WeightsManifestEntry): number {
 }
 
 /**
- * Imports a user's tfjs LayersModel. Throws a clear error when model.json is not JSON, is a graph
- * model, lacks a weights manifest, when the weight bytes do not add up to the manifest, or when the
- * weights do not fit the topology (shape mismatch).
+ * Imports a user's tfjs LayersModel (saved by tfjs, or converted from Keras by tensorflowjs_converter). Throws a clear
+ * error when model.json is not JSON, is a graph model, lacks a weights manifest, has a layer outside
+ * SUPPORTED_LAYER_CLASSES (layers.ts), when the weight bytes do not add up to the manifest, when the weights do not fit
+ * the topology (shape mismatch), or when the model does not take one input [batch, ...known dimensions].
  */
 export async function importLayersModel(files: LayersModelFiles, options: ImportOptions = {}): Promise<tf.LayersModel> {
   const source = files.source ?? 'model';
   const parsed = parseModelJson(files.modelJson, source);
+  const unsupported = unsupportedLayersProblem(parsed.modelTopology as Record<string, unknown>);
+  if (unsupported !== undefined) throw new Error(`${source}: ${unsupported}`);
   const paths = parsed.weightsManifest.flatMap((group) => group.paths);
   const buffers: Uint8Array[] = [];
   if (files.weights instanceof Uint8Array) {
@@ -216,7 +242,7 @@ export async function importLayersModel(files: LayersModelFiles, options: Import
     offset += b.byteLength;
   }
   const artifacts: tf.io.ModelArtifacts = {
-    modelTopology: parsed.modelTopology,
+    modelTopology: normaliseKerasTopology(parsed.modelTopology as Record<string, unknown>),
     weightSpecs,
     weightData: weightData.buffer,
     format: parsed.format,
@@ -230,18 +256,25 @@ export async function importLayersModel(files: LayersModelFiles, options: Import
       `${source}: tfjs could not build the model from model.json and its weights: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  if (model.inputs.length !== 1 || model.inputs[0]!.shape.length !== 2) {
+  const rowShape = inputRowShape(model);
+  if (model.inputs.length !== 1 || model.outputs.length !== 1 || rowShape === undefined) {
+    model.dispose();
     throw new Error(
-      `${source}: the model must take one input of shape [batch, features]; got ${model.inputs.map((i) => `[${i.shape.join(', ')}]`).join(', ')}`,
+      `${source}: the model must take one input [batch, ...] whose other dimensions are all known (e.g. [batch, features] or [batch, height, width, channels]) and give one output; ` +
+        `got inputs ${model.inputs.map((i) => `[${i.shape.map(String).join(', ')}]`).join(', ')} and ${model.outputs.length} output(s)`,
     );
   }
-  const inputDim = model.inputs[0]!.shape[1];
-  if (options.inputDim !== undefined && inputDim !== options.inputDim) {
-    throw new Error(`${source}: the model expects ${inputDim} input features but the data set has ${options.inputDim}`);
+  const rowSize = rowShape.reduce((a, b) => a * b, 1);
+  if (options.inputDim !== undefined && rowSize !== options.inputDim) {
+    model.dispose();
+    throw new Error(
+      `${source}: the model expects ${describeInputRow(rowShape)} but the data set has ${options.inputDim}`,
+    );
   }
   if (options.requireBinaryClassifier ?? true) {
     const out = model.outputs;
     if (out.length !== 1 || out[0]!.shape.length !== 2 || out[0]!.shape[1] !== 1) {
+      model.dispose();
       throw new Error(
         `${source}: fairshrink needs a binary classifier with one sigmoid output unit; the model outputs ${out.map((o) => `[${o.shape.join(', ')}]`).join(', ')}`,
       );

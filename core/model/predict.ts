@@ -3,6 +3,7 @@
 // straight from a subarray view and the probabilities are copied into one output array.
 import * as tf from '@tensorflow/tfjs';
 import { assertMatrix, type FeatureMatrix } from '../data/matrix.ts';
+import { inputRowShape, toModelInput } from './input-shape.ts';
 
 export interface PredictOptions {
   batchSize?: number;
@@ -10,15 +11,19 @@ export interface PredictOptions {
 
 export const DEFAULT_PREDICT_BATCH = 8192;
 
-/** P(y = 1 | x) for each row of `x`, from a model with one sigmoid output unit. */
+/**
+ * P(y = 1 | x) for each row of `x`, from a model with one sigmoid output unit. Each row holds one input row flat
+ * (row-major over the input's dimensions, e.g. height × width × channels for an image model; integer codes as floats
+ * for an Embedding, which casts them to int32).
+ */
 export function predictProba(model: tf.LayersModel, x: FeatureMatrix, options: PredictOptions = {}): Float32Array {
   assertMatrix(x, 'predictProba: x');
   const batchSize = options.batchSize ?? DEFAULT_PREDICT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize <= 0)
     throw new Error(`predictProba: batchSize must be a positive integer, got ${batchSize}`);
-  const inputShape = model.inputs[0]?.shape;
-  const expectedCols = inputShape?.[inputShape.length - 1];
-  if (typeof expectedCols === 'number' && expectedCols !== x.cols) {
+  const rowShape = inputRowShape(model);
+  const expectedCols = rowShape?.reduce((a, b) => a * b, 1);
+  if (expectedCols !== undefined && expectedCols !== x.cols) {
     throw new Error(`predictProba: the model expects ${expectedCols} features per row but x has ${x.cols}`);
   }
   const out = new Float32Array(x.rows);
@@ -26,7 +31,7 @@ export function predictProba(model: tf.LayersModel, x: FeatureMatrix, options: P
     const end = Math.min(start + batchSize, x.rows);
     const probs = tf.tidy(() => {
       const batch = tf.tensor2d(x.values.subarray(start * x.cols, end * x.cols), [end - start, x.cols], 'float32');
-      const y = model.apply(batch, { training: false }) as tf.Tensor;
+      const y = model.apply(toModelInput(model, batch), { training: false }) as tf.Tensor;
       if (y.shape.length !== 2 || y.shape[1] !== 1) {
         throw new Error(
           `predictProba: the model must have one output unit (binary classifier), got output shape [${y.shape.join(', ')}]`,

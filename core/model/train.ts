@@ -7,6 +7,7 @@ import { assertMatrix, type FeatureMatrix } from '../data/matrix.ts';
 import { deriveSeed } from '../lineage/seeds.ts';
 import { createRng, shuffleInPlace } from '../random/rng.ts';
 import { forward, supportsSeededDropout } from './forward.ts';
+import { inputRowShape } from './input-shape.ts';
 import { binaryCrossEntropyOf, predictProba } from './predict.ts';
 import { TrainSpec, type TrainSpecInput } from './spec.ts';
 import { getWeightValues, setWeightValues, type NamedWeight } from './weights.ts';
@@ -127,6 +128,31 @@ function zerosLike(weights: readonly NamedWeight[]): NamedWeight[] {
   return weights.map((w) => ({ name: w.name, shape: w.shape.slice(), values: new Float32Array(w.values.length) }));
 }
 
+// The backward kernels each layer's gradient runs, where a backend may lack them (checked before the first step, so
+// a campaign fails with what to do rather than tfjs's "Kernel ... not registered" halfway through an epoch).
+const GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
+  Conv1D: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'],
+  Conv2D: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'],
+  DepthwiseConv2D: ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'],
+  SeparableConv2D: [
+    'DepthwiseConv2dNativeBackpropFilter',
+    'DepthwiseConv2dNativeBackpropInput',
+    'Conv2DBackpropFilter',
+    'Conv2DBackpropInput',
+  ],
+  MaxPooling1D: ['MaxPoolGrad'],
+  MaxPooling2D: ['MaxPoolGrad'],
+  AveragePooling1D: ['AvgPoolGrad'],
+  AveragePooling2D: ['AvgPoolGrad'],
+};
+
+/** Gradient kernels the model's layers need that the current backend does not register (sorted, deduplicated). */
+export function missingGradientKernels(model: tf.LayersModel): string[] {
+  const backend = tf.getBackend();
+  const needed = new Set(model.layers.flatMap((layer) => GRADIENT_KERNELS[layer.getClassName()] ?? []));
+  return [...needed].filter((kernel) => tf.getKernel(kernel, backend) === undefined).sort();
+}
+
 /**
  * Trains `model` in place (binary classification, one sigmoid output) and returns the history and a
  * resumable state. Same model weights + data + options on one backend give byte-identical weights.
@@ -137,12 +163,21 @@ export async function trainModel(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const spec = TrainSpec.parse(options.spec ?? {});
-  const inputShape = model.inputs[0]?.shape;
-  const cols = inputShape?.[inputShape.length - 1];
-  if (typeof cols !== 'number') throw new Error('trainModel: the model input must be [batch, features]');
+  const rowShape = inputRowShape(model);
+  if (rowShape === undefined)
+    throw new Error('trainModel: the model input must be [batch, ...] with every other dimension known');
+  const cols = rowShape.reduce((a, b) => a * b, 1);
   checkData(train, 'trainModel: train', cols);
   if (options.validation) checkData(options.validation, 'trainModel: validation', cols);
   if (train.x.rows === 0) throw new Error('trainModel: the training set is empty');
+  const missing = missingGradientKernels(model);
+  if (missing.length > 0) {
+    throw new Error(
+      `trainModel: training this model needs the tfjs gradient kernels ${missing.join(', ')}, which backend '${tf.getBackend()}' does not have ` +
+        '(tfjs-backend-wasm 4.22 has no convolution-filter gradients); train it on the cpu backend (FAIRSHRINK_TFJS_BACKEND=cpu) ' +
+        'or the native one (fairshrink setup --backend tensorflow, then FAIRSHRINK_TFJS_BACKEND=tensorflow)',
+    );
+  }
 
   const layerVars = model.trainableWeights;
   const variables = layerVars.map((w) => w.read() as tf.Variable);

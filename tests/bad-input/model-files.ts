@@ -74,6 +74,21 @@ export const modelFileCases: BadInputCase[] = [
     messages: ['model.modelJson: model/model.json: tfjs could not build the model'],
   },
   {
+    name: 'a layer fairshrink does not support',
+    argv: RUN,
+    files: modelCase(
+      (m) => m.goodWidth,
+      (json) => {
+        const layers = (json.modelTopology as { config: { layers: { class_name: string }[] } }).config.layers;
+        layers[0]!.class_name = 'LocallyConnected2D';
+      },
+    ),
+    messages: [
+      'model.modelJson: model/model.json: the model has layers fairshrink does not support: LocallyConnected2D.',
+      'Supported: InputLayer, Dense, Conv1D',
+    ],
+  },
+  {
     name: 'a manifest weight path climbing out of the model folder',
     argv: RUN,
     files: modelCase(

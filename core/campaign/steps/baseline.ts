@@ -4,6 +4,7 @@ import type { EncodedDataset } from '../../data/dataset.ts';
 import { loadEncodedDataset } from '../../data/dataset-cache.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
 import { ensureBackend } from '../../model/backend.ts';
+import { describeInputRow, inputRowShape } from '../../model/input-shape.ts';
 import { importLayersModel } from '../../model/io.ts';
 import { buildMlp } from '../../model/mlp.ts';
 import { withModel } from '../../model/predictor.ts';
@@ -51,10 +52,12 @@ export async function trainBaseline(input: TrainBaselineInput, ctx: StepContext)
         throw new CampaignInputError((err as Error).message);
       }
       return withModel(model, async (m) => {
-        const width = m.inputs[0]!.shape[1];
+        // importLayersModel has checked that every dimension after the batch axis is known.
+        const rowShape = inputRowShape(m)!;
+        const width = rowShape.reduce((a, b) => a * b, 1);
         if (width !== features) {
           throw new CampaignInputError(
-            `the imported model ${plan.modelJson} takes ${String(width)} input features but data set '${dataset.name}' encodes ${features} ` +
+            `the imported model ${plan.modelJson} takes ${describeInputRow(rowShape)} but data set '${dataset.name}' encodes ${features} ` +
               `(one-hot categories + standardised numerics, see docs/data-and-models.md). Fix: train the model on this spec's encoding ` +
               `(same categorical/numeric columns and categories) or change the data set spec so it encodes ${String(width)} features.`,
           );

@@ -1,7 +1,7 @@
 // Step "evaluate": a candidate's fairness report on a split (against the dense reference when there is one), its
 // reliability bins, its measured latency and its deployed size.
 import * as tf from '@tensorflow/tfjs';
-import { measureLatencyPer1000Rows } from '../../compression/size.ts';
+import { kernelUsesPerRow, measureLatencyPer1000Rows } from '../../compression/size.ts';
 import { evaluationAttributes, loadEncodedDataset, sensitiveLabels } from '../../data/dataset-cache.ts';
 import { selectRows, type FeatureMatrix } from '../../data/matrix.ts';
 import { reliabilityBins, type ReliabilityData } from '../../fairness/calibration-curve.ts';
@@ -157,7 +157,7 @@ export async function evaluate(input: EvaluateInput, ctx: StepContext): Promise<
     }
     const masks = await loadCheckpointMasks(store, input.candidate);
     const model = await loadCheckpointModel(store, input.candidate);
-    const size = await withModel(model, async (m) => sizeOf(getWeightValues(m), masks));
+    const size = await withModel(model, async (m) => sizeOf(getWeightValues(m), masks, kernelUsesPerRow(m)));
     return { report: reportRef, summary: summarizeReport(report), size };
   });
 }
