@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { finetune, prune, trainBaseline, type StepContext } from '../../../core/campaign/index.ts';
 import { ModelPlan } from '../../../core/config/campaign.ts';
 import { FINETUNE_PLAN, identity, preparedFixture, TINY_MODEL } from './helpers.ts';
+import { parseS3Uri } from '../../../core/storage/index.ts';
 import { MemoryStore } from './memory-store.ts';
 import type { CheckpointRef, DatasetRef, StepProgress } from './types.ts';
 
@@ -150,6 +151,54 @@ describe('resume', () => {
     expect(afterFirst.every((b) => b.checkpoint?.sha256 === afterFirst[0]!.checkpoint!.sha256)).toBe(true);
     expect(ticks).toBeGreaterThan(0);
   });
+
+  it.each(['deleted', 'rotten', 'not an epoch checkpoint'] as const)(
+    'starts afresh, byte-identical, when the resumed epoch checkpoint is %s',
+    async (damage) => {
+      const store = new MemoryStore();
+      const dataset = await preparedFixture(store);
+      const model = ModelPlan.parse({
+        kind: 'train',
+        mlp: { hidden: [{ units: 8 }] },
+        train: { epochs: 3, batchSize: 64, learningRate: 0.01, patience: 0 },
+      });
+      const whole = await trainBaseline({ ...identity('whole', 'baseline'), dataset, model }, { store });
+      const beats: StepProgress[] = [];
+      const step = identity('damaged', 'baseline');
+      await expect(
+        trainBaseline(
+          { ...step, dataset, model },
+          {
+            store,
+            onProgress: (p) => {
+              beats.push(p);
+              if (p.epoch === 2 && p.checkpoint !== undefined) throw new Error('worker crashed');
+            },
+          },
+        ),
+      ).rejects.toThrow('worker crashed');
+      const resume = beats[beats.length - 1]!;
+      const key = parseS3Uri(resume.checkpoint!.uri).key;
+      const stored = store.objects.get(key)!;
+      if (damage === 'deleted') store.objects.delete(key);
+      // Bit rot: other bytes under the key, still labelled with the old sha256.
+      else if (damage === 'rotten') stored.bytes = stored.bytes.map((b, i) => (i === 40 ? b ^ 0xff : b));
+      // Bytes that hash right but are no checkpoint: e.g. a progress file written by a future format.
+      else await store.put(key, new TextEncoder().encode('garbage'), { mode: 'mutable' });
+      const ref =
+        damage === 'not an epoch checkpoint'
+          ? { ...resume.checkpoint!, ...(await store.getByKey(key)).ref }
+          : resume.checkpoint!;
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const out = await trainBaseline({ ...step, dataset, model }, { store, resume: { ...resume, checkpoint: ref } });
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(new RegExp(`not resuming from ${ref.uri}: .*starts afresh`)),
+      );
+      warn.mockRestore();
+      expect(out.resumedFromEpoch).toBe(0);
+      expect(shas(out.checkpoint)).toEqual(shas(whole.checkpoint));
+    },
+  );
 
   it('ignores a heartbeat of another step and starts fresh', async () => {
     const store = new MemoryStore();
