@@ -88,18 +88,18 @@ export function installStorageFaults(client: S3Client, raw = process.env[STORAGE
     const input = args.input as { Key?: string; Prefix?: string };
     const key = input.Key ?? input.Prefix ?? '';
     const op = context.commandName?.replace(/Command$/, '') ?? '';
-    const acting: FaultRule[] = [];
-    for (const rule of rules) {
-      if ((rule.op !== 'any' && rule.op !== op) || !key.includes(rule.key)) continue;
+    // A request that an `error` rule stops is never sent: the other rules do not count it.
+    const matching = rules.filter((r) => (r.op === 'any' || r.op === op) && key.includes(r.key));
+    const acts = (rule: FaultRule): boolean => {
       const n = seen.get(rule.id)! + 1;
       seen.set(rule.id, n);
-      if (n > rule.skip && n <= rule.skip + rule.times) {
-        if (n === rule.skip + 1) report(`${rule.id} fired (${rule.action} on ${op} ${key})`);
-        acting.push(rule);
-      }
-    }
-    const before = acting.find((r) => r.action === 'error');
-    if (before) throw slowDown(before, key);
+      if (n <= rule.skip || n > rule.skip + rule.times) return false;
+      if (n === rule.skip + 1) report(`${rule.id} fired (${rule.action} on ${op} ${key})`);
+      return true;
+    };
+    const stop = matching.filter((r) => r.action === 'error').find(acts);
+    if (stop) throw slowDown(stop, key);
+    const acting = matching.filter((r) => r.action !== 'error' && acts(r));
     const result = await next(args);
     for (const rule of acting) {
       if (rule.action === 'kill-after') process.kill(process.pid, 'SIGKILL');
