@@ -65,6 +65,15 @@ export interface RunContext {
 const RUN_TIMEOUT_MS = 300_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A call to the server that gives up after `ms` (a call made while it restarts could otherwise wait for ever). */
+export function withDeadline<T>(call: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
+}
+
 interface WorkerProcess {
   child: ChildProcess;
   exited: Promise<NodeJS.Signals | number | null>;
@@ -125,7 +134,7 @@ async function heartbeatedCheckpoint(
   activity: string,
   epoch: number,
 ): Promise<StepProgress | undefined> {
-  const description = await ctx.client.workflow.getHandle(campaignId).describe();
+  const description = await withDeadline(ctx.client.workflow.getHandle(campaignId).describe(), 5000, 'describe');
   for (const pending of description.raw.pendingActivities ?? []) {
     const payload = pending.heartbeatDetails?.payloads?.[0];
     if (pending.activityType?.name !== activity || !payload) continue;
@@ -197,7 +206,7 @@ export async function runCampaign(ctx: RunContext, name: string, incarnations: I
   let closed: string | undefined;
   const status = async () => {
     try {
-      return (await handle.describe()).status.name;
+      return (await withDeadline(handle.describe(), 5000, 'describe')).status.name;
     } catch {
       return 'UNKNOWN'; // the server is restarting
     }

@@ -9,6 +9,7 @@ import { freePort, stopProcess, waitFor } from '../../infra/process.ts';
 import { s3Healthy, startSeaweed, startTemporal, stopSeaweed, temporalHealthy } from '../../infra/stack.ts';
 import { ensureTool } from '../../infra/tools.ts';
 import { freeSeaweedPort } from '../helpers/global-setup.ts';
+import { withDeadline } from './campaign-run.ts';
 
 export const NAMESPACE = 'fairshrink';
 
@@ -55,7 +56,8 @@ export async function startFaultStack(): Promise<FaultStack> {
   const temporalUp = () =>
     waitFor(
       'Temporal (fault suite)',
-      async () => ((await temporalHealthy(temporalAddress, NAMESPACE)) ? true : undefined),
+      async () =>
+        (await withDeadline(temporalHealthy(temporalAddress, NAMESPACE), 5000, 'Temporal health')) ? true : undefined,
       {
         timeoutMs: 120_000,
         onTimeout: () => `server log:\n${tail(temporalLog)}`,
