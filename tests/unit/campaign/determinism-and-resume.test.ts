@@ -200,6 +200,27 @@ describe('resume', () => {
     },
   );
 
+  it('re-runs a resumed step whose output no longer verifies, replacing its result.json', async () => {
+    const store = new MemoryStore();
+    const dataset = await preparedFixture(store);
+    const model = ModelPlan.parse({
+      kind: 'train',
+      mlp: { hidden: [{ units: 8 }] },
+      train: { epochs: 3, batchSize: 64, learningRate: 0.01, patience: 0 },
+    });
+    const run = (ctx: StepContext) => trainBaseline({ ...identity('rerun', 'baseline'), dataset, model }, ctx);
+    const { out: resumed } = await interruptAndResume(run, store, 1);
+    expect(resumed.resumedFromEpoch).toBe(2);
+    // The output is lost after the step finished; its retry starts afresh and says so in its result.
+    store.objects.delete(parseS3Uri(resumed.checkpoint.weightsBin.uri).key);
+    const again = await run({ store });
+    expect(again.resumedFromEpoch).toBe(0);
+    expect(shas(again.checkpoint)).toEqual(shas(resumed.checkpoint));
+    const key = parseS3Uri(resumed.checkpoint.weightsBin.uri).key.replace(/weights\.bin$/, 'result.json');
+    const stored = JSON.parse(new TextDecoder().decode((await store.getByKey(key)).bytes)) as typeof again;
+    expect(stored.resumedFromEpoch).toBe(0);
+  });
+
   it('ignores a heartbeat of another step and starts fresh', async () => {
     const store = new MemoryStore();
     const dataset = await preparedFixture(store);
