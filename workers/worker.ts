@@ -14,6 +14,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import type { ConnectionSettings } from '../core/config/connection.ts';
+import { installStorageFaults } from '../core/storage/faults.ts';
 import { ArtifactStore } from '../core/storage/index.ts';
 import { workerLog, type WorkerLogOptions } from './logging.ts';
 
@@ -109,6 +110,7 @@ export async function createFairshrinkWorker(
   const ownsConnection = !opts.connection;
   const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.settings.temporal.address }));
   const store = new ArtifactStore(opts.settings.s3);
+  installStorageFaults(store.client); // test-only (FAIRSHRINK_FAULTS, docs/reliability.md); nothing when unset
   const withWorkflows = opts.workflows ?? true;
   const worker = await Worker.create({
     connection,

@@ -227,24 +227,36 @@ export function encodeEpochCheckpoint(checkpoint: EpochCheckpoint): Uint8Array {
   return out;
 }
 
+/** Bytes that are not a readable epoch checkpoint. */
+export class EpochCheckpointError extends Error {
+  override name = 'EpochCheckpointError';
+}
+
 export function decodeEpochCheckpoint(bytes: Uint8Array, source = 'epoch checkpoint'): EpochCheckpoint {
   assertLittleEndian();
   if (bytes.length < 12 || EPOCH_MAGIC.some((b, i) => bytes[i] !== b))
-    throw new Error(`${source}: not a fairshrink epoch checkpoint (bad magic)`);
-  if (bytes[4] !== EPOCH_VERSION) throw new Error(`${source}: unsupported version ${bytes[4]}`);
+    throw new EpochCheckpointError(`${source}: not a fairshrink epoch checkpoint (bad magic)`);
+  if (bytes[4] !== EPOCH_VERSION) throw new EpochCheckpointError(`${source}: unsupported version ${bytes[4]}`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-  if (12 + headerLength > bytes.length) throw new Error(`${source}: truncated header`);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as EpochHeader;
+  if (12 + headerLength > bytes.length) throw new EpochCheckpointError(`${source}: truncated header`);
+  let header: EpochHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as EpochHeader;
+  } catch (err) {
+    throw new EpochCheckpointError(`${source}: unreadable header (${(err as Error).message})`);
+  }
   const headerEnd = 12 + headerLength;
   const payloadStart = headerEnd + ((4 - (headerEnd % 4)) % 4);
   const count = (bytes.length - payloadStart) / 4;
-  if (!Number.isInteger(count)) throw new Error(`${source}: payload is not a whole number of float32 values`);
+  if (!Number.isInteger(count))
+    throw new EpochCheckpointError(`${source}: payload is not a whole number of float32 values`);
   const payload = new Float32Array(bytes.slice(payloadStart).buffer);
   const group = (g: TensorEntry['group']): NamedWeight[] =>
     header.tensors
       .filter((t) => t.group === g)
       .map((t) => {
-        if (t.offset + t.length > count) throw new Error(`${source}: tensor ${t.name} runs past the end`);
+        if (t.offset + t.length > count)
+          throw new EpochCheckpointError(`${source}: tensor ${t.name} runs past the end`);
         return { name: t.name, shape: t.shape, values: payload.slice(t.offset, t.offset + t.length) };
       });
   const best = group('best');

@@ -33,6 +33,23 @@ export class StepAbortedError extends Error {
   override name = 'StepAbortedError';
 }
 
+/**
+ * The epoch checkpoint a retried attempt would resume from, or undefined when it is gone or damaged (missing, other
+ * bytes than its sha256, unreadable): progress files are scratch, and a step is deterministic, so the attempt then
+ * starts afresh and reproduces the same result instead of failing the campaign. Said on stderr, with the key.
+ */
+async function readEpochCheckpoint(ctx: StepContext, ref: ArtifactRef): Promise<EpochCheckpoint | undefined> {
+  try {
+    return decodeEpochCheckpoint(await ctx.store.get(ref), ref.uri);
+  } catch (err) {
+    // By name, as the activity adapter maps errors: any BlobStore (S3, or the tests' in-memory one) raises them.
+    const damaged = ['ArtifactIntegrityError', 'ArtifactNotFoundError', 'EpochCheckpointError'];
+    if (!(err instanceof Error) || !damaged.includes(err.name)) throw err;
+    console.warn(`not resuming from ${ref.uri}: ${err.message}; the step starts afresh`);
+    return undefined;
+  }
+}
+
 export interface ProgressDriver {
   /** The checkpoint this attempt resumes from, or undefined for a fresh start. */
   resumed: EpochCheckpoint | undefined;
@@ -60,8 +77,10 @@ export async function createProgressDriver(
   if (resume?.checkpoint !== undefined && resume.stepKey === step.stepKey) {
     // Only this step's own progress files are trusted.
     const key = keyOf(ctx.store, resume.checkpoint);
-    if (key.startsWith(`${dir}/progress/`)) {
-      const candidate = decodeEpochCheckpoint(await ctx.store.get(resume.checkpoint), resume.checkpoint.uri);
+    const candidate = key.startsWith(`${dir}/progress/`)
+      ? await readEpochCheckpoint(ctx, resume.checkpoint)
+      : undefined;
+    if (candidate !== undefined) {
       if (candidate.fingerprint === fingerprint && candidate.epoch === resume.epoch) {
         writeModelWeights(model, candidate.weights);
         resumed = candidate;

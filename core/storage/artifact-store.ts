@@ -122,9 +122,14 @@ export class ArtifactStore {
     const sha256 = sha256Hex(body);
     const ref: ArtifactRef = { uri: this.uriOf(key), sha256, bytes: body.byteLength };
     const existing = await this.head(key);
+    let rotten = false;
     if (existing) {
-      if (existing.sha256 === sha256 && existing.bytes === body.byteLength) return ref; // idempotent retry
-      if ((opts.mode ?? 'immutable') === 'immutable') {
+      if (existing.sha256 === sha256 && existing.bytes === body.byteLength) {
+        // An idempotent retry, unless the stored bytes no longer hash to their label (bit rot, a torn write): then
+        // this write, the same deterministic bytes again, regenerates the object.
+        if (sha256Hex(await this.getBytes(key)) === sha256) return ref;
+        rotten = true;
+      } else if ((opts.mode ?? 'immutable') === 'immutable') {
         throw new ArtifactConflictError(
           `refusing to overwrite ${ref.uri}: it holds other bytes (sha256 ${existing.sha256 ?? 'unknown'}, ` +
             `${existing.bytes} bytes) than this write (sha256 ${sha256}). Write under a new key; artifacts are immutable.`,
@@ -141,7 +146,7 @@ export class ArtifactStore {
     // immutable write is therefore conditional (If-None-Match: *, S3 conditional writes), so it can never
     // replace what someone else stored meanwhile. Endpoints without conditional writes answer 501; for them the
     // check above is all there is.
-    const conditional = (opts.mode ?? 'immutable') === 'immutable' && this.conditionalWrites;
+    const conditional = (opts.mode ?? 'immutable') === 'immutable' && this.conditionalWrites && !rotten;
     try {
       await this.write(common, body, conditional);
     } catch (err) {

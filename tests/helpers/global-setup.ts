@@ -31,7 +31,7 @@ const saTypes = {
 } as const;
 
 /** A free port whose +10000 gRPC companion is free too (SeaweedFS's convention). */
-async function freeSeaweedPort(taken: Set<number>): Promise<number> {
+export async function freeSeaweedPort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = await freePort(55000);
     if (!taken.has(port) && !(await portInUse(port + 10000))) {

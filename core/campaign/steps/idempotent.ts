@@ -16,9 +16,13 @@ export async function idempotent<T>(ctx: StepContext, step: StepIdentity, comput
   const key = `${stepDir(step)}/${RESULT}`;
   const done = await completedResult<T>(store, key);
   if (done !== undefined) return done;
+  // A result.json that is there but names an object that no longer verifies is replaced: the re-run regenerates the
+  // objects byte for byte, but the result also says how that attempt ran (e.g. the epoch it resumed from), which a
+  // recovery may change (the fault suite's damaged fine-tuning output failed on an immutable rewrite).
+  const stale = (await store.head(key)) !== undefined;
   await ensureBackend();
   const result = await tfExclusive(step.stepKey, ctx, compute);
-  await putJson(store, key, result);
+  await putJson(store, key, result, stale ? 'mutable' : 'immutable');
   return result;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { finetune, prune, trainBaseline, type StepContext } from '../../../core/campaign/index.ts';
 import { ModelPlan } from '../../../core/config/campaign.ts';
 import { FINETUNE_PLAN, identity, preparedFixture, TINY_MODEL } from './helpers.ts';
+import { parseS3Uri } from '../../../core/storage/index.ts';
 import { MemoryStore } from './memory-store.ts';
 import type { CheckpointRef, DatasetRef, StepProgress } from './types.ts';
 
@@ -149,6 +150,75 @@ describe('resume', () => {
     const afterFirst = beats.filter((b) => b.epoch === 1);
     expect(afterFirst.every((b) => b.checkpoint?.sha256 === afterFirst[0]!.checkpoint!.sha256)).toBe(true);
     expect(ticks).toBeGreaterThan(0);
+  });
+
+  it.each(['deleted', 'rotten', 'not an epoch checkpoint'] as const)(
+    'starts afresh, byte-identical, when the resumed epoch checkpoint is %s',
+    async (damage) => {
+      const store = new MemoryStore();
+      const dataset = await preparedFixture(store);
+      const model = ModelPlan.parse({
+        kind: 'train',
+        mlp: { hidden: [{ units: 8 }] },
+        train: { epochs: 3, batchSize: 64, learningRate: 0.01, patience: 0 },
+      });
+      const whole = await trainBaseline({ ...identity('whole', 'baseline'), dataset, model }, { store });
+      const beats: StepProgress[] = [];
+      const step = identity('damaged', 'baseline');
+      await expect(
+        trainBaseline(
+          { ...step, dataset, model },
+          {
+            store,
+            onProgress: (p) => {
+              beats.push(p);
+              if (p.epoch === 2 && p.checkpoint !== undefined) throw new Error('worker crashed');
+            },
+          },
+        ),
+      ).rejects.toThrow('worker crashed');
+      const resume = beats[beats.length - 1]!;
+      const key = parseS3Uri(resume.checkpoint!.uri).key;
+      const stored = store.objects.get(key)!;
+      if (damage === 'deleted') store.objects.delete(key);
+      // Bit rot: other bytes under the key, still labelled with the old sha256.
+      else if (damage === 'rotten') stored.bytes = stored.bytes.map((b, i) => (i === 40 ? b ^ 0xff : b));
+      // Bytes that hash right but are no checkpoint: e.g. a progress file written by a future format.
+      else await store.put(key, new TextEncoder().encode('garbage'), { mode: 'mutable' });
+      const ref =
+        damage === 'not an epoch checkpoint'
+          ? { ...resume.checkpoint!, ...(await store.getByKey(key)).ref }
+          : resume.checkpoint!;
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const out = await trainBaseline({ ...step, dataset, model }, { store, resume: { ...resume, checkpoint: ref } });
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(new RegExp(`not resuming from ${ref.uri}: .*starts afresh`)),
+      );
+      warn.mockRestore();
+      expect(out.resumedFromEpoch).toBe(0);
+      expect(shas(out.checkpoint)).toEqual(shas(whole.checkpoint));
+    },
+  );
+
+  it('re-runs a resumed step whose output no longer verifies, replacing its result.json', async () => {
+    const store = new MemoryStore();
+    const dataset = await preparedFixture(store);
+    const model = ModelPlan.parse({
+      kind: 'train',
+      mlp: { hidden: [{ units: 8 }] },
+      train: { epochs: 3, batchSize: 64, learningRate: 0.01, patience: 0 },
+    });
+    const run = (ctx: StepContext) => trainBaseline({ ...identity('rerun', 'baseline'), dataset, model }, ctx);
+    const { out: resumed } = await interruptAndResume(run, store, 1);
+    expect(resumed.resumedFromEpoch).toBe(2);
+    // The output is lost after the step finished; its retry starts afresh and says so in its result.
+    store.objects.delete(parseS3Uri(resumed.checkpoint.weightsBin.uri).key);
+    const again = await run({ store });
+    expect(again.resumedFromEpoch).toBe(0);
+    expect(shas(again.checkpoint)).toEqual(shas(resumed.checkpoint));
+    const key = parseS3Uri(resumed.checkpoint.weightsBin.uri).key.replace(/weights\.bin$/, 'result.json');
+    const stored = JSON.parse(new TextDecoder().decode((await store.getByKey(key)).bytes)) as typeof again;
+    expect(stored.resumedFromEpoch).toBe(0);
   });
 
   it('ignores a heartbeat of another step and starts fresh', async () => {
