@@ -1,7 +1,7 @@
 // The numbers of README's "Results" section, written between two markers from the newest stored run of each suite
-// (bench/results/latest*.json), so the README never quotes an older run than the one on record. `npm run bench`
+// (bench/results/latest.json, see mergeResults), so the README never quotes an older run than the one on record. `npm run bench`
 // calls it after writing the results; `node dist/bench/readme-results.js` (or tsx) rewrites the block from the JSON.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
@@ -19,19 +19,17 @@ export interface BenchResults {
 }
 
 /**
- * The newest outcome of every suite among the stored runs: bench/results/latest.json (a full `npm run bench`) and
- * latest-<suites>.json (`npm run bench -- <suite>`). A suite that failed in its newest run keeps that failure, so a
- * broken suite is never hidden behind an older good number. Each outcome carries its run's date.
+ * bench/results/latest.json after a run: the suites just run replace their earlier outcomes, every other suite keeps
+ * its newest one, and each outcome carries the date of the run that measured it. So `npm run bench -- <suite>` and a
+ * full run both leave one file holding the newest run of every suite, the one README quotes (and the only results
+ * file git tracks). A suite that failed keeps that failure: a broken suite is never hidden behind an older number.
  */
-export function latestResults(dir: string): BenchResults {
-  const files = readdirSync(dir).filter((f) => /^latest(-[a-z0-9-]+)?\.json$/.test(f));
-  const runs = files
-    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as BenchResults)
-    .sort((a, b) => a.machine.date.localeCompare(b.machine.date));
-  if (runs.length === 0) throw new Error(`no bench results in ${dir}: run \`npm run bench\` first`);
-  const newest = new Map<string, BenchResults['outcomes'][number]>();
-  for (const run of runs) for (const o of run.outcomes) newest.set(o.suite, { ...o, date: run.machine.date });
-  return { machine: runs[runs.length - 1]!.machine, outcomes: [...newest.values()] };
+export function mergeResults(previous: BenchResults | undefined, run: BenchResults): BenchResults {
+  const dated = (r: BenchResults) => r.outcomes.map((o) => ({ ...o, date: o.date ?? r.machine.date }));
+  const fresh = dated(run);
+  const ran = new Set(fresh.map((o) => o.suite));
+  const kept = previous === undefined ? [] : dated(previous).filter((o) => !ran.has(o.suite));
+  return { machine: run.machine, outcomes: [...kept, ...fresh] };
 }
 
 const fixed = (x: number, digits: number) => x.toFixed(digits);
@@ -41,6 +39,37 @@ function rate(x: number): string {
   if (x >= 1e6) return `${Number((x / 1e6).toPrecision(4))} M`;
   if (x >= 1e3) return `${Number((x / 1e3).toPrecision(3))} k`;
   return `${Math.round(x)}`;
+}
+
+function tableNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  return Number(value.toPrecision(4)).toString();
+}
+
+/** bench/results/latest.md: every row of `outcomes` as one Markdown table, each suite dated when it carries a date. */
+export function resultsTable(outcomes: BenchResults['outcomes'], machine: BenchResults['machine']): string {
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.date}` +
+      (outcomes.some((o) => o.date !== undefined) ? ' (each suite with the date of its newest run).' : '.'),
+    'Reproduce with `npm run bench` (or `npm run bench -- <suite>`).',
+    '',
+    '| suite | measure | value | unit | target | met | notes |',
+    '| --- | --- | ---: | --- | --- | --- | --- |',
+  ];
+  for (const outcome of outcomes) {
+    const suite = outcome.date === undefined ? outcome.suite : `${outcome.suite} (${outcome.date.slice(0, 10)})`;
+    if (outcome.error) lines.push(`| ${suite} | (suite failed) | | | | | ${outcome.error.split('\n')[0]} |`);
+    for (const row of outcome.rows) {
+      const met = row.met === undefined ? '' : row.met ? 'yes' : 'no';
+      lines.push(
+        `| ${suite} | ${row.name} | ${tableNumber(row.value)} | ${row.unit} | ${row.target ?? ''} | ${met} | ${(row.notes ?? '').replace(/\|/g, '/')} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 type RowLookup = (suite: string, name: string) => BenchRow | undefined;
@@ -184,9 +213,9 @@ export function withResultsBlock(readme: string, block: string): string {
   return `${readme.slice(0, start + BLOCK_START.length)}\n\n${block}\n\n${readme.slice(end)}`;
 }
 
-/** Rewrites README.md's results block from the newest stored run of each suite, formatted as the repository's Prettier does. */
+/** Rewrites README.md's results block from bench/results/latest.json (the newest run of each suite), formatted as the repository's Prettier does. */
 export async function updateReadmeResults(root = projectRoot): Promise<void> {
-  const results = latestResults(path.join(root, 'bench', 'results'));
+  const results = JSON.parse(readFileSync(path.join(root, 'bench', 'results', 'latest.json'), 'utf8')) as BenchResults;
   const readmePath = path.join(root, 'README.md');
   const text = withResultsBlock(readFileSync(readmePath, 'utf8'), resultsBlock(results));
   writeFileSync(readmePath, await format(text, { ...(await resolveConfig(readmePath)), filepath: readmePath }));

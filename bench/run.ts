@@ -1,13 +1,13 @@
 // `npm run bench [-- suite ...]`: runs the benchmark suites in bench/suites/, each in its own
-// process (suites switch tfjs backends and must not share state), and writes
-// bench/results/latest.json and bench/results/latest.md. Goals are reported, never asserted.
+// process (suites switch tfjs backends and must not share state), and merges their outcomes into
+// bench/results/latest.json and latest.md (the newest run of every suite). Goals are reported, never asserted.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../infra/paths.ts';
-import { updateReadmeResults } from './readme-results.ts';
+import { mergeResults, resultsTable, updateReadmeResults, type BenchResults } from './readme-results.ts';
 import type { BenchRow } from './types.ts';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -22,6 +22,8 @@ interface SuiteOutcome {
   seconds: number;
   rows: BenchRow[];
   error?: string;
+  /** When the outcome was measured (set on outcomes kept in latest.json from earlier runs). */
+  date?: string;
 }
 
 function runSuite(name: string): SuiteOutcome {
@@ -38,34 +40,6 @@ function runSuite(name: string): SuiteOutcome {
     return { suite: name, seconds, rows: [], error: `exit ${child.status}: ${child.stdout.slice(-2000)}` };
   }
   return { suite: name, seconds, rows: JSON.parse(child.stdout.slice(marker + '\n@@BENCH@@'.length)) as BenchRow[] };
-}
-
-function format(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
-  return Number(value.toPrecision(4)).toString();
-}
-
-function markdown(outcomes: SuiteOutcome[], machine: Record<string, unknown>): string {
-  const lines = [
-    '# Benchmark results',
-    '',
-    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.date}.`,
-    'Reproduce with `npm run bench` (or `npm run bench -- <suite>`).',
-    '',
-    '| suite | measure | value | unit | target | met | notes |',
-    '| --- | --- | ---: | --- | --- | --- | --- |',
-  ];
-  for (const outcome of outcomes) {
-    if (outcome.error) lines.push(`| ${outcome.suite} | (suite failed) | | | | | ${outcome.error.split('\n')[0]} |`);
-    for (const row of outcome.rows) {
-      const met = row.met === undefined ? '' : row.met ? 'yes' : 'no';
-      lines.push(
-        `| ${row.suite} | ${row.name} | ${format(row.value)} | ${row.unit} | ${row.target ?? ''} | ${met} | ${(row.notes ?? '').replace(/\|/g, '/')} |`,
-      );
-    }
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 const available = readdirSync(suitesDir)
@@ -94,11 +68,13 @@ const machine = {
   date: new Date().toISOString(),
 };
 mkdirSync(resultsDir, { recursive: true });
-const suffix = requested.length > 0 ? `-${selected.join('-')}` : '';
-writeFileSync(path.join(resultsDir, `latest${suffix}.json`), `${JSON.stringify({ machine, outcomes }, null, 2)}\n`);
-const table = markdown(outcomes, machine);
-writeFileSync(path.join(resultsDir, `latest${suffix}.md`), table);
-console.log(table);
+// latest.json keeps the newest run of every suite (mergeResults), so a run of one suite updates only its own rows.
+const latestFile = path.join(resultsDir, 'latest.json');
+const previous = existsSync(latestFile) ? (JSON.parse(readFileSync(latestFile, 'utf8')) as BenchResults) : undefined;
+const merged = mergeResults(previous, { machine, outcomes });
+writeFileSync(latestFile, `${JSON.stringify(merged, null, 2)}\n`);
+writeFileSync(path.join(resultsDir, 'latest.md'), resultsTable(merged.outcomes, machine));
+console.log(resultsTable(outcomes, machine));
 // README quotes the newest run of each suite: rewrite its results block now that this run is stored.
 await updateReadmeResults();
 process.exit(outcomes.some((o) => o.error) ? 1 : 0);

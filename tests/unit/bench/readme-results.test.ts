@@ -1,12 +1,11 @@
 // README's results block is written from bench/results/latest.json: numbers from the JSON, nothing it lacks.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BLOCK_END,
   BLOCK_START,
-  latestResults,
+  mergeResults,
   resultsBlock,
   withResultsBlock,
   type BenchResults,
@@ -60,42 +59,29 @@ describe('README results block', () => {
     expect(block).not.toContain('pure-JS CPU');
   });
 
-  it('quotes the newest run of each suite, dated, and keeps a newer failure over an older number', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-results-'));
-    try {
-      const run = (date: string, outcomes: BenchResults['outcomes']) => ({ machine: { ...machine, date }, outcomes });
-      writeFileSync(
-        path.join(dir, 'latest.json'),
-        JSON.stringify(
-          run('2026-11-27T10:00:00Z', [
-            { suite: 'model', seconds: 19, rows: modelRows },
-            { suite: 'fairness', seconds: 9, rows: [] },
-          ]),
-        ),
-      );
-      const newer = modelRows.map((r) => (r.name.includes('epoch') ? { ...r, value: 500 } : r));
-      writeFileSync(
-        path.join(dir, 'latest-model.json'),
-        JSON.stringify(run('2026-12-02T10:00:00Z', [{ suite: 'model', seconds: 19, rows: newer }])),
-      );
-      writeFileSync(
-        path.join(dir, 'latest-fairness.json'),
-        JSON.stringify(run('2026-12-01T10:00:00Z', [{ suite: 'fairness', seconds: 1, rows: [], error: 'boom' }])),
-      );
-      writeFileSync(path.join(dir, 'latest.md'), 'not JSON, not read');
-      const results = latestResults(dir);
-      expect(results.machine.date).toBe('2026-12-02T10:00:00Z');
-      expect(results.outcomes.map((o) => [o.suite, o.date, o.error])).toEqual([
-        ['model', '2026-12-02T10:00:00Z', undefined],
-        ['fairness', '2026-12-01T10:00:00Z', 'boom'],
-      ]);
-      const block = resultsBlock(results);
-      expect(block).toContain('**Models** (`npm run bench -- model` (run of 2026-12-02))');
-      expect(block).toContain('| fairshrink, WASM (default) | 0.500 s |');
-      expect(block).toContain('The fairness suite failed in its latest run (run of 2026-12-01).');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('keeps the newest run of each suite, dated, and a newer failure over an older number', () => {
+    const run = (date: string, outcomes: BenchResults['outcomes']) => ({ machine: { ...machine, date }, outcomes });
+    const full = run('2026-11-27T10:00:00Z', [
+      { suite: 'model', seconds: 19, rows: modelRows },
+      { suite: 'fairness', seconds: 9, rows: [] },
+    ]);
+    const newer = modelRows.map((r) => (r.name.includes('epoch') ? { ...r, value: 500 } : r));
+    const afterModel = mergeResults(full, run('2026-12-02T10:00:00Z', [{ suite: 'model', seconds: 19, rows: newer }]));
+    const results = mergeResults(
+      afterModel,
+      run('2026-12-01T10:00:00Z', [{ suite: 'fairness', seconds: 1, rows: [], error: 'boom' }]),
+    );
+    expect(results.machine.date).toBe('2026-12-01T10:00:00Z');
+    expect(results.outcomes.map((o) => [o.suite, o.date, o.error])).toEqual([
+      ['model', '2026-12-02T10:00:00Z', undefined],
+      ['fairness', '2026-12-01T10:00:00Z', 'boom'],
+    ]);
+    const block = resultsBlock(results);
+    expect(block).toContain('**Models** (`npm run bench -- model` (run of 2026-12-02))');
+    expect(block).toContain('| fairshrink, WASM (default) | 0.500 s |');
+    expect(block).toContain('The fairness suite failed in its latest run (run of 2026-12-01).');
+    // A first run has nothing to keep: its outcomes, dated.
+    expect(mergeResults(undefined, full).outcomes.map((o) => o.date)).toEqual([full.machine.date, full.machine.date]);
   });
 
   it("quotes the query-latency suite's numbers for both worker layouts", () => {
@@ -141,8 +127,10 @@ describe('README results block', () => {
     expect(() => withResultsBlock('no markers', 'x')).toThrow(/no ".*" … ".*" block/);
   });
 
-  it('matches the stored results (README is regenerated with them)', () => {
-    const latest = latestResults(path.join(projectRoot, 'bench', 'results'));
+  it('matches the stored latest.json (README is regenerated with it)', () => {
+    const latest = JSON.parse(
+      readFileSync(path.join(projectRoot, 'bench', 'results', 'latest.json'), 'utf8'),
+    ) as BenchResults;
     const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
     const models = resultsBlock(latest)
       .split('\n\n')
