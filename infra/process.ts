@@ -30,6 +30,27 @@ export async function portInUse(port: number, host = '127.0.0.1'): Promise<boole
   });
 }
 
+/**
+ * A free TCP port on 127.0.0.1 below the kernel's ephemeral range (Linux: 32768–60999 by default,
+ * /proc/sys/net/ipv4/ip_local_port_range), whose companions `port + offset` for each offset are free too (SeaweedFS
+ * listens on port + 10000 for gRPC). For a service that is stopped and started again on the same port: freePort's
+ * ports come from the ephemeral range, so the moment such a service stops, any process's outgoing connection can take
+ * its port as a local port and the restart fails to bind. Below the range only an explicit bind takes a port.
+ */
+export async function freeRestartablePort(taken: Set<number> = new Set(), offsets: number[] = []): Promise<number> {
+  const low = 11_000;
+  const high = 32_768 - Math.max(0, ...offsets);
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    const ports = [port, ...offsets.map((o) => port + o)];
+    if (ports.some((p) => taken.has(p))) continue;
+    if ((await Promise.all(ports.map((p) => portInUse(p)))).some(Boolean)) continue;
+    for (const p of ports) taken.add(p);
+    return port;
+  }
+  throw new Error(`could not find free TCP ports between ${low} and ${high}`);
+}
+
 /** A free TCP port on 127.0.0.1 (for tests). Ports below `below` leave room for port + 10000 schemes. */
 export async function freePort(below = 55000): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {

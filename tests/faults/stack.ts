@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
 import type { S3Settings } from '../../core/storage/index.ts';
-import { freePort, stopProcess, waitFor } from '../../infra/process.ts';
+import { freeRestartablePort, stopProcess, waitFor } from '../../infra/process.ts';
 import { s3Healthy, startSeaweed, startTemporal, stopSeaweed, temporalHealthy } from '../../infra/stack.ts';
 import { ensureTool } from '../../infra/tools.ts';
 import { freeSeaweedPort } from '../helpers/global-setup.ts';
@@ -41,7 +41,8 @@ export async function startFaultStack(): Promise<FaultStack> {
     seaweedVolume: await freeSeaweedPort(taken),
     seaweedFiler: await freeSeaweedPort(taken),
   };
-  const temporalPorts = { temporal: await freePort(), temporalUi: await freePort() };
+  // The fault suite restarts Temporal on its port: one below the ephemeral range (freeRestartablePort).
+  const temporalPorts = { temporal: await freeRestartablePort(taken), temporalUi: await freeRestartablePort(taken) };
   const temporalLog = path.join(dir, 'temporal.log');
   const s3Log = path.join(dir, 'seaweedfs.log');
   const temporalAddress = `127.0.0.1:${temporalPorts.temporal}`;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { freePort, stopProcess, waitFor } from '../../infra/process.ts';
+import { freeRestartablePort, stopProcess, waitFor } from '../../infra/process.ts';
 import { startTemporal, temporalHealthy } from '../../infra/stack.ts';
 import { ensureTool } from '../../infra/tools.ts';
 import { campaignWorker, queryState, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
@@ -26,7 +26,9 @@ afterAll(async () => {
 describe('Temporal server restart', () => {
   it('the campaign finishes after the server restarts on the same SQLite file', async () => {
     const binary = (await ensureTool('temporal')).path;
-    const ports = { temporal: await freePort(), temporalUi: await freePort() };
+    // Restarted on the same port: one below the ephemeral range, which no other process's connection can take.
+    const taken = new Set<number>();
+    const ports = { temporal: await freeRestartablePort(taken), temporalUi: await freeRestartablePort(taken) };
     const address = `127.0.0.1:${ports.temporal}`;
     const server = () =>
       startTemporal({

@@ -9,28 +9,22 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { connectionSettings } from '../../core/config/connection.ts';
 import { ArtifactStore } from '../../core/storage/index.ts';
-import { freePort, isAlive, portInUse } from '../../infra/process.ts';
+import { freePort, freeRestartablePort, isAlive, portInUse } from '../../infra/process.ts';
 import { stackDown, stackStatus, stackUp } from '../../infra/stack.ts';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'fairshrink-stack-'));
 
-async function freeBase(): Promise<number> {
-  for (;;) {
-    const base = await freePort(50000);
-    const needed = [0, 1, 2].flatMap((i) => [base + i, base + i + 10000]);
-    const busy = await Promise.all(needed.map((p) => portInUse(p)));
-    if (!busy.some(Boolean)) return base;
-  }
-}
-
+// The stack is stopped and started again on the same ports, so they come from below the ephemeral range: a restart
+// on a released ephemeral port failed once when another process's connection had taken it (freeRestartablePort).
 async function stackEnv(): Promise<Record<string, string>> {
-  const s3 = await freePort(50000);
+  const taken = new Set<number>();
   return {
     FAIRSHRINK_HOME: home,
-    FAIRSHRINK_TEMPORAL_PORT: String(await freePort()),
-    FAIRSHRINK_TEMPORAL_UI_PORT: String(await freePort()),
-    FAIRSHRINK_S3_PORT: String(s3),
-    FAIRSHRINK_SEAWEED_BASE_PORT: String(await freeBase()),
+    FAIRSHRINK_TEMPORAL_PORT: String(await freeRestartablePort(taken)),
+    FAIRSHRINK_TEMPORAL_UI_PORT: String(await freeRestartablePort(taken)),
+    FAIRSHRINK_S3_PORT: String(await freeRestartablePort(taken, [10_000])),
+    // SeaweedFS's master, volume and filer: base, base + 1, base + 2, each with its gRPC port + 10000.
+    FAIRSHRINK_SEAWEED_BASE_PORT: String(await freeRestartablePort(taken, [1, 2, 10_000, 10_001, 10_002])),
   };
 }
 
