@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { datasetRefOf } from '../../core/campaign/steps/prepare.ts';
 import { ensureBackend } from '../../core/model/backend.ts';
 import { EvaluationPlan } from '../../core/config/campaign.ts';
 import { parseRubric } from '../../core/config/rubric.ts';
@@ -77,19 +78,7 @@ async function deploymentOfBaseData(store: ArtifactStore): Promise<string> {
       source: { campaignId: 'bad-input-fixture', stepKey: 'baseline', lineage: null },
       checkpoint: { stepKey: 'baseline', modelJson, weightsBin, sparsity: 0, parameters, nonzeros: parameters },
       reference: null,
-      dataset: {
-        encoded,
-        datasetId: dataset.datasetId,
-        rawSha256: dataset.rawSha256,
-        specSha256: dataset.specSha256,
-        rows: {
-          train: dataset.splits.train.x.rows,
-          validation: dataset.splits.validation.x.rows,
-          test: dataset.splits.test.x.rows,
-        },
-        features: dataset.featureNames.length,
-        attributes: dataset.sensitive.map((s) => ({ name: s.name, groups: [...s.groups] })),
-      },
+      dataset: datasetRefOf(encoded, dataset),
       rubric: parseRubric(baseRubric()),
       evaluation: EvaluationPlan.parse({}),
       baseline: {

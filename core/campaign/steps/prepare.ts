@@ -14,7 +14,8 @@ import { CampaignInputError, type StepContext } from '../../step/context.ts';
 import type { ArtifactRef, DatasetRef, PrepareDatasetInput } from '../contracts.ts';
 import { checkIdentity, idempotent } from './idempotent.ts';
 
-function datasetRefOf(encoded: ArtifactRef, dataset: EncodedDataset): DatasetRef {
+/** The reference a step's input carries to an encoded data set stored at `encoded`. */
+export function datasetRefOf(encoded: ArtifactRef, dataset: EncodedDataset): DatasetRef {
   return {
     encoded,
     datasetId: dataset.datasetId,
