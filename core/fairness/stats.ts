@@ -132,7 +132,8 @@ export class StatsEngine {
     if (!this.countedPass(pair, multiplicity)) {
       cellAcc.fill(0);
       cellAccB.fill(0);
-      this.accumulatePair(a, b, multiplicity, weight, cellAcc, cellAccB);
+      this.accumulateCells(a, multiplicity, weight, cellAcc, b.pred);
+      this.accumulateCells(b, multiplicity, weight, cellAccB, a.pred);
     }
     return [this.finish(a, cellAcc, weight), this.finish(b, cellAccB, weight)];
   }
@@ -151,91 +152,6 @@ export class StatsEngine {
       this.countPass = new ClassCountPass(this.cellRows, models, this.stride);
     }
     return this.countPass.run(multiplicity, this.pairAcc);
-  }
-
-  // accumulateCells for two models in one pass: the row's multiplicity, weight, label and flip are read and
-  // summed once, and the per-model sums stay in locals. The same additions in the same order as two
-  // accumulateCells passes, so the results are identical.
-  private accumulatePair(
-    a: ModelArrays,
-    b: ModelArrays,
-    multiplicity: Float64Array | null,
-    weight: Float64Array,
-    accA: Float64Array,
-    accB: Float64Array,
-  ): void {
-    const { stride, cellRows } = this;
-    const codeA = a.code;
-    const codeB = b.code;
-    const predA = a.pred;
-    const predB = b.pred;
-    const logLossA = a.logLoss;
-    const logLossB = b.logLoss;
-    const brierA = a.brier;
-    const brierB = b.brier;
-    const scoreA = a.score;
-    const scoreB = b.score;
-    const topA = a.topConfidence;
-    const topB = b.topConfidence;
-    const binPosA = a.binPositiveOffset;
-    const binPosB = b.binPositiveOffset;
-    const binTopA = a.binTopOffset;
-    const binTopB = b.binTopOffset;
-    for (let c = 0; c < cellRows.length; c++) {
-      const rows = cellRows[c]!;
-      const base = c * stride;
-      let count = 0;
-      let weightSum = 0;
-      let flips = 0;
-      let logLossSumA = 0;
-      let logLossSumB = 0;
-      let brierSumA = 0;
-      let brierSumB = 0;
-      for (let j = 0; j < rows.length; j++) {
-        const i = rows[j]!;
-        const m = multiplicity === null ? 1 : multiplicity[i]!;
-        if (m === 0) continue;
-        const w = weight[i]!;
-        const ka = codeA[i]!;
-        const kb = codeB[i]!;
-        count += m;
-        weightSum += w;
-        if (predA[i] !== predB[i]) flips += w;
-        const wy = w * (ka >> 1);
-        accA[base + CONFUSION + ka]! += w;
-        logLossSumA += w * logLossA[i]!;
-        brierSumA += w * brierA[i]!;
-        let o = base + binPosA[i]!;
-        accA[o]! += w;
-        accA[o + 1]! += wy;
-        accA[o + 2]! += w * scoreA[i]!;
-        o = base + binTopA[i]!;
-        accA[o]! += w;
-        if (ka === 0 || ka === 3) accA[o + 1]! += w;
-        accA[o + 2]! += w * topA[i]!;
-        accB[base + CONFUSION + kb]! += w;
-        logLossSumB += w * logLossB[i]!;
-        brierSumB += w * brierB[i]!;
-        o = base + binPosB[i]!;
-        accB[o]! += w;
-        accB[o + 1]! += wy;
-        accB[o + 2]! += w * scoreB[i]!;
-        o = base + binTopB[i]!;
-        accB[o]! += w;
-        if (kb === 0 || kb === 3) accB[o + 1]! += w;
-        accB[o + 2]! += w * topB[i]!;
-      }
-      accA[base + ROWS] = count;
-      accB[base + ROWS] = count;
-      accA[base + WEIGHT] = weightSum;
-      accB[base + WEIGHT] = weightSum;
-      accA[base + FLIPS] = flips;
-      accB[base + FLIPS] = flips;
-      accA[base + LOG_LOSS] = logLossSumA;
-      accB[base + LOG_LOSS] = logLossSumB;
-      accA[base + BRIER] = brierSumA;
-      accB[base + BRIER] = brierSumB;
-    }
   }
 
   /** Per-row weight: multiplicity × sample weight. */
