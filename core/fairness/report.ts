@@ -1,6 +1,6 @@
 // Builds the whole fairness report (format in report-types.ts and docs/fairness.md) from plain arrays.
 // Pure computation: no I/O. The CLI (cli/commands/evaluate.ts) and activities call this.
-import { createRng } from '../random/rng.ts';
+import { createRng, type Rng } from '../random/rng.ts';
 import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_CI_LEVEL,
@@ -183,7 +183,12 @@ function difference(a: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
-export function evaluateFairness(input: EvaluationInput, options: EvaluationOptions = {}): FairnessReport {
+/**
+ * What the resamples and the finished report need, computed once from the input: the cell index, the stats
+ * engine, both models' arrays, the point estimates and the slot order of their values. Deterministic, so a
+ * resample worker (parallel.ts) that prepares the same input holds the same state.
+ */
+export function prepareEvaluation(input: EvaluationInput, options: EvaluationOptions = {}) {
   const attributes = options.attributes ?? Object.keys(input.sensitive);
   validate(input, attributes, options);
   const n = input.label.length;
@@ -277,30 +282,72 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
   const refStats = reference ? engine.run(reference, null, candidate.pred) : undefined;
   const point = evaluate(candStats, refStats);
 
-  // Bootstrap: the same multiplicities for both models (paired).
   const candPaths = snapshotPaths(point.cand);
   const refPaths = point.ref ? snapshotPaths(point.ref) : [];
+  return {
+    ...{ input, options, attributes, n, threshold, resamples, seed, ciLevel, ciMethod, minGroupSize, bins },
+    ...{ alpha, power, metricOptions, intersections, label, score, weight, cells, attributeCount, engine },
+    ...{ candidate, reference, custom, candStats, privilegedSource, privileged, ctx, evaluate, point },
+    ...{ candPaths, refPaths, cellRows: undefined as Int32Array[] | undefined },
+  };
+}
+
+export type Evaluation = ReturnType<typeof prepareEvaluation>;
+
+/**
+ * Bootstrap resamples from..to−1 of a prepared evaluation, `rng` at the state before resample `from`: the same
+ * multiplicities for both models (paired), each resample's values written into row b of the resample-major
+ * matrices (one row of candPaths.length / refPaths.length values per resample).
+ */
+export function runResamples(
+  ev: Evaluation,
+  rng: Rng,
+  from: number,
+  to: number,
+  candRows: Float64Array,
+  refRows: Float64Array,
+): void {
+  const { engine, candidate, reference, evaluate, candPaths, refPaths } = ev;
+  const multiplicity = new Float64Array(ev.n);
+  for (let b = from; b < to; b++) {
+    drawResample(ev, rng, multiplicity);
+    const [cs, rs] = reference
+      ? engine.runPair(candidate, reference, multiplicity)
+      : [engine.run(candidate, multiplicity), undefined];
+    const snap = evaluate(cs, rs);
+    if (collect(snap.cand, candRows, candPaths.length, b) !== candPaths.length)
+      throw new Error('snapshot shape changed between resamples');
+    if (snap.ref && collect(snap.ref, refRows, refPaths.length, b) !== refPaths.length) {
+      throw new Error('snapshot shape changed between resamples');
+    }
+  }
+}
+
+/** Draws one resample's multiplicities (advancing `rng` exactly as runResamples does for that resample). */
+export function drawResample(ev: Evaluation, rng: Rng, multiplicity: Float64Array): void {
+  const models = ev.reference ? [ev.candidate, ev.reference] : [ev.candidate];
+  ev.cellRows ??= canonicalCellOrder(ev.cells, ev.label, models, ev.weight);
+  drawStratifiedMultiplicities(ev.cellRows, rng, multiplicity);
+}
+
+export function evaluateFairness(input: EvaluationInput, options: EvaluationOptions = {}): FairnessReport {
+  const ev = prepareEvaluation(input, options);
+  const candRows = new Float64Array(ev.candPaths.length * ev.resamples);
+  const refRows = new Float64Array(ev.refPaths.length * ev.resamples);
+  runResamples(ev, createRng(ev.seed), 0, ev.resamples, candRows, refRows);
+  return finishEvaluation(ev, candRows, refRows);
+}
+
+/** The report from the point estimates and the filled resample matrices (resample-major, as runResamples writes). */
+export function finishEvaluation(ev: Evaluation, candRows: Float64Array, refRows: Float64Array): FairnessReport {
+  const { input, options, n, resamples, seed, ciLevel, ciMethod, minGroupSize, bins, alpha, power } = ev;
+  const { metricOptions, intersections, attributes, label, score, weight, cells, attributeCount, engine } = ev;
+  const { candidate, reference, custom, candStats, privilegedSource, privileged, ctx, point } = ev;
+  const { candPaths, refPaths, threshold } = ev;
   let candIntervals: PercentileInterval[] | null = null;
   let refIntervals: PercentileInterval[] | null = null;
   let deltaIntervals: PercentileInterval[] | null = null;
   if (resamples > 0) {
-    const candRows = new Float64Array(candPaths.length * resamples);
-    const refRows = new Float64Array(refPaths.length * resamples);
-    const cellRows = canonicalCellOrder(cells, label, reference ? [candidate, reference] : [candidate], weight);
-    const rng = createRng(seed);
-    const multiplicity = new Float64Array(n);
-    for (let b = 0; b < resamples; b++) {
-      drawStratifiedMultiplicities(cellRows, rng, multiplicity);
-      const [cs, rs] = reference
-        ? engine.runPair(candidate, reference, multiplicity)
-        : [engine.run(candidate, multiplicity), undefined];
-      const snap = evaluate(cs, rs);
-      if (collect(snap.cand, candRows, candPaths.length, b) !== candPaths.length)
-        throw new Error('snapshot shape changed between resamples');
-      if (snap.ref && collect(snap.ref, refRows, refPaths.length, b) !== refPaths.length) {
-        throw new Error('snapshot shape changed between resamples');
-      }
-    }
     const candMatrix = transpose(candRows, resamples, candPaths.length);
     const refMatrix = transpose(refRows, resamples, refPaths.length);
     const slice = (m: Float64Array, slot: number): Float64Array => m.subarray(slot * resamples, (slot + 1) * resamples);

@@ -14,6 +14,14 @@ export interface Rng {
   nextInt(n: number): number;
   /** Standard normal deviate (Box–Muller). */
   normal(): number;
+  /** The generator's state now, to continue the same stream elsewhere (createRng(seed, state), e.g. in a worker thread). */
+  saveState(): RngState;
+}
+
+/** xoshiro128**'s four state words and a pending second normal deviate, if any. */
+export interface RngState {
+  words: [number, number, number, number];
+  spareNormal?: number;
 }
 
 function splitmix32(seed: number): () => number {
@@ -27,14 +35,19 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-export function createRng(seed: number): Rng {
+/** A generator seeded with `seed`, or continuing from a saved state (the seed is then ignored). */
+export function createRng(seed: number, from?: RngState): Rng {
   if (!Number.isInteger(seed)) throw new Error(`createRng: seed must be an integer, got ${seed}`);
-  const init = splitmix32(seed);
   // The state lives in a typed array: kept in closure variables, uint32 values above 2^31 were boxed
   // as heap numbers on every update, which made each draw ~10× slower. The arithmetic is the same.
   const s = new Int32Array(4);
-  for (let k = 0; k < 4; k++) s[k] = init();
-  if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
+  if (from === undefined) {
+    const init = splitmix32(seed);
+    for (let k = 0; k < 4; k++) s[k] = init();
+    if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
+  } else {
+    s.set(from.words);
+  }
 
   const nextUint32 = (): number => {
     const s0 = s[0]!;
@@ -60,7 +73,7 @@ export function createRng(seed: number): Rng {
       if (x < limit) return x % n;
     }
   };
-  let spareNormal: number | undefined;
+  let spareNormal: number | undefined = from?.spareNormal;
   const normal = (): number => {
     if (spareNormal !== undefined) {
       const v = spareNormal;
@@ -74,7 +87,11 @@ export function createRng(seed: number): Rng {
     spareNormal = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
   };
-  return { nextUint32, next, nextInt, normal };
+  const saveState = (): RngState => ({
+    words: [s[0]!, s[1]!, s[2]!, s[3]!],
+    ...(spareNormal === undefined ? {} : { spareNormal }),
+  });
+  return { nextUint32, next, nextInt, normal, saveState };
 }
 
 /** Fisher–Yates shuffle in place; returns the same array. */
