@@ -23,6 +23,7 @@ export const OPTIONS = {
   bootstrap: { type: 'string' },
   'ci-method': { type: 'string' },
   seed: { type: 'string' },
+  threads: { type: 'string' },
   'min-group-size': { type: 'string' },
   privileged: { type: 'string' },
   'fairlearn-compat': { type: 'boolean' },

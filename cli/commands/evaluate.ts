@@ -13,7 +13,8 @@ import {
 } from '../../core/fairness/gate.ts';
 import { CI_METHODS, DEFAULT_CI_METHOD, isCiMethod } from '../../core/fairness/bootstrap.ts';
 import { CsvError, parseCsv, type CsvTable } from '../../core/fairness/io.ts';
-import { evaluateFairness, FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
+import { evaluateFairnessParallel, defaultFairnessThreads } from '../../core/fairness/parallel.ts';
+import { FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
 import type { FairnessReport } from '../../core/fairness/report-types.ts';
 
 import { summary } from './evaluate-format.ts';
@@ -60,6 +61,8 @@ Optional:
                             is checked by simulation), percentile, or bias-corrected (Efron's BC);
                             docs/fairness.md
   --seed <n>                bootstrap seed (default 0)
+  --threads <n>             threads for the resamples (default: the cores, up to 4); the report is
+                            the same for any number
   --min-group-size <n>      flag groups with fewer rows (default 30)
   --privileged <a=g,...>    privileged group per attribute for AIF360 metrics (default: largest group)
   --fairlearn-compat        report 0 for 0/0 rates, as Fairlearn does (default: undefined with a reason)
@@ -95,6 +98,13 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     'an integer ≥ 0',
   );
   const seed = numberFlag(flags.seed, 'seed', 0, (v) => Number.isInteger(v), 'an integer');
+  const threads = numberFlag(
+    flags.threads,
+    'threads',
+    defaultFairnessThreads(),
+    (v) => Number.isInteger(v) && v >= 1 && v <= 64,
+    'an integer from 1 to 64',
+  );
   const ciMethod = flags['ci-method'] ?? DEFAULT_CI_METHOD;
   if (!isCiMethod(ciMethod)) {
     throw new InputProblem(`--ci-method: "${ciMethod}" is not a CI method. Fix: use ${CI_METHODS.join(', ')}`);
@@ -183,18 +193,22 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     input.prediction = numericColumn(table, flags.prediction, 'prediction', file, 'prediction');
   if (flags.weight !== undefined) input.sampleWeight = numericColumn(table, flags.weight, 'weight', file, 'weight');
 
-  const report: FairnessReport = evaluateFairness(input, {
-    attributes: sensitiveColumns,
-    intersections: flags.intersections === true,
-    threshold,
-    bootstrap,
-    ciMethod,
-    seed,
-    minGroupSize,
-    ...(rubric ? { smallGroupViewSizes: rubricMinGroupSizes(rubric) } : {}),
-    fairlearnCompat: flags['fairlearn-compat'] === true,
-    ...(privileged ? { privileged } : {}),
-  });
+  const report: FairnessReport = await evaluateFairnessParallel(
+    input,
+    {
+      attributes: sensitiveColumns,
+      intersections: flags.intersections === true,
+      threshold,
+      bootstrap,
+      ciMethod,
+      seed,
+      minGroupSize,
+      ...(rubric ? { smallGroupViewSizes: rubricMinGroupSizes(rubric) } : {}),
+      fairlearnCompat: flags['fairlearn-compat'] === true,
+      ...(privileged ? { privileged } : {}),
+    },
+    threads,
+  );
 
   for (const [key, attribute] of Object.entries(report.attributes)) {
     const groups = Object.keys(attribute.group_info);

@@ -112,6 +112,11 @@ export const predictionCases: BadInputCase[] = [
     messages: ['--bootstrap: "2.5" is not an integer ≥ 0', 'Fix: e.g. --bootstrap 1000'],
   },
   {
+    name: '--threads 0',
+    argv: evaluateArgv({ threads: '0' }),
+    messages: ['--threads: "0" is not an integer from 1 to 64', 'Fix: e.g. --threads '],
+  },
+  {
     name: '--ci-method unknown',
     argv: evaluateArgv({ 'ci-method': 'bayes' }),
     messages: ['--ci-method: "bayes" is not a CI method', 'Fix: use percentile, bias-corrected, simultaneous'],
