@@ -27,6 +27,7 @@ export function datasetRefOf(encoded: ArtifactRef, dataset: EncodedDataset): Dat
       test: dataset.splits.test.x.rows,
     },
     features: dataset.featureNames.length,
+    ...(dataset.inputShape === undefined ? {} : { inputShape: [...dataset.inputShape] }),
     attributes: dataset.sensitive.map((s) => ({ name: s.name, groups: [...s.groups] })),
     ...(dataset.stats.filter === undefined ? {} : { filter: dataset.stats.filter }),
   };
