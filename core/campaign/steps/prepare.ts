@@ -51,6 +51,10 @@ export async function prepareDataset(input: PrepareDatasetInput, ctx: StepContex
       );
     }
     const spec = parseDatasetSpec(raw, input.spec.uri);
+    if (spec.images !== undefined)
+      throw new CampaignInputError(
+        `${input.spec.uri}: images: a campaign cannot upload an image folder yet; give CSV sources (fairshrink run refuses this before starting)`,
+      );
     const sourceBytes: Record<string, Uint8Array> = {};
     for (const source of spec.sources) {
       const key = sourceKey(source);
