@@ -82,6 +82,11 @@ function namedColumns(spec: DatasetSpec): { field: string; column: string }[] {
 export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAMPLE_ROWS): Promise<string[]> {
   const { spec, baseDir, file: specFile } = loaded.dataset;
   const where = specFile ?? 'dataset spec';
+  // Campaign uploads carry CSV sources only; an image folder is loaded locally (core/data) until they carry images too.
+  if (spec.images !== undefined)
+    return [
+      `dataset (${where}): images: a campaign cannot upload an image folder yet; load image data sets with core/data's loadDataset, or give CSV sources`,
+    ];
   const tables: CsvTable[] = [];
   try {
     for (const source of spec.sources) {

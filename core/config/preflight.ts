@@ -29,7 +29,12 @@ export async function preflightProblems(
   }
   const model = loaded.config.model;
   const problems =
-    model.kind === 'import' ? await importedModelProblems(loaded.file, model, dataset.featureNames.length) : [];
+    model.kind === 'import'
+      ? await importedModelProblems(loaded.file, model, {
+          features: dataset.featureNames.length,
+          inputShape: dataset.inputShape,
+        })
+      : [];
   return { problems, dataset };
 }
 
@@ -37,12 +42,12 @@ export async function preflightProblems(
 async function importedModelProblems(
   campaignFile: string,
   model: { modelJson: string; weights?: string[] | undefined },
-  features: number,
+  data: { features: number; inputShape?: number[] | undefined },
 ): Promise<string[]> {
   // tfjs is loaded only for campaigns that import a model (start-up budget, docs/cli.md), on the backend a worker uses.
   const { ensureBackend } = await import('../model/backend.ts');
   const { importLayersModel } = await import('../model/io.ts');
-  const { describeInputRow, inputRowShape } = await import('../model/input-shape.ts');
+  const { describeInputRow, inputRowShape, inputShapeMismatch } = await import('../model/input-shape.ts');
   await ensureBackend();
   const modelFile = path.resolve(path.dirname(campaignFile), model.modelJson);
   const modelJson = new Uint8Array(await readFile(modelFile));
@@ -59,11 +64,11 @@ async function importedModelProblems(
   }
   // importLayersModel has checked that every dimension after the batch axis is known.
   const rowShape = inputRowShape(built)!;
-  const width = rowShape.reduce((a, b) => a * b, 1);
   built.dispose();
-  if (width === features) return [];
+  const mismatch = inputShapeMismatch(rowShape, data);
+  if (mismatch === undefined) return [];
   return [
-    `model.modelJson: ${model.modelJson} takes ${describeInputRow(rowShape)} but the data set encodes ${features} ` +
-      '(one-hot categories + standardised numerics, docs/data-and-models.md); train the model on this encoding or change the spec',
+    `model.modelJson: ${model.modelJson} takes ${describeInputRow(rowShape)} but the data set ${mismatch} ` +
+      "(one-hot categories + standardised numerics, or an image spec's pixels, docs/data-and-models.md); train the model on this encoding or change the spec",
   ];
 }

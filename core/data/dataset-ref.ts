@@ -9,6 +9,8 @@ export interface DatasetRef {
   specSha256: string;
   rows: { train: number; validation: number; test: number };
   features: number;
+  /** [height, width, channels] for an image data set (absent for CSV data sets). */
+  inputShape?: number[];
   attributes: { name: string; groups: string[] }[];
   /** Rows in and out per step of the spec's filter (absent without one), for the lineage. */
   filter?: { predicate: string; rowsIn: number; rowsOut: number }[];

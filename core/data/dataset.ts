@@ -49,6 +49,11 @@ export interface EncodedDataset {
   spec: DatasetSpec;
   sources: SourceDigest[];
   featureNames: string[];
+  /**
+   * One row's shape when it is more than a flat feature vector: [height, width, channels] for an image data set, whose
+   * rows are channels-last (HWC) pixels. Absent for CSV data sets (one row = featureNames.length values).
+   */
+  inputShape?: number[];
   sensitive: SensitiveAttribute[];
   encoder: EncoderState;
   splits: Record<SplitName, EncodedSplit>;

@@ -23,8 +23,19 @@ export interface EncoderState {
   missing: string[];
   numericMissing: 'error' | 'mean';
   features: FeatureEncoding[];
-  /** One name per matrix column: `col=value`, `col=<unseen>`, or `col` for numeric columns. */
+  /** One name per matrix column: `col=value`, `col=<unseen>`, or `col` for numeric columns (`pixel[y,x,c]` for images). */
   featureNames: string[];
+  /** An image data set's preprocessing (its features are pixels, which CSV rows cannot be encoded into). */
+  image?: { height: number; width: number; channels: 1 | 3 };
+}
+
+/** The encoder of an image data set: no CSV columns, one feature name per pixel value in HWC order. */
+export function imageEncoder(image: { height: number; width: number; channels: 1 | 3 }): EncoderState {
+  const featureNames: string[] = [];
+  for (let y = 0; y < image.height; y++)
+    for (let x = 0; x < image.width; x++)
+      for (let c = 0; c < image.channels; c++) featureNames.push(`pixel[${y},${x},${c}]`);
+  return { version: 1, missing: [], numericMissing: 'error', features: [], featureNames, image: { ...image } };
 }
 
 export interface FeatureColumns {
@@ -98,6 +109,12 @@ function missingNumeric(table: PooledTable, row: number, column: string): DataEr
 
 /** Encodes the given rows of `table` (all rows when omitted) with a fitted encoder. */
 export function encodeRows(encoder: EncoderState, table: PooledTable, rows?: ArrayLike<number>): FeatureMatrix {
+  if (encoder.image !== undefined)
+    throw new DataError(
+      "the data set's features are image pixels; CSV rows cannot be encoded into them.",
+      { file: table.files.join(', ') },
+      'score image data through an image data set spec.',
+    );
   const rowList = rows ?? Uint32Array.from(table.rows.keys());
   const cols = encoder.featureNames.length;
   const values = new Float32Array(rowList.length * cols);

@@ -3,10 +3,12 @@
 import { parseCsv, maybeGunzip } from './csv.ts';
 import { SPLIT_NAMES, type EncodedDataset, type EncodedSplit, type SourceDigest, type SplitName } from './dataset.ts';
 import { checkDerivation, declaredGroups, groupOf, labelOf } from './derive.ts';
-import { encodeRows, fitEncoder, type FeatureColumns } from './encode.ts';
+import { encodeRows, fitEncoder, imageEncoder, type FeatureColumns } from './encode.ts';
 import { DataError } from './errors.ts';
 import { applyFilter, emptyFilterError, type FilterCount } from './filter.ts';
 import { datasetIdOf, rawSha256, sha256Hex, specSha256 } from './hash.ts';
+import { preprocessingOf, readImageFolder, type ImageTable } from './images/source.ts';
+import type { FeatureMatrix } from './matrix.ts';
 import { stratifiedAssign } from './split.ts';
 import { readSource } from './sources.ts';
 import { loadDatasetSpec, parseDatasetSpec, sourceKey, type DatasetSpec, type LoadedDatasetSpec } from './spec.ts';
@@ -175,18 +177,12 @@ function assignSplits(
   return part;
 }
 
-/** Reads, hashes, parses and encodes a data set described by a spec file, a loaded spec, or a spec object (with `baseDir`). */
-export async function loadDataset(
-  input: string | LoadedDatasetSpec,
-  options: LoadDatasetOptions = {},
-): Promise<EncodedDataset> {
-  const loaded =
-    typeof input === 'string'
-      ? await loadDatasetSpec(input)
-      : { ...input, spec: parseDatasetSpec(input.spec, input.file) };
-  const { spec, baseDir } = loaded;
-
-  // 1. Sources: bytes, hashes, parsed rows.
+/** The CSV sources' bytes (from `sourceBytes` or disk), digests and pooled rows. */
+async function readCsvSources(
+  spec: DatasetSpec,
+  baseDir: string,
+  options: LoadDatasetOptions,
+): Promise<{ table: PooledTable; digests: SourceDigest[] }> {
   const digests: SourceDigest[] = [];
   const tables = [];
   for (const source of spec.sources) {
@@ -204,13 +200,39 @@ export async function loadDataset(
       rows: table.rows.length,
     });
   }
-  const table = poolTables(tables);
+  return { table: poolTables(tables), digests };
+}
+
+/** The listed table rows' preprocessed images stacked into one rows × (h·w·c) matrix. */
+function imageRows(images: ImageTable, rowIds: Uint32Array, cols: number): FeatureMatrix {
+  const values = new Float32Array(rowIds.length * cols);
+  rowIds.forEach((r, i) => values.set(images.pixels[r]!, i * cols));
+  return { values, rows: rowIds.length, cols };
+}
+
+/**
+ * Reads, hashes, parses and encodes a data set described by a spec file, a loaded spec, or a spec object (with
+ * `baseDir`). An image spec (`images`) reads its folder instead of CSV sources; its rows are the images.
+ */
+export async function loadDataset(
+  input: string | LoadedDatasetSpec,
+  options: LoadDatasetOptions = {},
+): Promise<EncodedDataset> {
+  const loaded =
+    typeof input === 'string'
+      ? await loadDatasetSpec(input)
+      : { ...input, spec: parseDatasetSpec(input.spec, input.file) };
+  const { spec, baseDir } = loaded;
+
+  // 1. Sources: bytes, hashes, parsed rows (for images: the manifest or file names, and the decoded pixels).
+  const images = spec.images === undefined ? undefined : await readImageFolder(spec, baseDir);
+  const { table, digests } = images ?? (await readCsvSources(spec, baseDir, options));
   const specHash = specSha256(spec);
   const rawHash = rawSha256(digests);
 
   // 2. Columns the spec names must exist.
   const columns = labelAndGroupColumns(spec, table, loaded.file ?? 'dataset spec');
-  const featureColumns = resolveFeatureColumns(spec, table);
+  const featureColumns = images === undefined ? resolveFeatureColumns(spec, table) : undefined;
 
   // 3–4. Rows to drop; labels and groups per kept row.
   const { kept, filter, labels, groupNames } = labelledRows(spec, table, columns);
@@ -251,19 +273,24 @@ export async function loadDataset(
 
   // 7. Fit on train, encode every split.
   const keptRows = (list: number[]) => Uint32Array.from(list, (i) => kept[i]!);
-  const encoder = fitEncoder(
-    table,
-    keptRows(positions.train),
-    featureColumns,
-    spec.dialect.missing,
-    spec.features.numericMissing,
-  );
+  const encoder =
+    featureColumns === undefined
+      ? imageEncoder(preprocessingOf(spec.images!))
+      : fitEncoder(
+          table,
+          keptRows(positions.train),
+          featureColumns,
+          spec.dialect.missing,
+          spec.features.numericMissing,
+        );
+  const cols = encoder.featureNames.length;
   const makeSplit = (split: SplitName): EncodedSplit => {
     const list = positions[split];
     const rowIds = keptRows(list);
     const groups: Record<string, Uint16Array> = {};
     sensitive.forEach((attr, k) => (groups[attr.name] = Uint16Array.from(list, (i) => codes[k]![i]!)));
-    return { x: encodeRows(encoder, table, rowIds), y: Uint8Array.from(list, (i) => labels[i]!), groups, rowIds };
+    const x = images === undefined ? encodeRows(encoder, table, rowIds) : imageRows(images, rowIds, cols);
+    return { x, y: Uint8Array.from(list, (i) => labels[i]!), groups, rowIds };
   };
 
   return {
@@ -275,6 +302,9 @@ export async function loadDataset(
     spec,
     sources: digests,
     featureNames: encoder.featureNames,
+    ...(encoder.image === undefined
+      ? {}
+      : { inputShape: [encoder.image.height, encoder.image.width, encoder.image.channels] }),
     sensitive,
     encoder,
     splits: { train: makeSplit('train'), validation: makeSplit('validation'), test: makeSplit('test') },

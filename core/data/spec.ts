@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DataError } from './errors.ts';
+import { parseFileNamePattern } from './images/pattern.ts';
 
 export const SourceRole = z.enum(['train', 'test', 'data']);
 export type SourceRole = z.infer<typeof SourceRole>;
@@ -191,21 +192,75 @@ export const SplitSpec = z.discriminatedUnion('kind', [
 ]);
 export type SplitSpec = z.infer<typeof SplitSpec>;
 
+/**
+ * A folder of images as the data set (docs/datasets.md#image-data): a manifest CSV or a file-name pattern gives each
+ * image's fields, which `label`, `sensitive`, `filter` and `drop` use like CSV columns; the pixels are the features.
+ */
+export const ImagesSpec = z
+  .strictObject({
+    /** The folder, relative to the spec file. */
+    folder: z.string().min(1),
+    /** A CSV file (relative to `folder`, read with the spec's `dialect`) with one row per image: its file and fields. */
+    manifest: z.string().min(1).optional(),
+    /** Or the fields from each file name, e.g. '{age}_{gender}_{race}_{_}.jpg' ({_} skips a field). */
+    pattern: z.string().min(1).optional(),
+    /** The manifest column holding each image's path relative to `folder` (with `pattern`: the name of the path field). */
+    fileColumn: z.string().min(1).default('file'),
+    /** Resize target [height, width] in pixels. */
+    size: z.tuple([z.int().min(1).max(4096), z.int().min(1).max(4096)]),
+    /** 1 = grey (ITU-R BT.601 luma), 3 = RGB. */
+    channels: z.union([z.literal(1), z.literal(3)]),
+    /** Image files (.png, .jpg, .jpeg) in the folder that the manifest does not list or the pattern does not match. */
+    unlisted: z.enum(['error', 'ignore']).default('error'),
+  })
+  .superRefine((images, ctx) => {
+    if ((images.manifest === undefined) === (images.pattern === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['manifest'],
+        message:
+          "give either `manifest` (a CSV listing each image's file and fields) or `pattern` (fields from file names)",
+      });
+    }
+    if (images.pattern !== undefined) {
+      const parsed = parseFileNamePattern(images.pattern);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', path: ['pattern'], message: parsed });
+      else if (parsed.fields.includes(images.fileColumn))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fileColumn'],
+          message: `the pattern has a field named '${images.fileColumn}'; rename the field or set another fileColumn`,
+        });
+    }
+  });
+export type ImagesSpec = z.infer<typeof ImagesSpec>;
+
 export const DatasetSpec = z
   .strictObject({
     name: z.string().min(1),
     description: z.string().optional(),
-    sources: z.array(SourceSpec).min(1),
+    /** CSV sources; an image data set has `images` instead. */
+    sources: z.array(SourceSpec).default([]),
+    images: ImagesSpec.optional(),
     dialect: DialectSpec.default({ delimiter: ',', quote: '"', header: true, missing: [''], trim: true }),
     /** Rows to keep, checked before drop and split (e.g. ProPublica's COMPAS selection); counted in the lineage. */
     filter: FilterSpec.optional(),
     label: LabelSpec,
     sensitive: z.array(SensitiveSpec).min(1),
-    features: FeaturesSpec,
+    /** Required for CSV sources; an image data set's features are its pixels, so it leaves this out. */
+    features: FeaturesSpec.default({ categorical: [], numeric: [], exclude: [], numericMissing: 'error' }),
     drop: DropSpec.default({ missingIn: [] }),
     split: SplitSpec,
   })
   .superRefine((spec, ctx) => {
+    if (spec.images === undefined && spec.sources.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources'],
+        message: 'give at least one CSV source, or `images` for a folder of images',
+      });
+    }
+    if (spec.images !== undefined) imageSpecIssues(spec, ctx);
     if (spec.split.kind === 'given') {
       for (const role of ['train', 'test'] as const) {
         if (!spec.sources.some((s) => s.role === role)) {
@@ -253,6 +308,29 @@ export const DatasetSpec = z
     }
   });
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
+
+/** What an image data set cannot have: CSV sources, a feature selection (the pixels are the features), given splits. */
+function imageSpecIssues(spec: DatasetSpec, ctx: z.RefinementCtx): void {
+  if (spec.sources.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sources'],
+      message: 'an image data set reads `images`; remove `sources` (or `images` for a CSV data set)',
+    });
+  const f = spec.features;
+  if (f.categorical.length > 0 || f.exclude.length > 0 || f.numeric === 'rest' || f.numeric.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['features'],
+      message: "an image data set's features are its pixels; remove `features`",
+    });
+  if (spec.split.kind !== 'stratified')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['split', 'kind'],
+      message: "an image data set is one pool of images; use split.kind 'stratified' with fractions",
+    });
+}
 export type DatasetSpecInput = z.input<typeof DatasetSpec>;
 
 /** A parsed spec with the directory its relative source paths resolve against. */

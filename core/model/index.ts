@@ -45,7 +45,7 @@ export {
   type InitBackendOptions,
 } from './backend.ts';
 export { forward, layerChain, supportsSeededDropout } from './forward.ts';
-export { describeInputRow, inputRowShape, inputRowSize, toModelInput } from './input-shape.ts';
+export { describeInputRow, inputRowShape, inputRowSize, inputShapeMismatch, toModelInput } from './input-shape.ts';
 export {
   importLayersModel,
   loadModelFromBytes,

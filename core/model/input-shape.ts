@@ -35,3 +35,20 @@ export function describeInputRow(rowShape: readonly number[]): string {
   const size = rowShape.reduce((a, b) => a * b, 1);
   return rowShape.length === 1 ? `${size} input features` : `${size} input values per row (${rowShape.join('×')})`;
 }
+
+/**
+ * Why a model whose rows have `rowShape` cannot read a data set's rows, as what the data set does instead ("encodes 6",
+ * "is tabular …", "has images of …"), or undefined when it can. A flat model input reads any data set of the same width
+ * (an MLP on flattened pixels included); an input with more dimensions needs an image data set of exactly that
+ * [height, width, channels].
+ */
+export function inputShapeMismatch(
+  rowShape: readonly number[],
+  data: { features: number; inputShape?: readonly number[] | undefined },
+): string | undefined {
+  const width = rowShape.reduce((a, b) => a * b, 1);
+  if (rowShape.length === 1) return width === data.features ? undefined : `encodes ${data.features}`;
+  if (data.inputShape === undefined) return `is tabular (${data.features} features per row, no image shape)`;
+  const same = data.inputShape.length === rowShape.length && data.inputShape.every((d, i) => d === rowShape[i]);
+  return same ? undefined : `has images of ${data.inputShape.join('×')} (height×width×channels)`;
+}

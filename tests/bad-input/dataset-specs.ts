@@ -54,7 +54,7 @@ export const datasetSpecCases: BadInputCase[] = [
     name: 'no sources',
     argv: RUN,
     files: { 'data.yaml': datasetSpec((d) => (d.sources = [])) },
-    messages: ['sources: Too small'],
+    messages: ['sources: give at least one CSV source'],
   },
   {
     name: 'source file missing',

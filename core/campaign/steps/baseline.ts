@@ -4,7 +4,7 @@ import type { EncodedDataset } from '../../data/dataset.ts';
 import { loadEncodedDataset } from '../../data/dataset-cache.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
 import { ensureBackend } from '../../model/backend.ts';
-import { describeInputRow, inputRowShape } from '../../model/input-shape.ts';
+import { describeInputRow, inputRowShape, inputShapeMismatch } from '../../model/input-shape.ts';
 import { importLayersModel } from '../../model/io.ts';
 import { buildMlp } from '../../model/mlp.ts';
 import { withModel } from '../../model/predictor.ts';
@@ -54,12 +54,13 @@ export async function trainBaseline(input: TrainBaselineInput, ctx: StepContext)
       return withModel(model, async (m) => {
         // importLayersModel has checked that every dimension after the batch axis is known.
         const rowShape = inputRowShape(m)!;
-        const width = rowShape.reduce((a, b) => a * b, 1);
-        if (width !== features) {
+        const mismatch = inputShapeMismatch(rowShape, { features, inputShape: dataset.inputShape });
+        if (mismatch !== undefined) {
+          const width = rowShape.reduce((a, b) => a * b, 1);
           throw new CampaignInputError(
-            `the imported model ${plan.modelJson} takes ${describeInputRow(rowShape)} but data set '${dataset.name}' encodes ${features} ` +
-              `(one-hot categories + standardised numerics, see docs/data-and-models.md). Fix: train the model on this spec's encoding ` +
-              `(same categorical/numeric columns and categories) or change the data set spec so it encodes ${String(width)} features.`,
+            `the imported model ${plan.modelJson} takes ${describeInputRow(rowShape)} but data set '${dataset.name}' ${mismatch} ` +
+              `(one-hot categories + standardised numerics, or an image spec's pixels, see docs/data-and-models.md). Fix: train the model on this spec's encoding ` +
+              `or change the data set spec so it encodes ${dataset.inputShape === undefined || rowShape.length === 1 ? `${String(width)} features` : `images of ${rowShape.join('×')}`}.`,
           );
         }
         const checkpoint = await saveCheckpoint(store, input, m);

@@ -27,6 +27,7 @@ export function datasetRefOf(encoded: ArtifactRef, dataset: EncodedDataset): Dat
       test: dataset.splits.test.x.rows,
     },
     features: dataset.featureNames.length,
+    ...(dataset.inputShape === undefined ? {} : { inputShape: [...dataset.inputShape] }),
     attributes: dataset.sensitive.map((s) => ({ name: s.name, groups: [...s.groups] })),
     ...(dataset.stats.filter === undefined ? {} : { filter: dataset.stats.filter }),
   };
@@ -50,6 +51,10 @@ export async function prepareDataset(input: PrepareDatasetInput, ctx: StepContex
       );
     }
     const spec = parseDatasetSpec(raw, input.spec.uri);
+    if (spec.images !== undefined)
+      throw new CampaignInputError(
+        `${input.spec.uri}: images: a campaign cannot upload an image folder yet; give CSV sources (fairshrink run refuses this before starting)`,
+      );
     const sourceBytes: Record<string, Uint8Array> = {};
     for (const source of spec.sources) {
       const key = sourceKey(source);
