@@ -39,17 +39,28 @@ export function toActivityFailure(step: string, err: unknown): unknown {
 
 type Step<I, O> = (input: I, ctx: steps.StepContext) => Promise<O>;
 
+/** Well inside the shortest heartbeat timeout the workflows set (1 minute; tests use 5 s). */
+const LIVENESS_HEARTBEAT_MS = 2_000;
+
 export function createCampaignActivities(store: ArtifactStore) {
   const fault = parseTestFault(process.env[TEST_FAULT_VARIABLE]);
   function adapt<I, O>(name: string, step: Step<I, O>): (input: I) => Promise<O> {
     return async (input: I) => {
       const context = Context.current();
       const resume = context.info.heartbeatDetails as StepProgress | undefined;
+      // Steps without epochs (prepareDataset, evaluate, ...) report no progress; this keeps a heartbeat going for
+      // them, so a worker that dies mid-step is noticed within the heartbeat timeout. It re-sends the last
+      // progress, never an empty heartbeat, which would drop the resume checkpoint a retry needs.
+      let last: StepProgress | undefined = resume;
+      const alive = setInterval(() => context.heartbeat(last), LIVENESS_HEARTBEAT_MS);
       try {
         return await step(input, {
           store,
           resume: resume?.checkpoint ? resume : undefined,
-          onProgress: withTestFault(fault, name, context.info.attempt, (progress) => context.heartbeat(progress)),
+          onProgress: withTestFault(fault, name, context.info.attempt, (progress) => {
+            last = progress;
+            context.heartbeat(progress);
+          }),
           signal: context.cancellationSignal,
         });
       } catch (err) {
@@ -58,6 +69,8 @@ export function createCampaignActivities(store: ArtifactStore) {
           throw context.cancellationSignal.reason;
         }
         throw toActivityFailure(name, err);
+      } finally {
+        clearInterval(alive);
       }
     };
   }

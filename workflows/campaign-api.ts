@@ -197,6 +197,12 @@ export const CAMPAIGN_STATUS_PATCH = 'campaign-status-attribute';
  * layout, whose compute process takes every regular activity.
  */
 export const REPORT_OFF_WORKFLOW_PROCESS_PATCH = 'report-off-workflow-process';
+/**
+ * prepareDataset and evaluate run with the compute steps' options: on the compute task queue, with a heartbeat
+ * timeout, so a worker that dies in one is noticed within the heartbeat timeout instead of their old 10-minute
+ * start-to-close timeout. Before it they ran on the workflow's queue without heartbeats.
+ */
+export const HEARTBEATED_DATA_STEPS_PATCH = 'heartbeated-data-steps';
 
 /** Target sparsity per milestone from the schedule (core/compression/schedule.ts, Zhu & Gupta 2017). */
 export function scheduleTargets(config: CampaignConfig): number[] {

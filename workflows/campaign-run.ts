@@ -29,6 +29,7 @@ import type {
 import {
   CAMPAIGN_STATUS_PATCH,
   DASHBOARD_PATCH,
+  HEARTBEATED_DATA_STEPS_PATCH,
   LOCAL_BOOKKEEPING_PATCH,
   REPORT_OFF_WORKFLOW_PROCESS_PATCH,
   scheduleTargets,
@@ -57,6 +58,15 @@ export function activities(options: CampaignOptions) {
     heartbeatTimeout: options.heartbeatTimeout ?? '1 minute',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
   });
+  // Loading the data set and evaluating: on the compute queue, heartbeated by the activity adapter while they run.
+  // A fixed heartbeat timeout rather than the campaign's (tests set 5 s): the fairness engine computes for seconds
+  // without yielding, and the point is noticing a dead worker within a minute instead of 10 (HEARTBEATED_DATA_STEPS_PATCH).
+  const data = proxyActivities<Activities>({
+    taskQueue,
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
+  });
   // The dashboard is a view of what S3 already holds: a few quick attempts, never blocking the campaign. A regular
   // activity, so the forked worker layout renders it in its compute process (REPORT_OFF_WORKFLOW_PROCESS_PATCH).
   const report = proxyActivities<Activities>({
@@ -71,7 +81,7 @@ export function activities(options: CampaignOptions) {
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
   });
-  return { light, heavy, report, local };
+  return { light, heavy, data, report, local };
 }
 
 // ---- words ----------------------------------------------------------------------------------
@@ -120,6 +130,7 @@ export interface CampaignRun {
   proxies: ReturnType<typeof activities>;
   /** Bookkeeping proxies: local activities, or regular ones for campaigns started before LOCAL_BOOKKEEPING_PATCH. */
   bookkeeping(): ReturnType<typeof activities>['local'];
+  dataSteps(): ReturnType<typeof activities>['data'];
   identity(stepKey: string): StepIdentity;
   /** What the `state` query returns. */
   state: CampaignState;
@@ -157,6 +168,8 @@ export function createRun(
     // Campaigns started before LOCAL_BOOKKEEPING_PATCH scheduled bookkeeping as regular activities; their
     // histories replay on that path.
     bookkeeping: () => (patched(LOCAL_BOOKKEEPING_PATCH) ? proxies.local : proxies.light),
+    // prepareDataset and evaluate: heartbeated on the compute queue since HEARTBEATED_DATA_STEPS_PATCH.
+    dataSteps: () => (patched(HEARTBEATED_DATA_STEPS_PATCH) ? proxies.data : proxies.light),
     identity: (stepKey: string) => ({ campaignId, prefix, stepKey, seed }),
     state: {
       campaignId,
@@ -229,7 +242,7 @@ export async function evaluateAndGate(
 ) {
   const { state } = run;
   state.currentStep = `${stepKey}/evaluate`;
-  const evaluated = await run.proxies.light.evaluate({
+  const evaluated = await run.dataSteps().evaluate({
     ...run.identity(`${stepKey}/evaluate`),
     dataset: run.dataset!,
     candidate,
@@ -256,7 +269,7 @@ export async function judgeHeldOut(run: CampaignRun, candidate: CheckpointRef, s
   const { state } = run;
   const stepKey = 'held-out';
   state.currentStep = `${stepKey}/evaluate`;
-  const evaluated = await run.proxies.light.evaluate({
+  const evaluated = await run.dataSteps().evaluate({
     ...run.identity(`${stepKey}/evaluate`),
     dataset: run.dataset!,
     candidate,

@@ -53,7 +53,7 @@ export async function compressionCampaign(
 ): Promise<CampaignResult> {
   const run = createRun(input, options, carry);
   const { config, campaignId, state, targets, identity } = run;
-  const { light, heavy } = run.proxies;
+  const { heavy } = run.proxies;
   installHandlers(run);
 
   try {
@@ -64,7 +64,7 @@ export async function compressionCampaign(
     if (!carry) {
       state.phase = 'prepare';
       state.currentStep = 'prepare';
-      run.dataset = await light.prepareDataset({
+      run.dataset = await run.dataSteps().prepareDataset({
         ...identity('prepare'),
         spec: input.datasetSpec,
         sources: input.datasetSources,
