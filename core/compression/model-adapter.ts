@@ -19,6 +19,16 @@ export function writeWeights(model: tf.LayersModel, weights: readonly NamedWeigh
 // Layers the plain-array Dense forward pass can stand in for: Dropout is the identity at inference.
 const DENSE_CHAIN_LAYERS: readonly string[] = ['InputLayer', 'Dense', 'Dropout'];
 
+/** Layer classes of the model outside the Dense chain (InputLayer, Dense, Dropout), each once, in model order. */
+export function nonDenseClasses(model: tf.LayersModel): string[] {
+  return [...new Set(model.layers.map((l) => l.getClassName()).filter((c) => !DENSE_CHAIN_LAYERS.includes(c)))];
+}
+
+/** Whether the model is a Dense MLP (Dense and Dropout layers only), which the plain-array paths below handle. */
+export function isDenseChain(model: tf.LayersModel): boolean {
+  return nonDenseClasses(model).length === 0;
+}
+
 /**
  * The Dense layers of the model with their activations, for the plain-array forward pass (activation calibration,
  * bias correction, temperature scaling), structured pruning and the export formats. These work on Dense MLPs only:
@@ -27,10 +37,10 @@ const DENSE_CHAIN_LAYERS: readonly string[] = ['InputLayer', 'Dense', 'Dropout']
  * (quantize.ts, fold.ts) take every supported layer.
  */
 export function readDenseLayers(model: tf.LayersModel): DenseLayerWeights[] {
-  const others = model.layers.map((l) => l.getClassName()).filter((c) => !DENSE_CHAIN_LAYERS.includes(c));
+  const others = nonDenseClasses(model);
   if (others.length > 0) {
     throw new Error(
-      `this step works on Dense-only models (Dense, Dropout) and the model has ${[...new Set(others)].join(', ')}: ` +
+      `this step works on Dense-only models (Dense, Dropout) and the model has ${others.join(', ')}: ` +
         'structured pruning, activation calibration, bias correction, recalibration and the export formats are Dense-only for now; ' +
         'use unstructured pruning (magnitude, random) and weight-only int8 for convolutional and embedding models',
     );
