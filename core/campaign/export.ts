@@ -6,13 +6,15 @@
 // loads a checkpoint that carries `export` through withExportPredictor. See docs/export.md.
 import * as tf from '@tensorflow/tfjs';
 import { importInt8, type ActivationRange } from '../compression/quantize.ts';
-import { readDenseLayers } from '../compression/model-adapter.ts';
+import { isDenseChain, nonDenseClasses, readDenseLayers } from '../compression/model-adapter.ts';
 import {
   encodeExport,
   exportPredictor,
   loadExport,
   measurePredictLatency,
+  NETWORK_EXPORT_FORMATS,
   type LatencyMeasurement,
+  type NetworkExportSource,
   storedSize,
   type ExportFile,
   type ExportFormat,
@@ -30,13 +32,23 @@ import { ACTIVATION_RANGES_KEY } from '../model/predictor.ts';
 import { CampaignInputError, type StepContext } from '../step/context.ts';
 import { idempotent } from './steps/idempotent.ts';
 
-/** What the export step exports: the checkpoint's Dense layers, its int8 codes and activation ranges. */
-async function exportSource(store: BlobStore, model: tf.LayersModel, input: ExportInput): Promise<ExportSource> {
-  const denseOnly = model.layers.every((l) => ['Dense', 'InputLayer'].includes(l.getClassName()));
-  if (!denseOnly)
-    throw new CampaignInputError(
-      `export: the model has layers other than Dense (${model.layers.map((l) => l.getClassName()).join(', ')}); the export formats hold plain Dense MLPs`,
-    );
+/**
+ * What the export step exports: a Dense MLP's layers with its int8 codes and activation ranges, or (any other model)
+ * the checkpoint's model itself, which the caller disposes after encoding.
+ */
+async function exportSource(
+  store: BlobStore,
+  model: tf.LayersModel,
+  input: ExportInput,
+): Promise<ExportSource | NetworkExportSource> {
+  if (!isDenseChain(model)) {
+    const refused = input.formats.filter((f) => !NETWORK_EXPORT_FORMATS.includes(f));
+    if (refused.length > 0)
+      throw new CampaignInputError(
+        `export: the model has ${nonDenseClasses(model).join(', ')} layers and ${refused.join(', ')} holds Dense MLPs only; set export: [${NETWORK_EXPORT_FORMATS.join(', ')}]`,
+      );
+    return { network: model };
+  }
   const from = input.from;
   if (from.int8 === undefined) return { layers: readDenseLayers(model) };
   const { int8 } = importInt8(await getCached(store, from.int8));
@@ -81,27 +93,26 @@ export async function exportModel(input: ExportInput, ctx: StepContext): Promise
     const dataset = await loadEncodedDataset(store, input.dataset);
     const x = dataset.splits[input.split].x;
     const model = await loadCheckpointModel(store, input.from);
-    let source: ExportSource;
+    const written: { format: ExportFormat; files: ExportRef['files']; extra: Record<string, unknown> }[] = [];
     try {
-      source = await exportSource(store, model, input);
+      const source = await exportSource(store, model, input);
+      for (const format of input.formats) {
+        const exported = await encodeExport(format, source);
+        const files: ExportRef['files'] = [];
+        for (const file of exported.files)
+          files.push({
+            name: file.name,
+            ref: await store.put(`${dir}/${format}/${file.name}`, file.bytes, {
+              contentType: file.name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+            }),
+          });
+        const extra: Record<string, unknown> = {};
+        if ('units' in exported) extra.units = exported.units;
+        if ('layout' in exported) extra.layers = exported.layout;
+        written.push({ format, files, extra });
+      }
     } finally {
       model.dispose();
-    }
-    const written: { format: ExportFormat; files: ExportRef['files']; extra: Record<string, unknown> }[] = [];
-    for (const format of input.formats) {
-      const exported = await encodeExport(format, source);
-      const files: ExportRef['files'] = [];
-      for (const file of exported.files)
-        files.push({
-          name: file.name,
-          ref: await store.put(`${dir}/${format}/${file.name}`, file.bytes, {
-            contentType: file.name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
-          }),
-        });
-      const extra: Record<string, unknown> = {};
-      if ('units' in exported) extra.units = exported.units;
-      if ('layout' in exported) extra.layers = exported.layout;
-      written.push({ format, files, extra });
     }
 
     // Re-load every format from S3 (sha256-verified reads) and predict, as what ships would.

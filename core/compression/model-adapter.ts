@@ -19,20 +19,31 @@ export function writeWeights(model: tf.LayersModel, weights: readonly NamedWeigh
 // Layers the plain-array Dense forward pass can stand in for: Dropout is the identity at inference.
 const DENSE_CHAIN_LAYERS: readonly string[] = ['InputLayer', 'Dense', 'Dropout'];
 
+/** Layer classes of the model outside the Dense chain (InputLayer, Dense, Dropout), each once, in model order. */
+export function nonDenseClasses(model: tf.LayersModel): string[] {
+  return [...new Set(model.layers.map((l) => l.getClassName()).filter((c) => !DENSE_CHAIN_LAYERS.includes(c)))];
+}
+
+/** Whether the model is a Dense MLP (Dense and Dropout layers only), which the plain-array paths below handle. */
+export function isDenseChain(model: tf.LayersModel): boolean {
+  return nonDenseClasses(model).length === 0;
+}
+
 /**
  * The Dense layers of the model with their activations, for the plain-array forward pass (activation calibration,
- * bias correction, temperature scaling), structured pruning and the export formats. These work on Dense MLPs only:
+ * bias correction, temperature scaling), structured pruning of units and the Dense export formats. These work on Dense MLPs only:
  * a model with any other layer (convolution, BatchNormalization, Embedding, pooling, ...) is refused with the layers
  * found, rather than silently reduced to its Dense layers. Unstructured pruning, masked fine-tuning and int8 weights
  * (quantize.ts, fold.ts) take every supported layer.
  */
 export function readDenseLayers(model: tf.LayersModel): DenseLayerWeights[] {
-  const others = model.layers.map((l) => l.getClassName()).filter((c) => !DENSE_CHAIN_LAYERS.includes(c));
+  const others = nonDenseClasses(model);
   if (others.length > 0) {
     throw new Error(
-      `this step works on Dense-only models (Dense, Dropout) and the model has ${[...new Set(others)].join(', ')}: ` +
-        'structured pruning, activation calibration, bias correction, recalibration and the export formats are Dense-only for now; ' +
-        'use unstructured pruning (magnitude, random) and weight-only int8 for convolutional and embedding models',
+      `this step works on Dense-only models (Dense, Dropout) and the model has ${others.join(', ')}: ` +
+        'the plain-array forward pass (activation calibration, recalibration), unit saliency and sparse-int8 are Dense-only; ' +
+        'for convolutional and embedding models use quantizeNetwork (BN folding, bias correction, weight-only int8), ' +
+        'structured-network (filters) and the tfjs-standard or structured exports',
     );
   }
   const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense');

@@ -17,11 +17,11 @@ import {
   specSha256,
   type LoadedDatasetSpec,
 } from '../data/index.ts';
-import { unsupportedLayersProblem } from '../model/layers.ts';
+import { topologyLayerClasses, unsupportedLayersProblem } from '../model/layers.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
 import type { SeedCampaignsInput } from '../campaign/seeds.ts';
-import { CampaignConfig, seedFieldProblems, singleSeedConfig } from './campaign.ts';
+import { CampaignConfig, defaultExportFormats, seedFieldProblems, singleSeedConfig } from './campaign.ts';
 import { didYouMean } from './data-check.ts';
 import { parseRubric, parseRubricText, type Rubric } from './rubric.ts';
 
@@ -83,10 +83,39 @@ function escapesModelFolder(weightPath: string): boolean {
   return path.isAbsolute(weightPath) || weightPath.split(/[\\/]/).includes('..');
 }
 
+/** Layer classes the Dense-only paths (sparse-int8, activation fake-quant) take; others need the network paths. */
+const DENSE_MLP_LAYERS: ReadonlySet<string> = new Set(['InputLayer', 'Dense', 'Dropout']);
+/** The export formats that carry a model with other layers (core/export network.ts; docs/export.md). */
+const NETWORK_FORMATS: readonly string[] = ['tfjs-standard', 'structured'];
+
+/**
+ * What a model with convolution, BatchNormalization, Embedding or pooling layers cannot do, found before anything
+ * starts: sparse-int8 (also in the default export list) holds Dense MLPs only, and activation fake-quant runs on the
+ * Dense forward pass only.
+ */
+function nonDenseModelProblems(classes: readonly string[], config: CampaignConfig): string[] {
+  const others = [...new Set(classes.filter((c) => !DENSE_MLP_LAYERS.has(c)))];
+  if (others.length === 0) return [];
+  const problems: string[] = [];
+  const formats = config.export ?? defaultExportFormats(config.compression.criterion);
+  const refused = formats.filter((f) => !NETWORK_FORMATS.includes(f));
+  if (refused.length > 0)
+    problems.push(
+      `export: the model has ${others.join(', ')} layers and ${refused.join(', ')} holds Dense MLPs only` +
+        `${config.export === undefined ? ' (the default export list includes it)' : ''}; set export: [${NETWORK_FORMATS.join(', ')}]`,
+    );
+  if (config.compression.quantize.enabled && config.compression.quantize.activations)
+    problems.push(
+      `compression.quantize.activations: activation fake-quant works on Dense MLPs only and the model has ${others.join(', ')} layers; set it to false (weights are still int8)`,
+    );
+  return problems;
+}
+
 /** Problems with an imported model's files: model.json must be a tfjs LayersModel file whose weight files exist. */
 async function importedModelProblems(
   model: Extract<CampaignConfig['model'], { kind: 'import' }>,
   dir: string,
+  config: CampaignConfig,
 ): Promise<string[]> {
   const modelFile = path.resolve(dir, model.modelJson);
   const fix = "give the model.json that tfjs's model.save() wrote (a LayersModel)";
@@ -117,6 +146,7 @@ async function importedModelProblems(
   const problems: string[] = [];
   const unsupported = unsupportedLayersProblem(saved.data.modelTopology);
   if (unsupported !== undefined) problems.push(`model.modelJson: ${model.modelJson}: ${unsupported}`);
+  else problems.push(...nonDenseModelProblems(topologyLayerClasses(saved.data.modelTopology), config));
   // Weight paths come from model.weights when given, else from the manifest (named through model.modelJson).
   const [field, source] =
     model.weights === undefined
@@ -212,7 +242,7 @@ export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
         );
     }
   }
-  if (config.model.kind === 'import') problems.push(...(await importedModelProblems(config.model, dir)));
+  if (config.model.kind === 'import') problems.push(...(await importedModelProblems(config.model, dir, config)));
   if (problems.length > 0 || !dataset || !rubric) throw new CampaignFileError(file, problems);
   return { file: abs, config, configSha256: sha256(canonicalJson(config)), dataset, rubric };
 }

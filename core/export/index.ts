@@ -10,6 +10,7 @@ import { readDenseLayers } from '../compression/model-adapter.ts';
 import type { FeatureMatrix } from '../data/matrix.ts';
 import { predictProba } from '../model/predict.ts';
 import type { ExportedModel, ExportFile, ExportFormat, ExportSource, LoadedModel } from './contract.ts';
+import { encodeNetworkExport, type NetworkExportSource } from './network.ts';
 import { encodeSparseInt8, loadSparseInt8 } from './sparse-int8.ts';
 import { encodeStructured, loadStructured } from './structured.ts';
 import { encodeTfjsStandard, loadTfjsStandard } from './tfjs-standard.ts';
@@ -27,9 +28,15 @@ export { dequantizeAffine, encodeTfjsStandard, quantizeAffine } from './tfjs-sta
 export { encodeStructured, liveHiddenUnits, shrinkToLiveUnits } from './structured.ts';
 export { denseChainModel } from './dense-chain.ts';
 export { MODEL_JSON, SHARD } from './layers-model.ts';
+export { encodeNetworkExport, NETWORK_EXPORT_FORMATS, type NetworkExportSource } from './network.ts';
 export { measurePredictLatency, type LatencyMeasurement } from './latency.ts';
 
-export async function encodeExport(format: ExportFormat, source: ExportSource): Promise<ExportedModel> {
+/** A Dense MLP's layers (every format), or a model with other layers (network.ts: tfjs-standard and structured). */
+export async function encodeExport(
+  format: ExportFormat,
+  source: ExportSource | NetworkExportSource,
+): Promise<ExportedModel> {
+  if ('network' in source) return encodeNetworkExport(format, source);
   if (format === 'sparse-int8') return encodeSparseInt8(source);
   if (format === 'tfjs-standard') return encodeTfjsStandard(source);
   return encodeStructured(source);

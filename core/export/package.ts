@@ -6,8 +6,11 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { readDenseLayers } from '../compression/model-adapter.ts';
-import type { DenseActivation } from '../compression/weights.ts';
+import type * as tf from '@tensorflow/tfjs';
+import { isDenseChain, readDenseLayers } from '../compression/model-adapter.ts';
+import { kernelChannels } from '../compression/quantize.ts';
+import { isPrunable, type DenseActivation, type NamedWeight } from '../compression/weights.ts';
+import { getWeightValues } from '../model/weights.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import {
   ExportFormatError,
@@ -40,7 +43,8 @@ const FIXES: Record<ExportPackageProblem, string> = {
     'the bytes changed after the export was written: copy the file again from <prefix>/<campaignId>/export/',
   malformed: 'the file is damaged or was not written by fairshrink: copy it again from <prefix>/<campaignId>/export/',
   'missing-file': 'copy every file of the format folder (for tfjs formats: model.json and its weight shards)',
-  'unsupported-model': 'export formats hold plain Dense MLPs; export the model with a campaign',
+  'unsupported-model':
+    'sparse-int8 holds Dense MLPs only; export a model with convolution, BatchNormalization or embedding layers as tfjs-standard or structured',
 };
 
 /** A package that cannot be verified: which file, what is wrong, and the fix. The CLI exits 2 on it. */
@@ -327,9 +331,12 @@ export async function readStoredExportPackages(
 
 export interface InspectedLayer {
   name: string;
+  /** Fan-in of one output channel (Dense: inputs; a conv kernel [kh, kw, in, out]: kh·kw·in). */
   inputs: number;
+  /** Output units or channels (kernelChannels). */
   units: number;
-  activation: DenseActivation;
+  /** The layer's activation as its config names it ('linear' when it has none). */
+  activation: DenseActivation | string;
   bias: boolean;
   /** Kernel weights (inputs × units). */
   weights: number;
@@ -356,6 +363,69 @@ export interface ExportInspection {
   /** Zero kernel weights / all kernel weights (biases are never pruned). */
   sparsity: number;
   activationRanges: boolean;
+}
+
+/** One kernel of a loaded model with its layer's bias and other weights (BatchNormalization parameters...). */
+interface KernelLayer {
+  name: string;
+  inputs: number;
+  units: number;
+  activation: string;
+  kernel: Float32Array;
+  bias: Float32Array | undefined;
+  others: NamedWeight[];
+}
+
+/**
+ * Dense MLPs: their Dense layers as before; any other model: one entry per kernel (rank ≥ 2; a SeparableConv2D has
+ * two, named layer/depthwise_kernel and layer/pointwise_kernel), with rank-1 weights that are not a bias under `others`.
+ */
+function kernelLayers(model: tf.LayersModel): KernelLayer[] {
+  if (isDenseChain(model))
+    return readDenseLayers(model).map((l) => ({
+      name: l.kernelName.split('/')[0]!,
+      inputs: l.inputs,
+      units: l.units,
+      activation: l.activation,
+      kernel: l.kernel,
+      bias: l.bias,
+      others: [],
+    }));
+  const weights = getWeightValues(model);
+  const out: KernelLayer[] = [];
+  for (const layer of model.layers) {
+    const own = weights.filter((w) => w.name.startsWith(`${layer.name}/`));
+    const kernels = own.filter(isPrunable);
+    const bias = own.find((w) => w.name === `${layer.name}/bias`);
+    const activation = (layer.getConfig() as { activation?: unknown }).activation;
+    const rest = own.filter((w) => !isPrunable(w) && w !== bias);
+    if (kernels.length === 0) {
+      if (rest.length > 0)
+        out.push({
+          name: layer.name,
+          inputs: 0,
+          units: 0,
+          activation: 'linear',
+          kernel: new Float32Array(0),
+          bias: undefined,
+          others: rest,
+        });
+      continue;
+    }
+    kernels.forEach((k, i) => {
+      const units = kernelChannels(k);
+      out.push({
+        name: kernels.length === 1 ? layer.name : k.name,
+        inputs: k.values.length / units,
+        units,
+        activation: typeof activation === 'string' ? activation : 'linear',
+        kernel: k.values,
+        bias: i === kernels.length - 1 ? bias?.values : undefined,
+        others: i === 0 ? rest : [],
+      });
+    });
+  }
+  return out;
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -402,25 +472,26 @@ export async function inspectExportPackage(pkg: ExportPackage): Promise<ExportIn
   try {
     const layers: InspectedLayer[] = [];
     let parameters = 0;
-    for (const layer of readDenseLayers(loaded.model)) {
+    for (const layer of kernelLayers(loaded.model)) {
       let nonzeros = 0;
       for (const [what, values] of [
         ['kernel', layer.kernel],
         ['bias', layer.bias ?? new Float32Array(0)],
+        ...layer.others.map((w) => [w.name, w.values] as const),
       ] as const)
         for (let k = 0; k < values.length; k++) {
           if (!Number.isFinite(values[k]!))
             throw new ExportPackageError(
               'malformed',
               files[files.length - 1]!.location,
-              `layer ${layer.kernelName.split('/')[0]}: ${what} value ${k} is ${values[k]}, not a finite number`,
+              `layer ${layer.name}: ${what} value ${k} is ${values[k]}, not a finite number`,
             );
           if (what === 'kernel' && values[k] !== 0) nonzeros++;
         }
       const weights = layer.inputs * layer.units;
-      parameters += weights + (layer.bias?.length ?? 0);
+      parameters += weights + (layer.bias?.length ?? 0) + layer.others.reduce((n, w) => n + w.values.length, 0);
       layers.push({
-        name: layer.kernelName.split('/')[0]!,
+        name: layer.name,
         inputs: layer.inputs,
         units: layer.units,
         activation: layer.activation,

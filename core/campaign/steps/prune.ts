@@ -12,8 +12,9 @@ import {
   type GroupGradients,
 } from '../../compression/criteria.ts';
 import { applyMasksToWeights, sparsityStats, type MaskSet } from '../../compression/masks.ts';
-import { readDenseLayers } from '../../compression/model-adapter.ts';
+import { isDenseChain, readDenseLayers } from '../../compression/model-adapter.ts';
 import { neuronL2Scores, selectUnits, structuredMasks } from '../../compression/structured.ts';
+import { filterL1Scores, selectChannels, structuredChannelMasks } from '../../compression/structured-network.ts';
 import type { EncodedDataset } from '../../data/dataset.ts';
 import { loadEncodedDataset } from '../../data/dataset-cache.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
@@ -64,7 +65,8 @@ function layerSummary(weights: ReturnType<typeof getWeightValues>): PruneOutput[
  * Prunes `from` to `targetSparsity` of its kernel weights with the criterion; masks already in force stay pruned.
  * 'structured' removes round(targetSparsity · units) hidden units per layer by the L2 norm of their incoming
  * weights, as masks (whole columns and rows zero) so the tfjs model keeps its shape; the checkpoint's size counts
- * the shrunk model.
+ * the shrunk model. For a model with convolutions it removes round(targetSparsity · filters) output filters per
+ * prunable layer by their L1 norm, likewise as masks (core/compression structured-network).
  */
 export async function prune(input: PruneInput, ctx: StepContext): Promise<PruneOutput> {
   checkIdentity(input);
@@ -93,8 +95,13 @@ export async function prune(input: PruneInput, ctx: StepContext): Promise<PruneO
           masks = groupSaliencyMasks(weights, allGroupGradients(m, dataset), s, 'global', existing);
           break;
         case 'structured': {
-          const layers = readDenseLayers(m);
-          masks = intersectMasks(structuredMasks(layers, selectUnits(neuronL2Scores(layers), s)), existing);
+          if (isDenseChain(m)) {
+            const layers = readDenseLayers(m);
+            masks = intersectMasks(structuredMasks(layers, selectUnits(neuronL2Scores(layers), s)), existing);
+          } else {
+            // Filters by L1 norm (Li et al. 2017); the structured export removes the zeroed channels.
+            masks = intersectMasks(structuredChannelMasks(m, selectChannels(filterL1Scores(m), s)), existing);
+          }
           break;
         }
       }

@@ -1,7 +1,13 @@
 // Step "quantize": post-training int8 (or float16) quantization of the accepted model, with optional bias
 // correction and activation calibration on a seeded subset of the training split.
-import { fakeQuantize } from '../../compression/quantize.ts';
+import type * as tf from '@tensorflow/tfjs';
+import { isDenseChain, nonDenseClasses } from '../../compression/model-adapter.ts';
+import { exportInt8, fakeQuantize } from '../../compression/quantize.ts';
+import { quantizeNetwork } from '../../compression/quantize-network.ts';
 import { isPrunable } from '../../compression/weights.ts';
+import type { MaskSet } from '../../compression/masks.ts';
+import type { NamedWeight } from '../../compression/weights.ts';
+import type { FeatureMatrix } from '../../data/matrix.ts';
 import { loadEncodedDataset } from '../../data/dataset-cache.ts';
 import { selectRows } from '../../data/matrix.ts';
 import { deriveSeed } from '../../lineage/seeds.ts';
@@ -10,7 +16,7 @@ import { loadCheckpointModel } from '../../model/checkpoint.ts';
 import { ACTIVATION_RANGES_KEY, withModel } from '../../model/predictor.ts';
 import { getWeightValues } from '../../model/weights.ts';
 import { createRng, shuffleInPlace } from '../../random/rng.ts';
-import type { StepContext } from '../../step/context.ts';
+import { CampaignInputError, type StepContext } from '../../step/context.ts';
 import { loadCheckpointMasks, saveCheckpoint, writeModelWeights } from '../checkpoints.ts';
 import type { QuantizeInput, QuantizeOutput } from '../contracts.ts';
 import { checkIdentity, idempotent } from './idempotent.ts';
@@ -20,6 +26,50 @@ function seededRows(rows: number, count: number, seed: number): Int32Array {
   const order = Int32Array.from({ length: rows }, (_, i) => i);
   shuffleInPlace(order, createRng(seed));
   return order.slice(0, Math.min(rows, count)).sort();
+}
+
+/** The largest |w − w_q| over the kernels (rank ≥ 2) of two weight lists in the same order. */
+function maxKernelError(float: readonly NamedWeight[], quantized: readonly NamedWeight[]): number {
+  let max = 0;
+  quantized.forEach((w, i) => {
+    if (!isPrunable(w)) return;
+    const orig = float[i]!.values;
+    for (let k = 0; k < orig.length; k++) max = Math.max(max, Math.abs(orig[k]! - w.values[k]!));
+  });
+  return max;
+}
+
+/**
+ * A model with layers other than Dense and Dropout (core/compression quantizeNetwork): BatchNormalization folded,
+ * per-channel int8 (or float16) weights, bias correction when the plan asks for it; activations stay float32. The
+ * checkpoint is the folded model with the dequantized weights, so evaluate's tfjs predictions are the quantized
+ * model's, and it is what the export step writes.
+ */
+async function quantizeNonDense(
+  model: tf.LayersModel,
+  input: QuantizeInput,
+  ctx: StepContext,
+  masks: MaskSet | undefined,
+  calibration: FeatureMatrix,
+): Promise<QuantizeOutput> {
+  const plan = input.plan;
+  if (plan.activations)
+    throw new CampaignInputError(
+      `quantize.activations: activation fake-quant works on Dense-only models and this model has ${nonDenseClasses(model).join(', ')}; set quantize.activations: false (weights are still int8)`,
+    );
+  const quantized = quantizeNetwork(model, {
+    precision: plan.precision,
+    ...(plan.biasCorrection && plan.precision === 'int8' ? { biasCorrectionData: calibration } : {}),
+  });
+  try {
+    const checkpoint = await saveCheckpoint(ctx.store, input, quantized.model, {
+      ...(masks === undefined ? {} : { masks }),
+      int8: exportInt8(quantized.weights, quantized.int8),
+    });
+    return { checkpoint, maxAbsWeightError: maxKernelError(quantized.floatWeights, quantized.weights) };
+  } finally {
+    quantized.model.dispose();
+  }
 }
 
 /**
@@ -42,6 +92,7 @@ export async function quantize(input: QuantizeInput, ctx: StepContext): Promise<
       seededRows(train.x.rows, plan.calibrationRows, deriveSeed(input.seed, input.stepKey, 'calibration')),
     );
     const model = await loadCheckpointModel(store, input.from);
+    if (!isDenseChain(model)) return withModel(model, (m) => quantizeNonDense(m, input, ctx, masks, calibration));
     return withModel(model, async (m) => {
       const before = getWeightValues(m);
       const fq = fakeQuantize(m, {
