@@ -96,7 +96,16 @@ describe('fairshrink worker, forked layout', () => {
     const description = await handle.describe();
     expect(description.searchAttributes.CampaignStatus).toEqual(['completed']);
     expect(description.searchAttributes.GateStatus).toEqual(['pass']);
-    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-pass-forked');
+    // Loading the data and evaluating are heartbeated with a fixed 1-minute timeout (heartbeated-data-steps), so
+    // a worker dying in one is noticed in a minute, not after the old 10-minute start-to-close timeout.
+    for (const name of ['prepareDataset', 'evaluate']) {
+      const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
+      expect(scheduled.length, name).toBeGreaterThan(0);
+      for (const e of scheduled)
+        expect(Number(e.activityTaskScheduledEventAttributes!.heartbeatTimeout?.seconds)).toBe(60);
+    }
+    // campaign-german-pass-forked (kept as recorded) came before heartbeated-data-steps; this one is after it.
+    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-heartbeated-data-steps');
 
     expect(isRunning(worker.computePid)).toBe(true);
     worker.process.kill('SIGKILL');

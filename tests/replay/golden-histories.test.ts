@@ -17,8 +17,10 @@ describe('golden histories replay against the current workflow code', () => {
       // campaign-german-continue-paused is a run that continued as new carrying a pause (SIGNALS_ACROSS_RUNS_PATCH);
       // seed-campaigns-german is a seedCampaigns parent whose two seeds' children completed;
       // campaign-german-pass-forked sets CampaignStatus (campaign-status-attribute) and renders the dashboard as a
-      // regular activity (report-off-workflow-process), run by `fairshrink worker` (forked, its default).
+      // regular activity (report-off-workflow-process), run by `fairshrink worker` (forked, its default);
+      // campaign-german-heartbeated-data-steps loads and evaluates as heartbeated compute steps (heartbeated-data-steps).
       expect.arrayContaining([
+        'campaign-german-heartbeated-data-steps',
         'campaign-german-pass-forked',
         'seed-campaigns-german',
         'campaign-german-continue-paused',
