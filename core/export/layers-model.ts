@@ -24,12 +24,15 @@ export function specBytes(spec: WeightSpec): number {
   return spec.shape.reduce((a, b) => a * b, 1) * width;
 }
 
-/** model.json (with the fairshrink marker) and one shard holding `weightData`, for a model's topology. */
+/**
+ * model.json (with the fairshrink marker) and one shard holding `weightData` (the chunks in `specs`' order, joined),
+ * for a model's topology; without specs and data, the model's own float weights.
+ */
 export async function writeLayersModel(
   format: ExportFormat,
   model: tf.LayersModel,
   specs: WeightSpec[] | undefined,
-  weightData: Uint8Array | undefined,
+  weightData: readonly Uint8Array[] | undefined,
 ): Promise<ExportFile[]> {
   const saved = await saveModelToBytes(model);
   const json = JSON.parse(new TextDecoder().decode(saved.modelJson)) as tf.io.ModelJSON;
@@ -37,8 +40,18 @@ export async function writeLayersModel(
   json.userDefinedMetadata = { fairshrinkExport: { format, version: LAYERS_EXPORT_VERSION } };
   return [
     { name: MODEL_JSON, bytes: new TextEncoder().encode(JSON.stringify(json)) },
-    { name: SHARD, bytes: weightData ?? saved.weightsBin },
+    { name: SHARD, bytes: weightData === undefined ? saved.weightsBin : joinBytes(weightData) },
   ];
+}
+
+function joinBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
 }
 
 /** Loads model.json + shard through tfjs, refusing incomplete or foreign files with an ExportFormatError. */

@@ -40,13 +40,7 @@ async function encodeNetworkTfjsStandard(model: tf.LayersModel): Promise<Exporte
       chunks.push(new Uint8Array(new Float32Array(w.values).buffer));
     }
   }
-  const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    data.set(c, offset);
-    offset += c.length;
-  }
-  return { format: 'tfjs-standard', files: await writeLayersModel('tfjs-standard', model, specs, data) };
+  return { format: 'tfjs-standard', files: await writeLayersModel('tfjs-standard', model, specs, chunks) };
 }
 
 /** The float32 model with every channel that cannot affect the output removed (core/compression structured-network). */

@@ -67,13 +67,7 @@ export async function encodeTfjsStandard(
       }
     };
     source.layers.forEach(add);
-    const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let offset = 0;
-    for (const c of chunks) {
-      data.set(c, offset);
-      offset += c.length;
-    }
-    return { format: 'tfjs-standard', files: await writeLayersModel('tfjs-standard', model, specs, data) };
+    return { format: 'tfjs-standard', files: await writeLayersModel('tfjs-standard', model, specs, chunks) };
   } finally {
     model.dispose();
   }
