@@ -9,7 +9,15 @@ import { z } from 'zod';
 import type { CampaignInput } from '../campaign/contracts.ts';
 import type { StudyCell, StudyInput } from '../campaign/study.ts';
 import { CampaignConfig, Criterion, StoragePrefix, singleSeedConfig, type SchedulePlan } from './campaign.ts';
-import { canonicalJson, CampaignFileError, loadCampaignFile, type LoadedCampaign } from './campaign-file.ts';
+import type { ArtifactStore } from '../storage/index.ts';
+import {
+  canonicalJson,
+  CampaignFileError,
+  datasetIdOfCampaign,
+  loadCampaignFile,
+  prepareCampaignInput,
+  type LoadedCampaign,
+} from './campaign-file.ts';
 
 const slug = z
   .string()
@@ -282,4 +290,24 @@ export function studyInputOf(
       configSha256: c.configSha256,
     })),
   };
+}
+
+/** Each data set's content id (core/config/campaign-file.ts datasetIdOfCampaign), by the data set's name. */
+export async function studyDatasetIds(study: LoadedStudy): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const base of study.bases) ids[base.name] = await datasetIdOfCampaign(base.loaded);
+  return ids;
+}
+
+/** Upload each data set's files once (content-addressed, as `fairshrink run` does) and build the workflow input. */
+export async function prepareStudyInput(
+  study: LoadedStudy,
+  store: ArtifactStore,
+  opts: { projectRoot: string; studyId?: string },
+): Promise<StudyInput> {
+  const baseInputs: Record<string, CampaignInput> = {};
+  for (const base of study.bases)
+    baseInputs[base.name] = await prepareCampaignInput(base.loaded, store, { projectRoot: opts.projectRoot });
+  const studyId = opts.studyId ?? studyIdOf(study, await studyDatasetIds(study));
+  return studyInputOf(study, studyId, baseInputs);
 }

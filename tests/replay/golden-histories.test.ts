@@ -16,11 +16,13 @@ describe('golden histories replay against the current workflow code', () => {
       // and campaign-german-pass-local with both; monitor-rollback is a deployment audit that rolled back;
       // campaign-german-continue-paused is a run that continued as new carrying a pause (SIGNALS_ACROSS_RUNS_PATCH);
       // seed-campaigns-german is a seedCampaigns parent whose two seeds' children completed;
+      // compression-study-german is a compressionStudy whose two cells' children ran one after the other;
       // campaign-german-pass-forked sets CampaignStatus (campaign-status-attribute) and renders the dashboard as a
       // regular activity (report-off-workflow-process), run by `fairshrink worker` (forked, its default).
       expect.arrayContaining([
         'campaign-german-pass-forked',
         'seed-campaigns-german',
+        'compression-study-german',
         'campaign-german-continue-paused',
         'stack-check-golden',
         'campaign-german-pass',
