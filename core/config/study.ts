@@ -83,6 +83,14 @@ export const StudyConfig = z.strictObject({
 });
 export type StudyConfig = z.infer<typeof StudyConfig>;
 
+/** JSON Schema of the study file, for editors (examples/study.schema.json is this, committed). */
+export function studyJsonSchema(): Record<string, unknown> {
+  return {
+    ...(z.toJSONSchema(StudyConfig, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>),
+    title: 'fairshrink study',
+  };
+}
+
 /** A sparsity as it appears in cell ids: percent with up to two decimals, "." as "p" (0.9 → 90, 0.955 → 95p5). */
 export function sparsityLabel(sparsity: number): string {
   return String(Math.round(sparsity * 10000) / 100).replace('.', 'p');

@@ -1,6 +1,6 @@
 // The study file: data sets (base campaign files) × final sparsity targets × arms × seeds, each cell a single-seed
 // campaign config derived from its base; every problem names the study field and its fix, before anything starts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import {
   studyIdOf,
   studyInputOf,
   StudyFileError,
+  studyJsonSchema,
 } from '../../../core/config/study.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -167,5 +168,10 @@ describe('the study file', () => {
       expect(config.compression.quantize).toMatchObject({ enabled: true, precision: 'int8' });
       expect(config.compression.schedule).toMatchObject({ kind: 'polynomial', finalSparsity: cell.sparsity });
     }
+  });
+
+  it('the committed examples/study.schema.json equals the generated JSON Schema', () => {
+    const committed: unknown = JSON.parse(readFileSync(path.join(root, 'examples/study.schema.json'), 'utf8'));
+    expect(committed).toEqual(studyJsonSchema());
   });
 });
