@@ -65,10 +65,11 @@ export async function followStudy(
     description = await handle.describe();
   }
   if (description.status.name === 'RUNNING') {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const state = await Promise.race([
       handle.query(studyStateQuery).catch(() => undefined),
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), QUERY_DEADLINE_MS)),
-    ]);
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUERY_DEADLINE_MS))),
+    ]).finally(() => clearTimeout(timer));
     if (flags.json) io.stdout(JSON.stringify({ studyId, status: 'RUNNING', state: state ?? null }, null, 2));
     else io.stdout(formatRunningStudy(studyId, state));
     return EXIT.ok;
