@@ -83,7 +83,7 @@ function goalOver(
   return { status: 'met', seeds: cells.length };
 }
 
-const pt = (x: number) => `${(x * 100).toFixed(2)} pt`;
+const pt = (x: number) => `${(x * 100).toFixed(2).replace(/^-/, '−')} pt`;
 
 function rowGoals(cells: StudyCellRecord[]): StudyTableRow['goals'] {
   return {

@@ -117,9 +117,9 @@ describe('the study table', () => {
       status: 'not met',
       detail: 'seed 0: ψ_g CI above 0 for sex=female',
     });
-    expect(goals.noGroupDrop).toMatchObject({ status: 'not met', detail: 'seed 0: age=young -4.00 pt' });
+    expect(goals.noGroupDrop).toMatchObject({ status: 'not met', detail: 'seed 0: age=young −4.00 pt' });
     const text = studyTable(report(cells));
-    expect(text).toContain('**not met** (1/2 seeds: seed 0: accuracy -2.00 pt)');
+    expect(text).toContain('**not met** (1/2 seeds: seed 0: accuracy −2.00 pt)');
     // The worst attribute's CI upper across seeds and attributes.
     expect(text).toContain('| 1.50 |');
   });
