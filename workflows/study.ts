@@ -22,7 +22,7 @@ import {
   type StudyReport,
 } from '../core/campaign/study.ts';
 import type { ArtifactRef } from '../core/storage/ref.ts';
-import { compressionCampaign, searchAttributes, type CampaignOptions } from './campaign.ts';
+import { compressionCampaign, searchAttributes, type CampaignOptions, type CampaignResult } from './campaign.ts';
 
 export type StudyCellStatus = 'waiting' | 'running' | 'completed' | 'stopped' | 'aborted' | 'failed' | 'cancelled';
 
@@ -30,7 +30,8 @@ export interface StudyState {
   studyId: string;
   phase: 'running' | 'writing' | 'completed' | 'stopped';
   concurrency: number;
-  cells: { campaignId: string; status: StudyCellStatus; reason: string | null }[];
+  /** attached: the cell's campaign was one an earlier run of this study had completed, taken as it was. */
+  cells: { campaignId: string; status: StudyCellStatus; reason: string | null; attached: boolean }[];
 }
 
 export interface StudyResult {
@@ -45,6 +46,17 @@ export interface StudyResult {
 }
 
 export const studyStateQuery = defineQuery<StudyState>('state');
+
+/** Waits for a campaign an earlier run of the study started under a cell's id: retried while it still runs. */
+const { awaitCampaignEnd } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidInput'],
+  },
+});
 
 const { writeJsonArtifact, readStudyCellMetrics } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -80,7 +92,7 @@ export async function compressionStudy(input: StudyInput, options: CampaignOptio
     studyId,
     phase: 'running',
     concurrency: input.concurrency,
-    cells: ids.map((campaignId) => ({ campaignId, status: 'waiting', reason: null })),
+    cells: ids.map((campaignId) => ({ campaignId, status: 'waiting', reason: null, attached: false })),
   };
   setHandler(studyStateQuery, () => state);
   upsertSearchAttributes([
@@ -91,6 +103,33 @@ export async function compressionStudy(input: StudyInput, options: CampaignOptio
   let cancelled: unknown = null;
   const records: (StudyCellRecord | undefined)[] = cells.map(() => undefined);
 
+  /**
+   * The cell's campaign result. A campaign an earlier run of this study completed under the cell's id is taken as it
+   * is (the child start is refused: ALLOW_DUPLICATE_FAILED_ONLY); one that ended otherwise runs again, once it closed.
+   */
+  const cellResult = async (index: number): Promise<CampaignResult> => {
+    const { cell } = cells[index]!;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const handle = await startChild(compressionCampaign, {
+          workflowId: cell.campaignId,
+          args: [cellCampaignInput(input, index), options],
+          // A study that is terminated or times out asks its cells to stop at their last good model.
+          parentClosePolicy: 'REQUEST_CANCEL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        });
+        return await handle.result();
+      } catch (err) {
+        if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError' || attempt > 1) throw err;
+        const earlier = await awaitCampaignEnd({ workflowId: cell.campaignId });
+        if ('result' in earlier) {
+          state.cells[index]!.attached = true;
+          return earlier.result;
+        }
+      }
+    }
+  };
+
   /** Run one cell to its end and read its held-out numbers; records the row, never throws but for cancellation. */
   const runCell = async (index: number): Promise<void> => {
     const { cell } = cells[index]!;
@@ -98,13 +137,7 @@ export async function compressionStudy(input: StudyInput, options: CampaignOptio
     let ending: CellEnding;
     try {
       row.status = 'running';
-      const handle = await startChild(compressionCampaign, {
-        workflowId: cell.campaignId,
-        args: [cellCampaignInput(input, index), options],
-        // A study that is terminated or times out asks its cells to stop at their last good model.
-        parentClosePolicy: 'REQUEST_CANCEL',
-      });
-      const result = await handle.result();
+      const result = await cellResult(index);
       row.status = result.status;
       row.reason = result.reason;
       ending = { seed: cell.seed, campaignId: cell.campaignId, ended: 'result', result };
@@ -135,7 +168,7 @@ export async function compressionStudy(input: StudyInput, options: CampaignOptio
         } else metrics = { defined: false, reason: `the held-out report could not be read: ${failureReason(err)}` };
       }
     }
-    records[index] = studyCellRecord(cell, ending, metrics);
+    records[index] = studyCellRecord(cell, ending, metrics, row.attached);
   };
 
   // `concurrency` lanes, each taking the next cell in the study's order until none is left.
@@ -166,6 +199,8 @@ export async function compressionStudy(input: StudyInput, options: CampaignOptio
     const ref = await writeJsonArtifact({
       key: `${prefix}/${studyId}/study.json`,
       document: document as unknown as Record<string, unknown>,
+      // A later run of the study (after one that did not complete) rewrites it with every cell's latest outcome.
+      mutable: true,
     });
     if (cancelled !== null) {
       state.phase = 'stopped';

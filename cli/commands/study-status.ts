@@ -99,7 +99,11 @@ function formatRunningStudy(studyId: string, state: StudyState | undefined): str
     '',
     formatTable(
       ['Cell campaign', 'Status', 'Reason'],
-      state.cells.map((cell) => [cell.campaignId, cell.status, cell.reason ?? '']),
+      state.cells.map((cell) => [
+        cell.campaignId,
+        cell.attached ? `${cell.status} (an earlier run's)` : cell.status,
+        cell.reason ?? '',
+      ]),
     ),
   ].join('\n');
 }

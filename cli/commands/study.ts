@@ -25,7 +25,9 @@ A compression study: every cell (data set × final sparsity × arm × seed) of t
 campaign, a child of one compressionStudy workflow, at most \`concurrency\` cells at a time
 (docs/architecture.md#studies). A cell that fails its gates is a result, not a failure of the study. The
 study writes <prefix>/<studyId>/study.json; the study table (README "Results") is rendered from it.
-The study id is <name>-<hash of every cell's config and data>; running the same file again attaches.
+The study id is <name>-<hash of every cell's config and data>; running the same file again attaches to the
+study, or, when its last run failed, was cancelled or terminated, starts it again: cells whose campaign completed
+are taken as they ended, the others run again.
 
   --dry-run         validate the study file, every base campaign and every row of their data, and list
                     the cells with their campaign ids; start nothing
@@ -116,16 +118,22 @@ async function startStudy(
     const computeQueue = process.env.FAIRSHRINK_COMPUTE_TASK_QUEUE;
     const options =
       computeQueue && computeQueue !== c.settings.temporal.taskQueue ? { computeTaskQueue: computeQueue } : {};
+    const earlier = await c.client.workflow
+      .getHandle(input.studyId)
+      .describe()
+      .then((d) => d.status.name)
+      .catch(() => undefined);
     try {
+      // A study that ended without completing starts again under its id; its completed cells are taken as they are.
       await c.client.workflow.start(compressionStudy, {
         taskQueue: c.settings.temporal.taskQueue,
         workflowId: input.studyId,
         args: [input, options],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       });
       if (!flags.json)
         io.stdout(
-          `started study ${input.studyId} on task queue ${c.settings.temporal.taskQueue}: ${input.cells.length} cells, ${input.concurrency} at a time`,
+          `started study ${input.studyId} on task queue ${c.settings.temporal.taskQueue}: ${input.cells.length} cells, ${input.concurrency} at a time${earlier ? ` (again: its last run is ${earlier}; the cells that run completed are taken as they ended)` : ''}`,
         );
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -87,6 +87,8 @@ export interface StudyCellRecord extends StudyCell {
   /** Read from the held-out report; absent with the reason when the cell has no held-out report or it was unreadable. */
   metrics: { defined: true; value: StudyCellMetrics } | { defined: false; reason: string };
   lineage: ArtifactRef | null;
+  /** The campaign was one an earlier run of this study had completed under the cell's id, taken as it ended. */
+  attached: boolean;
 }
 
 /** study.json: every cell, in the order data set, sparsity, arm, seed. */
@@ -105,6 +107,7 @@ export function studyCellRecord(
   cell: StudyCell,
   ending: CellEnding,
   metrics: StudyCellRecord['metrics'],
+  attached = false,
 ): StudyCellRecord {
   const seed = seedRecordOf(ending);
   const heldOutReport = ending.ended === 'result' ? (ending.result.heldOut?.report ?? null) : null;
@@ -121,6 +124,7 @@ export function studyCellRecord(
         : { status: seed.heldOut.status, reason: seed.heldOut.reason, rows: seed.heldOut.rows, report: heldOutReport },
     metrics,
     lineage: seed.lineage,
+    attached,
   };
 }
 

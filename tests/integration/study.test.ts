@@ -1,7 +1,8 @@
 // A tiny compression study against the real Temporal server and real S3: German credit at one sparsity target, two
 // arms (magnitude + plain, group-aware + CEAG), one seed, one cell at a time. The compressionStudy workflow runs each
 // cell as a compressionCampaign child, the second starting after the first ended; study.json holds both cells with
-// their held-out verdicts and numbers; the table renders from it.
+// their held-out verdicts and numbers; the table renders from it. Run again under the same id, the study takes the
+// completed campaigns as they ended instead of running them again.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { StudyReport } from '../../core/campaign/study.ts';
@@ -100,5 +101,31 @@ describe('a compression study', () => {
     expect(description.searchAttributes.CampaignId).toEqual([studyId]);
     expect(description.searchAttributes.CampaignStatus).toEqual(['completed']);
     await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'compression-study-german');
+
+    // Run again under the same id: both cells' campaigns completed, so the study takes them as they ended (no child
+    // starts, no campaign runs twice) and rewrites study.json with the cells marked attached.
+    const childRuns = await Promise.all(
+      cellIds.map(async (id) => (await connection().client.workflow.getHandle(id).describe()).runId),
+    );
+    const again = await connection().client.workflow.start(compressionStudy, {
+      taskQueue,
+      workflowId: studyId,
+      args: [input, {}],
+    });
+    const secondWorker = await campaignWorker(connection().nativeConnection, taskQueue, store);
+    const second = await secondWorker.runUntil(again.result());
+    expect(second).toMatchObject({ studyId, status: 'completed', counts: { completed: 2 } });
+    expect(second.report.uri).toBe(result.report.uri);
+    const secondEvents = (await again.fetchHistory()).events ?? [];
+    expect(secondEvents.filter((e) => e.childWorkflowExecutionStartedEventAttributes)).toHaveLength(0);
+    expect(secondEvents.filter((e) => e.startChildWorkflowExecutionFailedEventAttributes)).toHaveLength(2);
+    for (const [i, id] of cellIds.entries())
+      expect((await connection().client.workflow.getHandle(id).describe()).runId).toBe(childRuns[i]);
+    const rewritten = JSON.parse(Buffer.from(await store.get(second.report)).toString()) as StudyReport;
+    expect(rewritten.cells.map((c) => [c.campaignId, c.attached, c.heldOut.status])).toEqual(
+      stored.cells.map((c) => [c.campaignId, true, c.heldOut.status]),
+    );
+    expect(rewritten.cells.map((c) => c.metrics)).toEqual(stored.cells.map((c) => c.metrics));
+    await replayAndMaybeRecord(again, { workflowBundle: workflowBundle() }, 'compression-study-german-attached');
   });
 });

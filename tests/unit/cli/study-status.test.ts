@@ -32,6 +32,7 @@ const report: StudyReport = {
       heldOut: { status: 'none', reason: 'the child failed', rows: null, report: null },
       metrics: { defined: false, reason: "the cell's campaign failed" },
       lineage: null,
+      attached: false,
     },
   ],
 };
@@ -79,13 +80,14 @@ describe('fairshrink study status', () => {
       phase: 'running',
       concurrency: 1,
       cells: [
-        { campaignId: 'cell-a', status: 'completed', reason: 'done' },
-        { campaignId: 'cell-b', status: 'running', reason: null },
+        { campaignId: 'cell-a', status: 'completed', reason: 'done', attached: true },
+        { campaignId: 'cell-b', status: 'running', reason: null, attached: false },
       ],
     });
     expect(await followStudy(f.client, f.store, 's', { wait: false, json: false }, f.io)).toBe(0);
     expect(f.out.join('\n')).toMatch(/study s RUNNING \(running\): 1 of 2 cells ended, 1 at a time/);
     expect(f.out.join('\n')).toMatch(/cell-b +running/);
+    expect(f.out.join('\n')).toMatch(/cell-a +completed \(an earlier run's\) +done/);
   });
 
   it('refuses an id that is not a study, or no workflow at all, with exit 2', async () => {

@@ -35,6 +35,7 @@ function cell(arm: string, seed: number, over: Partial<StudyCellRecord> = {}): S
     heldOut: { status: 'pass', reason: 'all constraints pass', rows: 300, report: null },
     metrics: { defined: true, value: metrics() },
     lineage: null,
+    attached: false,
     ...over,
   };
 }
