@@ -26,7 +26,14 @@ export interface SeedCampaignResult {
   lineage: ArtifactRef;
   export?: { gate: GateStatus; summary: MetricSummary };
   /** The held-out verdict; `report` is its fairness report in S3 (what a study reads its numbers from). */
-  heldOut?: { split: 'test'; status: GateStatus; reason: string; rows: number; summary: MetricSummary; report?: ArtifactRef };
+  heldOut?: {
+    split: 'test';
+    status: GateStatus;
+    reason: string;
+    rows: number;
+    summary: MetricSummary;
+    report?: ArtifactRef;
+  };
 }
 
 /** How one seed's child workflow ended, as the parent saw it. */
