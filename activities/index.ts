@@ -3,6 +3,7 @@ import { createCampaignActivities } from './campaign.ts';
 import { createMonitorActivities } from './monitor.ts';
 import { createReportActivities } from './report.ts';
 import { createStorageActivities } from './storage.ts';
+import { createStudyActivities } from './study.ts';
 
 /** Every activity the worker registers, built around shared dependencies. */
 export function createActivities(deps: { store: ArtifactStore }) {
@@ -11,6 +12,7 @@ export function createActivities(deps: { store: ArtifactStore }) {
     ...createCampaignActivities(deps.store),
     ...createReportActivities(deps.store),
     ...createMonitorActivities(deps.store),
+    ...createStudyActivities(deps.store),
   };
 }
 

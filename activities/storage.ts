@@ -6,6 +6,8 @@ import { ArtifactStore, InvalidObjectKeyError, type ArtifactRef } from '../core/
 export const WriteJsonArtifactInput = z.object({
   key: z.string().min(1),
   document: z.record(z.string(), z.unknown()),
+  /** Replace what the key holds (a summary a later run rewrites, e.g. study.json); default: write once. */
+  mutable: z.boolean().optional(),
 });
 export type WriteJsonArtifactInput = z.infer<typeof WriteJsonArtifactInput>;
 
@@ -26,7 +28,10 @@ export function createStorageActivities(store: ArtifactStore) {
       }
       try {
         const bytes = new TextEncoder().encode(`${JSON.stringify(parsed.document, null, 2)}\n`);
-        return await store.put(parsed.key, bytes, { contentType: 'application/json' });
+        return await store.put(parsed.key, bytes, {
+          contentType: 'application/json',
+          ...(parsed.mutable ? { mode: 'mutable' as const } : {}),
+        });
       } catch (err) {
         if (err instanceof InvalidObjectKeyError) throw invalidInput('writeJsonArtifact', err);
         throw err;

@@ -43,6 +43,11 @@ export const COMMANDS: Record<string, Entry> = {
   report: ['render a campaign report (HTML) from S3 and write it locally', 'report', 'reportCommand'],
   dashboard: ['serve an index of campaigns with their reports and Temporal UI links', 'dashboard', 'dashboardCommand'],
   run: ['validate a campaign file and start the campaign', 'run', 'runCommand'],
+  study: [
+    'validate a study file and start the study (data sets × sparsities × arms × seeds); study status <id> for its table',
+    'study',
+    'studyCommand',
+  ],
   worker: [
     'run a worker (compute activities in a forked process unless --single-process; task queue from FAIRSHRINK_TASK_QUEUE)',
     'worker',

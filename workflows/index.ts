@@ -3,3 +3,4 @@ export { stackCheck } from './stack-check.ts';
 export { compressionCampaign } from './campaign.ts';
 export { monitorDeployment } from './monitor.ts';
 export { seedCampaigns } from './seeds.ts';
+export { compressionStudy } from './study.ts';

@@ -135,7 +135,9 @@ export async function describeCampaign(
           : `workflow "${campaignId}" is a ${description.type}, not a compression campaign`,
         description.type === 'seedCampaigns'
           ? `give a seed's campaign id, ${campaignId}-seed-<seed> (\`fairshrink status ${campaignId}\` lists them)`
-          : '`fairshrink list` shows the campaigns',
+          : description.type === 'compressionStudy'
+            ? `it is a study: \`fairshrink study status ${campaignId}\` lists its cells' campaign ids`
+            : '`fairshrink list` shows the campaigns',
         EXIT.usage,
       );
     }

@@ -25,7 +25,15 @@ export interface SeedCampaignResult {
   quantized: boolean;
   lineage: ArtifactRef;
   export?: { gate: GateStatus; summary: MetricSummary };
-  heldOut?: { split: 'test'; status: GateStatus; reason: string; rows: number; summary: MetricSummary };
+  /** The held-out verdict; `report` is its fairness report in S3 (what a study reads its numbers from). */
+  heldOut?: {
+    split: 'test';
+    status: GateStatus;
+    reason: string;
+    rows: number;
+    summary: MetricSummary;
+    report?: ArtifactRef;
+  };
 }
 
 /** How one seed's child workflow ended, as the parent saw it. */

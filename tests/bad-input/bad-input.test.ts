@@ -20,6 +20,7 @@ import { idAndKeyCases } from './ids-and-keys.ts';
 import { modelFileCases } from './model-files.ts';
 import { predictionCases } from './predictions.ts';
 import { rubricFileCases } from './rubric-files.ts';
+import { studyFileCases } from './study-files.ts';
 
 const categories: Record<string, BadInputCase[]> = {
   'campaign files': campaignFileCases,
@@ -30,6 +31,7 @@ const categories: Record<string, BadInputCase[]> = {
   'predictions CSVs (evaluate)': predictionCases,
   'CLI usage': cliUsageCases,
   'campaign ids, deployment names and S3 keys': idAndKeyCases,
+  'study files': studyFileCases,
 };
 
 // The corpus has a bucket and a task queue of its own, so what other test files write at the same time never

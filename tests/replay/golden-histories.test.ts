@@ -16,6 +16,8 @@ describe('golden histories replay against the current workflow code', () => {
       // and campaign-german-pass-local with both; monitor-rollback is a deployment audit that rolled back;
       // campaign-german-continue-paused is a run that continued as new carrying a pause (SIGNALS_ACROSS_RUNS_PATCH);
       // seed-campaigns-german is a seedCampaigns parent whose two seeds' children completed;
+      // compression-study-german is a compressionStudy whose two cells' children ran one after the other, and
+      // compression-study-german-attached its second run, which took both completed campaigns as they ended;
       // campaign-german-pass-forked sets CampaignStatus (campaign-status-attribute) and renders the dashboard as a
       // regular activity (report-off-workflow-process), run by `fairshrink worker` (forked, its default);
       // campaign-german-heartbeated-data-steps loads and evaluates as heartbeated compute steps (heartbeated-data-steps).
@@ -23,6 +25,8 @@ describe('golden histories replay against the current workflow code', () => {
         'campaign-german-heartbeated-data-steps',
         'campaign-german-pass-forked',
         'seed-campaigns-german',
+        'compression-study-german',
+        'compression-study-german-attached',
         'campaign-german-continue-paused',
         'stack-check-golden',
         'campaign-german-pass',
