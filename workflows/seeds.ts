@@ -10,13 +10,11 @@ import {
   condition,
   defineQuery,
   isCancellation,
-  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
 import { judgeSeeds, type SeedCampaignsInput, type SeedEnding, type SeedsReport } from '../core/campaign/seeds.ts';
 import type { SeedRule } from '../core/config/campaign.ts';
 import type { ArtifactRef } from '../core/storage/ref.ts';
@@ -29,6 +27,7 @@ import {
   type CampaignOptions,
 } from './campaign.ts';
 import { markCampaignStatus } from './campaign-run.ts';
+import { failureReason, writeJsonArtifact } from './parent-steps.ts';
 
 export type SeedChildStatus = 'starting' | 'running' | 'completed' | 'stopped' | 'aborted' | 'failed' | 'cancelled';
 
@@ -50,27 +49,6 @@ export interface SeedCampaignsResult extends SeedsReport {
 }
 
 export const seedCampaignsStateQuery = defineQuery<SeedCampaignsState>('state');
-
-const { writeJsonArtifact } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['InvalidInput'],
-  },
-});
-
-/** Why a child ended without a result: the innermost message of its failure. */
-function failureReason(err: unknown): string {
-  let node: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  while (node instanceof Error) {
-    message = node.message || message;
-    node = (node as Error & { cause?: unknown }).cause;
-  }
-  return message;
-}
 
 export async function seedCampaigns(
   input: SeedCampaignsInput,

@@ -23,6 +23,7 @@ import {
 } from '../core/campaign/study.ts';
 import type { ArtifactRef } from '../core/storage/ref.ts';
 import { compressionCampaign, searchAttributes, type CampaignOptions, type CampaignResult } from './campaign.ts';
+import { failureReason, readStudyCellMetrics, writeJsonArtifact } from './parent-steps.ts';
 
 export type StudyCellStatus = 'waiting' | 'running' | 'completed' | 'stopped' | 'aborted' | 'failed' | 'cancelled';
 
@@ -57,27 +58,6 @@ const { awaitCampaignEnd } = proxyActivities<Activities>({
     nonRetryableErrorTypes: ['InvalidInput'],
   },
 });
-
-const { writeJsonArtifact, readStudyCellMetrics } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['InvalidInput'],
-  },
-});
-
-/** The innermost message of a failure chain: why a child or an activity ended without a result. */
-function failureReason(err: unknown): string {
-  let node: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  while (node instanceof Error) {
-    message = node.message || message;
-    node = (node as Error & { cause?: unknown }).cause;
-  }
-  return message;
-}
 
 export async function compressionStudy(input: StudyInput, options: CampaignOptions = {}): Promise<StudyResult> {
   const { studyId, prefix, cells } = input;
