@@ -27,13 +27,9 @@ export const COMMANDS: Record<string, Entry> = {
   history: ["export a campaign's workflow history as JSON", 'history', 'historyCommand'],
   replay: ['replay a history file against the current workflow code', 'history', 'replayCommand'],
   audit: ['write (audit <id> --out dir) or check (audit verify dir) an audit bundle', 'audit', 'auditCommand'],
-  promote: [
-    "put a finished campaign's model into service as the next version of a deployment",
-    'deploy',
-    'promoteCommand',
-  ],
+  promote: ["put a finished campaign's model into service as a deployment's next version", 'deploy', 'promoteCommand'],
   monitor: [
-    're-audit a deployment (add-batch | run | schedule | unschedule | status), rolling back on failure',
+    're-audit a deployment and roll back on failure (add-batch|run|schedule|status)',
     'monitor',
     'monitorCommand',
   ],
@@ -43,16 +39,8 @@ export const COMMANDS: Record<string, Entry> = {
   report: ['render a campaign report (HTML) from S3 and write it locally', 'report', 'reportCommand'],
   dashboard: ['serve an index of campaigns with their reports and Temporal UI links', 'dashboard', 'dashboardCommand'],
   run: ['validate a campaign file and start the campaign', 'run', 'runCommand'],
-  study: [
-    'validate a study file and start the study (data sets × sparsities × arms × seeds); study status <id> for its table',
-    'study',
-    'studyCommand',
-  ],
-  worker: [
-    'run a worker (compute activities in a forked process unless --single-process; task queue from FAIRSHRINK_TASK_QUEUE)',
-    'worker',
-    'workerCommand',
-  ],
+  study: ['run data sets × sparsities × arms × seeds as one study; study status <id>', 'study', 'studyCommand'],
+  worker: ['run a worker (compute in a forked process unless --single-process)', 'worker', 'workerCommand'],
 };
 
 /** The function behind a command, imported on first use. */
