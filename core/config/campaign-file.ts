@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
+import { formatIssuePath, readConfigFile } from './config-file.ts';
 import {
   datasetIdOf,
   loadDatasetSpec,
@@ -51,15 +51,6 @@ export function canonicalJson(value: unknown): string {
 }
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-
-function formatIssuePath(issuePath: readonly PropertyKey[]): string {
-  return (
-    issuePath.reduce<string>(
-      (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
-      '',
-    ) || '(top level)'
-  );
-}
 
 export interface LoadedCampaign {
   file: string;
@@ -172,35 +163,12 @@ async function importedModelProblems(
 
 /** Parse and check a campaign file and everything it points to; throws CampaignFileError listing every problem. */
 export async function loadCampaignFile(file: string): Promise<LoadedCampaign> {
-  const abs = path.resolve(file);
+  const { abs, raw, config } = await readConfigFile(
+    file,
+    CampaignConfig,
+    (problems) => new CampaignFileError(file, problems),
+  );
   const dir = path.dirname(abs);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (err) {
-    throw new CampaignFileError(file, [
-      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    ]);
-  }
-  let raw: unknown;
-  try {
-    raw = abs.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-  } catch (err) {
-    throw new CampaignFileError(file, [
-      `not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
-    ]);
-  }
-  const parsed = CampaignConfig.safeParse(raw);
-  if (!parsed.success) {
-    throw new CampaignFileError(
-      file,
-      parsed.error.issues.map((issue) => {
-        const where = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
-        return `${formatIssuePath(where as PropertyKey[])}: ${issue.message}`;
-      }),
-    );
-  }
-  const config = parsed.data;
   const problems: string[] = seedFieldProblems(raw);
 
   let dataset: LoadedDatasetSpec | undefined;

@@ -2,10 +2,9 @@
 // single-seed campaign derived from its data set's base campaign file; the study workflow (workflows/study.ts) runs
 // every cell as a child campaign and records what each ended with (docs/architecture.md#studies).
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
+import { formatIssuePath, readConfigFile } from './config-file.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
 import type { StudyCell, StudyInput } from '../campaign/study.ts';
 import { CampaignConfig, Criterion, StoragePrefix, singleSeedConfig, type SchedulePlan } from './campaign.ts';
@@ -123,15 +122,6 @@ export class StudyFileError extends CampaignFileError {
   override name = 'StudyFileError';
 }
 
-function issuePath(parts: readonly PropertyKey[]): string {
-  return (
-    parts.reduce<string>(
-      (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
-      '',
-    ) || '(top level)'
-  );
-}
-
 export interface LoadedStudy {
   file: string;
   config: StudyConfig;
@@ -178,42 +168,15 @@ export function cellConfig(
       const full = [...issue.path, ...keys];
       // An arm's field is the study's to fix; anything else comes from the base campaign file.
       if (full[0] === 'compression' && full[1] === 'finetune')
-        return `${where.arm}.finetune${full.length > 2 ? `.${issuePath(full.slice(2))}` : ''}: ${issue.message}`;
-      return `${where.arm}: makes the base campaign's ${issuePath(full)} invalid: ${issue.message}`;
+        return `${where.arm}.finetune${full.length > 2 ? `.${formatIssuePath(full.slice(2))}` : ''}: ${issue.message}`;
+      return `${where.arm}: makes the base campaign's ${formatIssuePath(full)} invalid: ${issue.message}`;
     }),
   };
 }
 
 /** Parse a study file and every base campaign it names; throws StudyFileError listing every problem. */
 export async function loadStudyFile(file: string): Promise<LoadedStudy> {
-  const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (err) {
-    throw new StudyFileError(file, [
-      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    ]);
-  }
-  let raw: unknown;
-  try {
-    raw = abs.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-  } catch (err) {
-    throw new StudyFileError(file, [
-      `not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
-    ]);
-  }
-  const parsed = StudyConfig.safeParse(raw);
-  if (!parsed.success) {
-    throw new StudyFileError(
-      file,
-      parsed.error.issues.map((issue) => {
-        const where = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
-        return `${issuePath(where as PropertyKey[])}: ${issue.message}`;
-      }),
-    );
-  }
-  const config = parsed.data;
+  const { abs, config } = await readConfigFile(file, StudyConfig, (problems) => new StudyFileError(file, problems));
   const problems: string[] = [];
   const bases: LoadedStudy['bases'] = [];
   for (const [i, dataset] of config.datasets.entries()) {
