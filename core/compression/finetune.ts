@@ -6,7 +6,7 @@
 //   and update λ_g ≥ 0 by projected dual ascent on the TRUE excess ACCURACY gap ψ_g.
 import * as tf from '@tensorflow/tfjs';
 import { predictProba } from '../model/predict.ts';
-import { trainModel, type TrainState } from '../model/train.ts';
+import { trainModel, type LossFn, type TrainState } from '../model/train.ts';
 import { rowsByGroup, type GroupedData } from './criteria.ts';
 import { createModelMasker, type MaskSet } from './masks.ts';
 
@@ -89,6 +89,83 @@ export function maxExcessGap(gaps: Record<string, GapEstimate>): GapEstimate {
     : { value: Math.max(...values) };
 }
 
+/** What constrained fine-tuning bounds by ε per group. */
+export type ConstraintKind = 'excess-gap' | 'no-harm';
+
+/**
+ * Each group's own accuracy drop against the dense model: d_g = A_g,dense − A_g. The no-harm constraint bounds it, so
+ * no group may pay for compression beyond ε, and lowering the other groups (levelling down) cannot meet it.
+ */
+export function groupAccuracyDrops(dense: GroupPerformance, current: GroupPerformance): Record<string, GapEstimate> {
+  const out: Record<string, GapEstimate> = {};
+  const groups = [...new Set([...Object.keys(dense.groupAccuracy), ...Object.keys(current.groupAccuracy)])].sort();
+  for (const g of groups) {
+    const d = dense.groupAccuracy[g];
+    const c = current.groupAccuracy[g];
+    out[g] =
+      d === undefined || c === undefined
+        ? {
+            value: undefined,
+            reason: `group ${g} has no rows in the ${d === undefined ? 'dense' : 'current'} evaluation`,
+          }
+        : { value: d - c };
+  }
+  return out;
+}
+
+/** The gaps the dual step compares with ε: ψ_g (CEAG) or the group's own drop (no-harm). */
+export function constraintGaps(
+  kind: ConstraintKind,
+  dense: GroupPerformance,
+  current: GroupPerformance,
+): Record<string, GapEstimate> {
+  return kind === 'no-harm' ? groupAccuracyDrops(dense, current) : excessAccuracyGaps(dense, current);
+}
+
+/**
+ * The constraint's primal term on one batch, as one weighted sum of per-row BCE (Keras clipping, as core/model):
+ *   excess-gap (CEAG, Hashemizadeh et al. 2024, eq. 6): Σ_g λ_g [(L_g − L_g,dense) − (L − L_dense) − ε];
+ *   group-loss (the no-harm constraint's proxy, and a CEAG variant): Σ_g λ_g [(L_g − L_g,dense) − ε],
+ * L the batch mean, L_g over the batch's rows of group g (groups absent from the batch skipped). `lambda` is read at
+ * every call, so the dual step may update it in place.
+ */
+export function lagrangianTerm(
+  groups: ArrayLike<string>,
+  dense: GroupPerformance,
+  lambda: Record<string, number>,
+  epsilon: number,
+  proxy: 'excess-loss-gap' | 'group-loss',
+): LossFn {
+  const byGroup = rowsByGroup(groups);
+  const groupNames = [...byGroup.keys()];
+  const groupOf = new Int32Array(groups.length);
+  groupNames.forEach((g, k) => byGroup.get(g)!.forEach((r) => (groupOf[r] = k)));
+  const excess = proxy === 'excess-loss-gap';
+  return (yTrue, yPred, batch) => {
+    const counts = new Float64Array(groupNames.length);
+    for (const r of batch) counts[groupOf[r]!]!++;
+    let active = false;
+    let lambdaSum = 0;
+    let constant = 0;
+    groupNames.forEach((g, k) => {
+      const l = lambda[g]!;
+      if (counts[k] === 0 || l === 0) return;
+      active = true;
+      if (excess) lambdaSum += l;
+      constant += l * (-(dense.groupLoss[g] ?? 0) + (excess ? dense.loss : 0) - epsilon);
+    });
+    if (!active) return tf.scalar(0);
+    const weights = Float32Array.from(batch, (r) => {
+      const k = groupOf[r]!;
+      const l = lambda[groupNames[k]!]!;
+      return (l === 0 ? 0 : l / counts[k]!) - lambdaSum / batch.length;
+    });
+    const p = tf.clipByValue(yPred, BCE_EPSILON, 1 - BCE_EPSILON);
+    const rowLoss = tf.neg(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))));
+    return tf.add(tf.sum(tf.mul(rowLoss, tf.tensor2d(weights, [batch.length, 1], 'float32'))), constant) as tf.Scalar;
+  };
+}
+
 export interface FinetuneProgress {
   epoch: number;
   /** Mean training objective over the epoch (for constrained fine-tuning: the Lagrangian's primal part). */
@@ -141,6 +218,11 @@ export interface ConstrainedFinetuneOptions extends MaskedFinetuneOptions {
    * (a guard against levelling down when Σλ > 1; a fairshrink variant, not in the paper).
    */
   primalProxy?: 'excess-loss-gap' | 'group-loss';
+  /**
+   * 'excess-gap' (default): CEAG's ψ_g ≤ ε. 'no-harm': every group's own accuracy drop d_g ≤ ε, with the group-loss
+   * proxy (L_g − L_g,dense) in the primal; primalProxy is ignored.
+   */
+  constraint?: ConstraintKind;
 }
 
 export interface FinetuneResult {
@@ -194,41 +276,27 @@ async function runFinetune(
     const psi = options.dense === undefined ? undefined : excessAccuracyGaps(options.dense, performance);
     return { performance, psi, maxPsi: psi === undefined ? undefined : maxExcessGap(psi) };
   };
-  const dualStep = (psi: Record<string, GapEstimate>) => {
+  const kind: ConstraintKind = constrained?.constraint ?? 'excess-gap';
+  // Projected dual ascent on the true gaps of the constraint (CEAG, Alg. 1): λ_g ← max(0, λ_g + η (gap_g − ε)).
+  const dualStep = (performance: GroupPerformance) => {
     if (constrained === undefined) return;
+    const gaps = constraintGaps(kind, constrained.dense, performance);
     for (const g of groupNames) {
-      const gap = psi[g]?.value;
+      const gap = gaps[g]?.value;
       if (gap !== undefined)
         lambda[g] = Math.max(0, lambda[g]! + constrained.dualLearningRate * (gap - constrained.epsilon));
     }
   };
-
-  // Σ_g λ_g [(L_g − L_g,dense) − (L − L_dense) − ε] on one batch, built from per-row losses inside the tape.
-  const lagrangianTerm = (yTrue: tf.Tensor2D, yPred: tf.Tensor2D, batch: Int32Array): tf.Scalar => {
-    const dense = constrained!.dense;
-    const p = tf.clipByValue(yPred, BCE_EPSILON, 1 - BCE_EPSILON);
-    const rowLoss = tf.neg(
-      tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))),
-    ) as tf.Tensor2D;
-    const counts = new Float64Array(groupNames.length);
-    for (const r of batch) counts[groupOf[r]!]!++;
-    // Row weight = Σ over present groups of λ_g / n_g (for L_g) − Σ λ_g / n (for −L): one weighted sum of row losses.
-    const excess = (constrained!.primalProxy ?? 'excess-loss-gap') === 'excess-loss-gap';
-    let lambdaSum = 0;
-    let constant = 0;
-    groupNames.forEach((g, k) => {
-      if (counts[k] === 0 || lambda[g] === 0) return;
-      if (excess) lambdaSum += lambda[g]!;
-      constant += lambda[g]! * (-(dense.groupLoss[g] ?? 0) + (excess ? dense.loss : 0) - constrained!.epsilon);
-    });
-    const weights = Float32Array.from(batch, (r) => {
-      const k = groupOf[r]!;
-      const g = groupNames[k]!;
-      return (lambda[g] === 0 ? 0 : lambda[g]! / counts[k]!) - lambdaSum / batch.length;
-    });
-    const weighted = tf.sum(tf.mul(rowLoss, tf.tensor2d(weights, [batch.length, 1], 'float32')));
-    return tf.add(weighted, constant) as tf.Scalar;
-  };
+  const primal =
+    constrained === undefined
+      ? undefined
+      : lagrangianTerm(
+          train.groups,
+          constrained.dense,
+          lambda,
+          constrained.epsilon,
+          kind === 'no-harm' ? 'group-loss' : (constrained.primalProxy ?? 'excess-loss-gap'),
+        );
 
   const history: FinetuneProgress[] = [];
   const masker = createModelMasker(model, options.masks);
@@ -249,18 +317,15 @@ async function runFinetune(
         },
         startEpoch: options.resume?.nextEpoch ?? 0,
         ...(options.resume?.trainState === undefined ? {} : { resumeState: options.resume.trainState }),
-        ...(constrained === undefined ? {} : { extraLoss: lagrangianTerm }),
+        ...(primal === undefined ? {} : { extraLoss: primal }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         afterStep: (info) => {
           masker.apply();
-          if (dualEvery !== undefined && info.globalStep % dualEvery === 0) {
-            const { psi } = measure();
-            if (psi !== undefined) dualStep(psi);
-          }
+          if (dualEvery !== undefined && info.globalStep % dualEvery === 0) dualStep(measure().performance);
         },
         onEpochEnd: async (report, context) => {
           const { performance, psi, maxPsi } = measure();
-          if (dualEvery === undefined && psi !== undefined) dualStep(psi);
+          if (dualEvery === undefined) dualStep(performance);
           const progress: FinetuneProgress = {
             epoch: report.epoch,
             loss: report.loss,

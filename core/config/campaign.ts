@@ -60,6 +60,12 @@ export const FinetunePlan = z.strictObject({
   /** Tolerance ε on the excess accuracy gap ψ_g (CEAG's examples: 0.01). */
   epsilon: z.number().min(0).max(1).default(0.01),
   dualLearningRate: z.number().positive().default(0.5),
+  /**
+   * What constrained fine-tuning bounds by ε: 'excess-gap' (CEAG's ψ_g, the default) or 'no-harm' (each group's own
+   * accuracy drop against the dense model, so levelling every group down cannot meet it). Optional without a
+   * default, so campaign files written before it keep their config hash.
+   */
+  constraint: z.enum(['excess-gap', 'no-harm']).optional(),
 });
 export type FinetunePlan = z.infer<typeof FinetunePlan>;
 

@@ -160,10 +160,11 @@ describe('the study file', () => {
     expect([0.9, 0.95, 0.955].map(sparsityLabel)).toEqual(['90', '95', '95p5']);
   });
 
-  it('accepts the example study: three data sets × two targets × four arms × three seeds, int8', async () => {
+  it('accepts the example study: three data sets × two targets × six arms × three seeds, int8', async () => {
     const study = await loadStudyFile(path.join(root, 'examples/studies/compression-study.yaml'));
     expect(study.bases.map((b) => b.name)).toEqual(['adult', 'german', 'compas']);
-    expect(study.cells).toHaveLength(3 * 2 * 4 * 3);
+    expect(study.cells).toHaveLength(3 * 2 * 6 * 3);
+    expect(study.cells.filter((c) => c.config.compression.finetune.constraint === 'no-harm')).toHaveLength(3 * 2 * 2 * 3);
     for (const { config, cell } of study.cells) {
       expect(config.compression.quantize).toMatchObject({ enabled: true, precision: 'int8' });
       expect(config.compression.schedule).toMatchObject({ kind: 'polynomial', finalSparsity: cell.sparsity });
