@@ -17,7 +17,10 @@ describe('pre-flight of a conv-model campaign', () => {
     try {
       await writeColourShiftDataset(join(dir, 'images'), 200, 5);
       const spec = await readFile(join(projectRoot, 'examples/datasets/colour-shift.yaml'), 'utf8');
-      await writeFile(join(dir, 'colour-shift.yaml'), spec.replace('../../.fairshrink/datasets/colour-shift', 'images'));
+      await writeFile(
+        join(dir, 'colour-shift.yaml'),
+        spec.replace('../../.fairshrink/datasets/colour-shift', 'images'),
+      );
       const campaign = await readFile(join(projectRoot, 'examples/campaigns/colour-shift.yaml'), 'utf8');
       await writeFile(
         join(dir, 'campaign.yaml'),
