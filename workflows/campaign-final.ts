@@ -67,7 +67,9 @@ export async function exportFinal(run: CampaignRun, final: AcceptedModel): Promi
   const dataset = run.dataset!;
   const baseline = run.baseline!;
   let exported: CampaignExport | undefined;
-  if (!run.abortRequest && patched(EXPORT_PATCH)) {
+  // `export: []` asks for no deployable format; every campaign before it had at least one, so no patch is needed.
+  const formats = config.export ?? defaultExportFormats(config.compression.criterion);
+  if (!run.abortRequest && formats.length > 0 && patched(EXPORT_PATCH)) {
     state.phase = 'finalize';
     state.currentStep = 'export';
     const ex = await heavy.exportModel({
@@ -75,7 +77,7 @@ export async function exportFinal(run: CampaignRun, final: AcceptedModel): Promi
       dataset,
       from: final.checkpoint,
       dense: baseline.checkpoint,
-      formats: config.export ?? defaultExportFormats(config.compression.criterion),
+      formats,
       split: config.evaluation.split,
     });
     run.checkpoints.push(ex.shipped);

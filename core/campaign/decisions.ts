@@ -187,6 +187,8 @@ export async function writeLineage(input: LineageInput, ctx: StepContext): Promi
             encoded: input.dataset.encoded,
             rows: input.dataset.rows,
             features: input.dataset.features,
+            // An image data set's row shape [height, width, channels]; CSV lineages stay as they were.
+            ...(input.dataset.inputShape === undefined ? {} : { inputShape: input.dataset.inputShape }),
             ...(input.dataset.filter === undefined ? {} : { filter: input.dataset.filter }),
           }),
     },

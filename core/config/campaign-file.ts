@@ -17,8 +17,9 @@ import {
   specSha256,
   type LoadedDatasetSpec,
 } from '../data/index.ts';
+import { imageFolderDigests, imageFolderFiles, uploadImageFolder } from '../campaign/image-folder.ts';
 import { topologyLayerClasses, unsupportedLayersProblem } from '../model/layers.ts';
-import type { ArtifactStore } from '../storage/index.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { CampaignInput } from '../campaign/contracts.ts';
 import type { SeedCampaignsInput } from '../campaign/seeds.ts';
 import { CampaignConfig, defaultExportFormats, seedFieldProblems, singleSeedConfig } from './campaign.ts';
@@ -225,6 +226,9 @@ function sourceDigest(source: LoadedDatasetSpec['spec']['sources'][number], byte
  * and every source's decompressed bytes): the id lineage.json records, known before anything is uploaded.
  */
 export async function datasetIdOfCampaign(loaded: LoadedCampaign): Promise<string> {
+  const { spec, baseDir } = loaded.dataset;
+  if (spec.images !== undefined)
+    return datasetIdOf(rawSha256(imageFolderDigests(spec, await imageFolderFiles(spec, baseDir))), specSha256(spec));
   const digests = [];
   for (const source of loaded.dataset.spec.sources)
     digests.push(sourceDigest(source, await readSource(source, loaded.dataset.baseDir)));
@@ -286,14 +290,14 @@ function codeVersion(cwd: string): CampaignInput['code'] {
   return { gitCommit: commit, gitDirty: status === null ? null : status.length > 0, lockfileSha256: null };
 }
 
-async function uploadContentAddressed(store: ArtifactStore, bytes: Uint8Array, contentType?: string) {
+async function uploadContentAddressed(store: BlobStore, bytes: Uint8Array, contentType?: string) {
   return store.put(`datasets/sources/${sha256(bytes)}`, bytes, { contentType });
 }
 
 /** Upload what the campaign needs and build the workflow input. */
 export async function prepareCampaignInput(
   loaded: LoadedCampaign,
-  store: ArtifactStore,
+  store: BlobStore,
   opts: { campaignId?: string; projectRoot: string },
 ): Promise<CampaignInput> {
   const { config, dataset } = loaded;
@@ -305,6 +309,12 @@ export async function prepareCampaignInput(
     const bytes = await readSource(source, dataset.baseDir);
     digests.push(sourceDigest(source, bytes));
     datasetSources.push({ path: sourceKey(source), ref: await uploadContentAddressed(store, bytes) });
+  }
+  if (dataset.spec.images !== undefined) {
+    // An image folder is one source, keyed by its folder: the ref is the index naming the manifest and every image.
+    const files = await imageFolderFiles(dataset.spec, dataset.baseDir);
+    digests.push(...imageFolderDigests(dataset.spec, files));
+    datasetSources.push({ path: dataset.spec.images.folder, ref: await uploadImageFolder(store, files) });
   }
   const datasetId = datasetIdOf(rawSha256(digests), specSha256(dataset.spec));
   let importedModel: CampaignInput['importedModel'];

@@ -10,7 +10,11 @@ export interface CampaignInput {
   config: CampaignConfig;
   /** sha256 of the canonical config JSON (lineage). */
   configSha256: string;
-  /** The data set spec (JSON) and each source file, uploaded content-addressed by `fairshrink run`. */
+  /**
+   * The data set spec (JSON) and each source file, uploaded content-addressed by `fairshrink run`. An image data set's
+   * folder is one entry keyed by `images.folder`, whose ref is an index naming the manifest and every image
+   * (core/campaign/image-folder.ts).
+   */
   datasetSpec: ArtifactRef;
   datasetSources: { path: string; ref: ArtifactRef }[];
   /** Imported model files (model.kind 'import'), by the path model.json names them with. */

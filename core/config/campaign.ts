@@ -220,11 +220,10 @@ export const CampaignConfig = z
     // Optional rather than defaulted, so configs written without it keep their hash (and campaign id).
     export: z
       .array(ExportFormat)
-      .min(1)
       .refine((formats) => new Set(formats).size === formats.length, 'list each format once')
       .optional()
       .describe(
-        'Deployable formats written after quantization (docs/export.md); the first is shipped (promoted, monitored) and the final gate judges it on its re-loaded bytes. Default: [sparse-int8, tfjs-standard], with structured first when the criterion is structured.',
+        'Deployable formats written after quantization (docs/export.md); the first is shipped (promoted, monitored) and the final gate judges it on its re-loaded bytes. Default: [sparse-int8, tfjs-standard], with structured first when the criterion is structured. [] writes none (models the formats cannot hold yet, such as convolutional ones): the accepted checkpoint is the result.',
       ),
     rubric: z.union([z.string().min(1), RubricSchema]).describe('Path to a rubric file, or the rubric inline.'),
     policy: FailurePolicy.prefault({}),

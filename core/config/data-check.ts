@@ -8,10 +8,11 @@ import { DataError } from '../data/errors.ts';
 import { filterColumns } from '../data/filter.ts';
 import { sensitiveLabels } from '../data/dataset-cache.ts';
 import type { EncodedDataset, SplitName } from '../data/dataset.ts';
-import { featureColumnsOf, labelAndGroupColumns, labelledRows } from '../data/load.ts';
+import { imageFolderRows } from '../data/images/source.ts';
+import { featureColumnsOf, labelAndGroupColumns, labelledRows, type LabelledRows } from '../data/load.ts';
 import { readSource } from '../data/sources.ts';
 import { sourceKey, type DatasetSpec } from '../data/spec.ts';
-import { poolTables } from '../data/table.ts';
+import { poolTables, type PooledTable } from '../data/table.ts';
 import { DEFAULT_CI_LEVEL } from '../fairness/bootstrap.ts';
 import { assessFeasibility, type FeasibilityReport } from '../fairness/feasibility.ts';
 import { editDistance, rubricReportMismatches } from '../fairness/gate.ts';
@@ -82,11 +83,7 @@ function namedColumns(spec: DatasetSpec): { field: string; column: string }[] {
 export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAMPLE_ROWS): Promise<string[]> {
   const { spec, baseDir, file: specFile } = loaded.dataset;
   const where = specFile ?? 'dataset spec';
-  // Campaign uploads carry CSV sources only; an image folder is loaded locally (core/data) until they carry images too.
-  if (spec.images !== undefined)
-    return [
-      `dataset (${where}): images: a campaign cannot upload an image folder yet; load image data sets with core/data's loadDataset, or give CSV sources`,
-    ];
+  if (spec.images !== undefined) return checkImageData(loaded, where, sampleRows);
   const tables: CsvTable[] = [];
   try {
     for (const source of spec.sources) {
@@ -124,17 +121,60 @@ export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAM
   }
 
   // Labels, groups, filter and numbers on the sample, through the same code a worker runs.
-  let sample;
-  try {
-    const columns = labelAndGroupColumns(spec, table, where);
-    sample = labelledRows(spec, table, columns);
+  return checkSampleRows(loaded, table, where, sampleRows, (sample) =>
     fitEncoder(
       table,
       Uint32Array.from(sample.kept),
       featureColumnsOf(spec, table.columns),
       spec.dialect.missing,
       spec.features.numericMissing,
-    );
+    ),
+  );
+}
+
+/**
+ * An image spec's check: its manifest (or file names) read as the worker reads them, every column the spec names, and
+ * labels, groups and rubric metrics on the first `sampleRows` rows. Images are decoded by the full load that follows
+ * (preflight.ts), not here.
+ */
+async function checkImageData(loaded: LoadedCampaign, where: string, sampleRows: number): Promise<string[]> {
+  const { spec, baseDir } = loaded.dataset;
+  let table;
+  try {
+    table = (await imageFolderRows(spec, baseDir)).table;
+  } catch (err) {
+    if (err instanceof DataError) return [`dataset (${where}): ${err.message}`];
+    throw err;
+  }
+  const problems: string[] = [];
+  const header = new Set(table.columns);
+  for (const { field, column } of namedColumns(spec)) {
+    if (!header.has(column))
+      problems.push(
+        `dataset.${field} (${where}): column "${column}" is not in the data${didYouMean(column, table.columns)}; ` +
+          `the columns of ${table.files.join(', ')} are: ${table.columns.join(', ')}`,
+      );
+  }
+  if (problems.length > 0) return problems;
+  const sample = { ...table, rows: table.rows.slice(0, sampleRows) };
+  return checkSampleRows(loaded, sample, where, sampleRows, () => undefined);
+}
+
+/** Labels, groups, filter (and, for CSV, the numbers through `fitFeatures`) on the sample, then the rubric metrics. */
+function checkSampleRows(
+  loaded: LoadedCampaign,
+  table: PooledTable,
+  where: string,
+  sampleRows: number,
+  fitFeatures: (sample: LabelledRows) => void,
+): string[] {
+  const { spec } = loaded.dataset;
+  const problems: string[] = [];
+  let sample: LabelledRows;
+  try {
+    const columns = labelAndGroupColumns(spec, table, where);
+    sample = labelledRows(spec, table, columns);
+    fitFeatures(sample);
   } catch (err) {
     if (err instanceof DataError) return [`dataset (${where}): ${err.message}`];
     throw err;

@@ -7,7 +7,7 @@ import { encodeRows, fitEncoder, imageEncoder, type FeatureColumns } from './enc
 import { DataError } from './errors.ts';
 import { applyFilter, emptyFilterError, type FilterCount } from './filter.ts';
 import { datasetIdOf, rawSha256, sha256Hex, specSha256 } from './hash.ts';
-import { preprocessingOf, readImageFolder, type ImageTable } from './images/source.ts';
+import { preprocessingOf, readImageFolder, type ImageFolderBytes, type ImageTable } from './images/source.ts';
 import type { FeatureMatrix } from './matrix.ts';
 import { stratifiedAssign } from './split.ts';
 import { readSource } from './sources.ts';
@@ -20,6 +20,8 @@ export type SourceBytes = Record<string, Uint8Array>;
 export interface LoadDatasetOptions {
   /** Use these bytes (by sourceKey: the path, or `dataset:<name>/<file>`) instead of reading the sources from disk. */
   sourceBytes?: SourceBytes;
+  /** For an image spec: the manifest and images as bytes (uploaded by `fairshrink run`) instead of the folder on disk. */
+  imageBytes?: ImageFolderBytes;
 }
 
 /**
@@ -225,7 +227,7 @@ export async function loadDataset(
   const { spec, baseDir } = loaded;
 
   // 1. Sources: bytes, hashes, parsed rows (for images: the manifest or file names, and the decoded pixels).
-  const images = spec.images === undefined ? undefined : await readImageFolder(spec, baseDir);
+  const images = spec.images === undefined ? undefined : await readImageFolder(spec, baseDir, options.imageBytes);
   const { table, digests } = images ?? (await readCsvSources(spec, baseDir, options));
   const specHash = specSha256(spec);
   const rawHash = rawSha256(digests);

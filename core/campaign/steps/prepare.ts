@@ -1,4 +1,4 @@
-// Step "prepare": the uploaded data set spec and sources, encoded and split once, shared across campaigns.
+// Step "prepare": the uploaded data set spec and sources (or image folder), encoded and split once, shared across campaigns.
 import { parse as parseYaml } from 'yaml';
 import { maybeGunzip } from '../../data/csv.ts';
 import type { EncodedDataset } from '../../data/dataset.ts';
@@ -12,6 +12,7 @@ import { putJson } from '../../storage/json.ts';
 import { datasetDir } from '../../storage/layout.ts';
 import { CampaignInputError, type StepContext } from '../../step/context.ts';
 import type { ArtifactRef, DatasetRef, PrepareDatasetInput } from '../contracts.ts';
+import { downloadImageFolder, imageFolderDigests } from '../image-folder.ts';
 import { checkIdentity, idempotent } from './idempotent.ts';
 
 /** The reference a step's input carries to an encoded data set stored at `encoded`. */
@@ -51,26 +52,28 @@ export async function prepareDataset(input: PrepareDatasetInput, ctx: StepContex
       );
     }
     const spec = parseDatasetSpec(raw, input.spec.uri);
-    if (spec.images !== undefined)
-      throw new CampaignInputError(
-        `${input.spec.uri}: images: a campaign cannot upload an image folder yet; give CSV sources (fairshrink run refuses this before starting)`,
-      );
-    const sourceBytes: Record<string, Uint8Array> = {};
-    for (const source of spec.sources) {
-      const key = sourceKey(source);
-      const uploaded = input.sources.find((s) => s.path === key);
-      if (uploaded === undefined) {
+    const uploaded = (key: string) => {
+      const found = input.sources.find((s) => s.path === key);
+      if (found === undefined)
         throw new CampaignInputError(
           `the data set spec names source "${key}" but no uploaded source has that path (uploaded: ${input.sources.map((s) => s.path).join(', ') || 'none'}); upload every file the spec lists`,
         );
-      }
-      sourceBytes[key] = await getCached(store, uploaded.ref);
-    }
+      return found.ref;
+    };
+    const sourceBytes: Record<string, Uint8Array> = {};
+    for (const source of spec.sources)
+      sourceBytes[sourceKey(source)] = await getCached(store, uploaded(sourceKey(source)));
+    // An image folder comes back from its index; every object is checked by sha256 as it is read.
+    const imageBytes =
+      spec.images === undefined ? undefined : await downloadImageFolder(store, uploaded(spec.images.folder));
     // The data set id from the hashes alone, so a data set already encoded by any campaign is reused.
-    const digests = spec.sources.map((s) => ({
-      role: s.role,
-      contentSha256: sha256Hex(maybeGunzip(sourceBytes[sourceKey(s)]!)),
-    }));
+    const digests =
+      imageBytes === undefined
+        ? spec.sources.map((s) => ({
+            role: s.role,
+            contentSha256: sha256Hex(maybeGunzip(sourceBytes[sourceKey(s)]!)),
+          }))
+        : imageFolderDigests(spec, imageBytes);
     const datasetId = datasetIdOf(rawSha256(digests), specSha256(spec));
     const dir = datasetDir(datasetId);
     const encodedKey = `${dir}/encoded.bin`;
@@ -85,7 +88,10 @@ export async function prepareDataset(input: PrepareDatasetInput, ctx: StepContex
         return datasetRefOf(ref, dataset);
       }
     }
-    const dataset = await loadDataset({ spec, baseDir: '.', file: input.spec.uri }, { sourceBytes });
+    const dataset = await loadDataset(
+      { spec, baseDir: '.', file: input.spec.uri },
+      { sourceBytes, ...(imageBytes === undefined ? {} : { imageBytes }) },
+    );
     const bytes = serializeDataset(dataset);
     const ref = await store.put(encodedKey, bytes);
     rememberBlob(ref, bytes);

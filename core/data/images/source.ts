@@ -27,6 +27,25 @@ export interface ImageTable {
   digests: SourceDigest[];
 }
 
+/**
+ * An image folder's files as bytes instead of a folder on disk: what a worker rebuilds from the objects `fairshrink run`
+ * uploaded. `images` holds every image the data set uses, by path relative to the folder ('/'-separated); it stands in
+ * for the folder's listing too.
+ */
+export interface ImageFolderBytes {
+  manifest?: Uint8Array;
+  images: ReadonlyMap<string, Uint8Array>;
+}
+
+/** The rows an image spec reads (manifest or file names) and the manifest itself, before any image is decoded. */
+export interface ImageFolderRows {
+  table: PooledTable;
+  /** Per table row: the image path relative to the folder ('/'-separated). */
+  files: string[];
+  /** The manifest's bytes and digest, with a manifest. */
+  manifest?: { bytes: Uint8Array; digest: SourceDigest };
+}
+
 export function preprocessingOf(images: ImagesSpec): ImagePreprocessing {
   return { height: images.size[0], width: images.size[1], channels: images.channels };
 }
@@ -66,11 +85,14 @@ async function manifestTable(
   images: ImagesSpec,
   folder: string,
   listed: readonly string[],
-): Promise<{ table: PooledTable; files: string[]; digest: SourceDigest }> {
+  supplied: ImageFolderBytes | undefined,
+): Promise<{ table: PooledTable; files: string[]; digest: SourceDigest; bytes: Uint8Array }> {
   const key = posix.join(images.folder, images.manifest!);
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(resolve(folder, images.manifest!)));
+    if (supplied === undefined) bytes = new Uint8Array(await readFile(resolve(folder, images.manifest!)));
+    else if (supplied.manifest !== undefined) bytes = supplied.manifest;
+    else throw new Error('the uploaded image folder carries no manifest');
   } catch (err) {
     throw new DataError(
       `cannot read the manifest: ${err instanceof Error ? err.message : String(err)}.`,
@@ -109,7 +131,7 @@ async function manifestTable(
     contentSha256: sha256Hex(content),
     rows: table.rows.length,
   };
-  return { table, files, digest };
+  return { table, files, digest, bytes };
 }
 
 function patternTable(images: ImagesSpec, listed: readonly string[]): { table: PooledTable; files: string[] } {
@@ -138,25 +160,106 @@ function patternTable(images: ImagesSpec, listed: readonly string[]): { table: P
   return { table, files };
 }
 
-/** Reads the folder an image spec names: its table (manifest or file names), pixels and digests. */
-export async function readImageFolder(spec: DatasetSpec, baseDir: string): Promise<ImageTable> {
+/** sha256 over every image's path and sha256, in sorted path order: the folder's identity. */
+export function folderListingSha256(hashes: ReadonlyMap<string, string>): string {
+  return sha256Hex(
+    [...hashes.keys()]
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((f) => `${f}\u0000${hashes.get(f)}\n`)
+      .join(''),
+  );
+}
+
+/** The folder's digest as the raw hash takes it, from each image's sha256 (by path) and their total size. */
+export function folderDigestOf(images: ImagesSpec, hashes: ReadonlyMap<string, string>, bytes: number): SourceDigest {
+  const listingHash = folderListingSha256(hashes);
+  return {
+    role: 'data',
+    path: images.folder,
+    bytes,
+    sha256: listingHash,
+    contentSha256: listingHash,
+    rows: hashes.size,
+  };
+}
+
+/**
+ * The rows an image spec reads and which image each row is, from the folder on disk or from `supplied` bytes (then
+ * the supplied images are the listing). No image is read yet.
+ */
+export async function imageFolderRows(
+  spec: DatasetSpec,
+  baseDir: string,
+  supplied?: ImageFolderBytes,
+): Promise<ImageFolderRows> {
   const images = spec.images!;
   const folder = resolve(baseDir, images.folder);
-  const isFolder = await stat(folder).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isFolder)
-    throw new DataError(
-      `the image folder ${folder} does not exist.`,
-      { file: images.folder },
-      "images.folder is relative to the spec file; a generated example's folder is made by the command in its spec's description.",
+  if (supplied === undefined) {
+    const isFolder = await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
     );
-  const listed = await listImageFiles(folder);
-  const { table, files, digest } =
-    images.manifest !== undefined
-      ? await manifestTable(spec, images, folder, listed)
-      : { ...patternTable(images, listed), digest: undefined };
+    if (!isFolder)
+      throw new DataError(
+        `the image folder ${folder} does not exist.`,
+        { file: images.folder },
+        "images.folder is relative to the spec file; a generated example's folder is made by the command in its spec's description.",
+      );
+  }
+  const listed =
+    supplied === undefined
+      ? await listImageFiles(folder)
+      : [...supplied.images.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (images.manifest === undefined) return patternTable(images, listed);
+  const { table, files, digest, bytes } = await manifestTable(spec, images, folder, listed, supplied);
+  return { table, files, manifest: { bytes, digest } };
+}
+
+/** One image's bytes, from `supplied` or the folder on disk; a missing or unreadable image names its row. */
+export async function readImageBytes(
+  spec: DatasetSpec,
+  baseDir: string,
+  rows: ImageFolderRows,
+  r: number,
+  supplied?: ImageFolderBytes,
+): Promise<Uint8Array> {
+  const images = spec.images!;
+  const folder = resolve(baseDir, images.folder);
+  const file = rows.files[r]!;
+  const path = resolve(folder, file);
+  const name = posix.join(images.folder, file);
+  if (relative(folder, path).startsWith('..'))
+    throw new DataError('the path is not inside the image folder.', locate(rows.table, r, images.fileColumn));
+  try {
+    if (supplied === undefined) return new Uint8Array(await readFile(path));
+    const bytes = supplied.images.get(file);
+    if (bytes === undefined)
+      throw Object.assign(new Error(`no uploaded image has the path '${file}'`), { code: 'ENOENT' });
+    return bytes;
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new DataError(
+      missing
+        ? `the image '${file}' does not exist in ${images.folder}.`
+        : `cannot read the image '${file}': ${err instanceof Error ? err.message : String(err)}.`,
+      images.manifest !== undefined ? locate(rows.table, r, images.fileColumn) : { file: name },
+      missing ? 'fix the path in the manifest (relative to images.folder) or add the file.' : undefined,
+    );
+  }
+}
+
+/**
+ * Reads the folder an image spec names, or the `supplied` bytes of its files: its table (manifest or file names),
+ * pixels and digests. The same files give the same table, pixels and digests either way.
+ */
+export async function readImageFolder(
+  spec: DatasetSpec,
+  baseDir: string,
+  supplied?: ImageFolderBytes,
+): Promise<ImageTable> {
+  const images = spec.images!;
+  const rows = await imageFolderRows(spec, baseDir, supplied);
+  const { table, files } = rows;
   if (files.length === 0)
     throw new DataError('the folder has no images to read.', { file: images.folder }, 'check images.folder.');
 
@@ -165,41 +268,12 @@ export async function readImageFolder(spec: DatasetSpec, baseDir: string): Promi
   let totalBytes = 0;
   const pixels: Float32Array[] = [];
   for (let r = 0; r < files.length; r++) {
-    const file = files[r]!;
-    const path = resolve(folder, file);
-    const name = posix.join(images.folder, file);
-    if (relative(folder, path).startsWith('..'))
-      throw new DataError('the path is not inside the image folder.', locate(table, r, images.fileColumn));
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(path));
-    } catch (err) {
-      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new DataError(
-        missing
-          ? `the image '${file}' does not exist in ${images.folder}.`
-          : `cannot read the image '${file}': ${err instanceof Error ? err.message : String(err)}.`,
-        images.manifest !== undefined ? locate(table, r, images.fileColumn) : { file: name },
-        missing ? 'fix the path in the manifest (relative to images.folder) or add the file.' : undefined,
-      );
-    }
-    hashes.set(file, sha256Hex(bytes));
+    const bytes = await readImageBytes(spec, baseDir, rows, r, supplied);
+    hashes.set(files[r]!, sha256Hex(bytes));
     totalBytes += bytes.byteLength;
-    pixels.push(preprocessImage(decodeImage(bytes, name), target));
+    pixels.push(preprocessImage(decodeImage(bytes, posix.join(images.folder, files[r]!)), target));
   }
-  // The folder's identity: every image's path and sha256, in sorted path order.
-  const listing = [...hashes.keys()]
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((f) => `${f}\u0000${hashes.get(f)}\n`)
-    .join('');
-  const listingHash = sha256Hex(listing);
-  const folderDigest: SourceDigest = {
-    role: 'data',
-    path: images.folder,
-    bytes: totalBytes,
-    sha256: listingHash,
-    contentSha256: listingHash,
-    rows: files.length,
-  };
-  return { table, files, pixels, digests: digest === undefined ? [folderDigest] : [digest, folderDigest] };
+  const folderDigest = folderDigestOf(images, hashes, totalBytes);
+  const digests = rows.manifest === undefined ? [folderDigest] : [rows.manifest.digest, folderDigest];
+  return { table, files, pixels, digests };
 }

@@ -10,7 +10,7 @@ import { milestoneSparsities } from '../../../core/compression/schedule.ts';
 const file = (name: string) => fileURLToPath(new URL(`../../../examples/campaigns/${name}`, import.meta.url));
 
 describe('example campaign files', () => {
-  for (const name of ['adult-demo.yaml', 'german-small.yaml', 'compas.yaml']) {
+  for (const name of ['adult-demo.yaml', 'german-small.yaml', 'compas.yaml', 'colour-shift.yaml']) {
     it(`${name} is a valid CampaignConfig whose data set spec and rubric load`, async () => {
       const config = CampaignConfig.parse(parse(await readFile(file(name), 'utf8')));
       expect(config.name).toBe(name.replace('.yaml', ''));
@@ -37,5 +37,22 @@ describe('example campaign files', () => {
       power: s.power,
     });
     expect(targets.map((t) => Number(t.toFixed(7)))).toEqual([0.5203125, 0.7875, 0.8859375, 0.9]);
+  });
+
+  it('colour-shift imports the example CNN, prunes to 0.9 and gates each colour group with no-harm floors', async () => {
+    const config = CampaignConfig.parse(parse(await readFile(file('colour-shift.yaml'), 'utf8')));
+    expect(config.model).toEqual({ kind: 'import', modelJson: '../models/colour-shift-cnn/model.json' });
+    expect(config.compression.schedule).toEqual({ kind: 'list', sparsities: [0.5, 0.75, 0.9] });
+    // The export formats and int8 hold Dense MLPs only (docs/export.md).
+    expect(config.compression.quantize.enabled).toBe(false);
+    expect(config.export).toEqual([]);
+    const path = fileURLToPath(new URL(config.rubric as string, `file://${file('colour-shift.yaml')}`));
+    const rubric = parseRubricText(await readFile(path, 'utf8'), path);
+    const floors = rubric.constraints.filter((c) => c.attribute === 'colour' && c.relative_to === 'reference');
+    expect(floors.map((c) => [c.metric, c.aggregation])).toEqual([
+      ['accuracy', 'min'],
+      ['true_positive_rate', 'min'],
+      ['selection_rate', 'min'],
+    ]);
   });
 });
