@@ -52,9 +52,9 @@ async function smallColourShiftCampaign(dir: string): Promise<string> {
       '  criterion: magnitude-layerwise',
       '  schedule: { kind: list, sparsities: [0.5] }',
       '  finetune: { epochs: 1, batchSize: 64, learningRate: 0.005 }',
-      '  quantize: { enabled: false }',
+      '  quantize: { enabled: true, precision: int8 }',
       'evaluation: { split: validation, bootstrap: 20, minGroupSize: 5 }',
-      'export: []',
+      'export: [structured, tfjs-standard]',
       'rubric: colour-shift-rubric.yaml',
       'policy: { onFail: [bisect], retriesPerMilestone: 1, backoff: 10ms, stopAtLastGood: true }',
     ].join('\n'),
@@ -90,6 +90,14 @@ describe('image campaign', () => {
         [1, 'pass'],
       ]);
       expect(result.final.checkpoint.sparsity).toBeGreaterThanOrEqual(0.25 - 1e-9);
+      // Int8 (BatchNorm folded, per-channel kernels) and the two formats that hold a CNN, gated as stored.
+      expect(result.final.checkpoint.stepKey).toBe('quantize');
+      const exported = result.export!;
+      expect(exported.formats.map((f) => f.format)).toEqual(['structured', 'tfjs-standard']);
+      expect(exported.format).toBe('structured');
+      expect(exported.gate).toBe('pass');
+      const [structured, standard] = exported.formats;
+      expect(standard!.bytes).toBeLessThan(structured!.bytes);
 
       // Gates judged per colour group: the no-harm floor reports a value for the group it found worst.
       const gate = decisions.find((d) => d.kind === 'gate')?.gate;
