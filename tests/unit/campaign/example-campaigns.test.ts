@@ -43,9 +43,9 @@ describe('example campaign files', () => {
     const config = CampaignConfig.parse(parse(await readFile(file('colour-shift.yaml'), 'utf8')));
     expect(config.model).toEqual({ kind: 'import', modelJson: '../models/colour-shift-cnn/model.json' });
     expect(config.compression.schedule).toEqual({ kind: 'list', sparsities: [0.5, 0.75, 0.9] });
-    // The export formats and int8 hold Dense MLPs only (docs/export.md).
-    expect(config.compression.quantize.enabled).toBe(false);
-    expect(config.export).toEqual([]);
+    // Int8, and the two export formats that hold a CNN (sparse-int8 holds Dense MLPs only, docs/export.md).
+    expect(config.compression.quantize).toMatchObject({ enabled: true, precision: 'int8', activations: false });
+    expect(config.export).toEqual(['structured', 'tfjs-standard']);
     const path = fileURLToPath(new URL(config.rubric as string, `file://${file('colour-shift.yaml')}`));
     const rubric = parseRubricText(await readFile(path, 'utf8'), path);
     const floors = rubric.constraints.filter((c) => c.attribute === 'colour' && c.relative_to === 'reference');
