@@ -60,11 +60,12 @@ export function evaluateGroups(model: tf.LayersModel, data: GroupedData): GroupP
 
 export type GapEstimate = { value: number; reason?: undefined } | { value: undefined; reason: string };
 
-/**
- * Excess accuracy gap per group (Hashemizadeh et al. 2024, eq. 3): ψ_g = (A_g,dense − A_g) − (A_dense − A).
- * Positive: group g lost more accuracy than the model as a whole. Undefined for a group absent on either side.
- */
-export function excessAccuracyGaps(dense: GroupPerformance, current: GroupPerformance): Record<string, GapEstimate> {
+/** gap(A_g,dense, A_g) for every group on either side; undefined (with the reason) for a group absent on one side. */
+function perGroupGaps(
+  dense: GroupPerformance,
+  current: GroupPerformance,
+  gap: (denseAccuracy: number, accuracy: number) => number,
+): Record<string, GapEstimate> {
   const out: Record<string, GapEstimate> = {};
   const groups = [...new Set([...Object.keys(dense.groupAccuracy), ...Object.keys(current.groupAccuracy)])].sort();
   for (const g of groups) {
@@ -76,9 +77,17 @@ export function excessAccuracyGaps(dense: GroupPerformance, current: GroupPerfor
             value: undefined,
             reason: `group ${g} has no rows in the ${d === undefined ? 'dense' : 'current'} evaluation`,
           }
-        : { value: d - c - (dense.accuracy - current.accuracy) };
+        : { value: gap(d, c) };
   }
   return out;
+}
+
+/**
+ * Excess accuracy gap per group (Hashemizadeh et al. 2024, eq. 3): ψ_g = (A_g,dense − A_g) − (A_dense − A).
+ * Positive: group g lost more accuracy than the model as a whole. Undefined for a group absent on either side.
+ */
+export function excessAccuracyGaps(dense: GroupPerformance, current: GroupPerformance): Record<string, GapEstimate> {
+  return perGroupGaps(dense, current, (d, c) => d - c - (dense.accuracy - current.accuracy));
 }
 
 /** max_g ψ_g over the groups where it is defined; undefined (with the reason) when none is. */
@@ -97,20 +106,7 @@ export type ConstraintKind = 'excess-gap' | 'no-harm';
  * no group may pay for compression beyond ε, and lowering the other groups (levelling down) cannot meet it.
  */
 export function groupAccuracyDrops(dense: GroupPerformance, current: GroupPerformance): Record<string, GapEstimate> {
-  const out: Record<string, GapEstimate> = {};
-  const groups = [...new Set([...Object.keys(dense.groupAccuracy), ...Object.keys(current.groupAccuracy)])].sort();
-  for (const g of groups) {
-    const d = dense.groupAccuracy[g];
-    const c = current.groupAccuracy[g];
-    out[g] =
-      d === undefined || c === undefined
-        ? {
-            value: undefined,
-            reason: `group ${g} has no rows in the ${d === undefined ? 'dense' : 'current'} evaluation`,
-          }
-        : { value: d - c };
-  }
-  return out;
+  return perGroupGaps(dense, current, (d, c) => d - c);
 }
 
 /** The gaps the dual step compares with ε: ψ_g (CEAG) or the group's own drop (no-harm). */

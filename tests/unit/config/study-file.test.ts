@@ -164,7 +164,9 @@ describe('the study file', () => {
     const study = await loadStudyFile(path.join(root, 'examples/studies/compression-study.yaml'));
     expect(study.bases.map((b) => b.name)).toEqual(['adult', 'german', 'compas']);
     expect(study.cells).toHaveLength(3 * 2 * 6 * 3);
-    expect(study.cells.filter((c) => c.config.compression.finetune.constraint === 'no-harm')).toHaveLength(3 * 2 * 2 * 3);
+    expect(study.cells.filter((c) => c.config.compression.finetune.constraint === 'no-harm')).toHaveLength(
+      3 * 2 * 2 * 3,
+    );
     for (const { config, cell } of study.cells) {
       expect(config.compression.quantize).toMatchObject({ enabled: true, precision: 'int8' });
       expect(config.compression.schedule).toMatchObject({ kind: 'polynomial', finalSparsity: cell.sparsity });
