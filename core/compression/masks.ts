@@ -2,6 +2,7 @@
 // tfjs has no pruning API (docs/references.md, "Compression and fairness"), so a mask is kept beside the
 // model and re-applied after every optimizer step. Biases are never masked (weights.ts, isPrunable).
 import * as tf from '@tensorflow/tfjs';
+import { concatBytes } from '../storage/bytes.ts';
 import { isPrunable, tensorSize, type NamedWeight } from './weights.ts';
 
 export type MaskSet = Map<string, Uint8Array>;
@@ -117,13 +118,7 @@ export function serializeMasks(masks: MaskSet): Uint8Array {
     }
     parts.push(head, bits);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export function deserializeMasks(bytes: Uint8Array): MaskSet {

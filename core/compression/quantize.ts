@@ -7,6 +7,7 @@ import { createRng, shuffleInPlace } from '../random/rng.ts';
 import { columnMeans, forwardDense } from './forward.ts';
 import { readDenseLayers, readWeights } from './model-adapter.ts';
 import { type DenseLayerWeights, type NamedWeight, isPrunable, tensorSize } from './weights.ts';
+import { concatBytes } from '../storage/bytes.ts';
 
 export interface PerChannelInt8 {
   /** Same layout as the float kernel; entry k belongs to output channel k mod scales.length (kernelChannels). */
@@ -300,13 +301,7 @@ export function exportInt8(weights: readonly NamedWeight[], int8: ReadonlyMap<st
       chunks.push(scales, new Uint8Array(q.q.buffer, q.q.byteOffset, q.q.byteLength).slice());
     }
   }
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export function importInt8(bytes: Uint8Array): QuantizedModel {

@@ -4,6 +4,7 @@
 // files are complete. Plain tfjs users load the same files with tf.loadLayersModel and ignore the marker.
 import * as tf from '@tensorflow/tfjs';
 import { saveModelToBytes } from '../model/io.ts';
+import { concatBytes } from '../storage/bytes.ts';
 import { ExportFormatError, fileNamed, type ExportFile, type ExportFormat } from './contract.ts';
 
 export const MODEL_JSON = 'model.json';
@@ -40,18 +41,8 @@ export async function writeLayersModel(
   json.userDefinedMetadata = { fairshrinkExport: { format, version: LAYERS_EXPORT_VERSION } };
   return [
     { name: MODEL_JSON, bytes: new TextEncoder().encode(JSON.stringify(json)) },
-    { name: SHARD, bytes: weightData === undefined ? saved.weightsBin : joinBytes(weightData) },
+    { name: SHARD, bytes: weightData === undefined ? saved.weightsBin : concatBytes(weightData) },
   ];
-}
-
-function joinBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
 }
 
 /** Loads model.json + shard through tfjs, refusing incomplete or foreign files with an ExportFormatError. */

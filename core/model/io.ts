@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeInputRow, inputRowShape } from './input-shape.ts';
 import { normaliseKerasTopology, unsupportedLayersProblem } from './layers.ts';
+import { concatBytes } from '../storage/bytes.ts';
 
 export const MODEL_JSON_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -235,12 +236,7 @@ export async function importLayersModel(files: LayersModelFiles, options: Import
       `${source}: the manifest describes ${weightSpecs.length} weights totalling ${needed} bytes but the weight files hold ${given} bytes; the weights do not belong to this model.json.`,
     );
   }
-  const weightData = new Uint8Array(given);
-  let offset = 0;
-  for (const b of buffers) {
-    weightData.set(b, offset);
-    offset += b.byteLength;
-  }
+  const weightData = concatBytes(buffers);
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: normaliseKerasTopology(parsed.modelTopology as Record<string, unknown>),
     weightSpecs,
