@@ -102,17 +102,8 @@ export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAM
     throw err;
   }
 
-  const problems: string[] = [];
-  const header = new Set(table.columns);
-  for (const { field, column } of namedColumns(spec)) {
-    if (!header.has(column)) {
-      problems.push(
-        `dataset.${field} (${where}): column "${column}" is not in the data${didYouMean(column, table.columns)}; ` +
-          `the columns of ${table.files.join(', ')} are: ${table.columns.join(', ')}`,
-      );
-    }
-  }
-  if (problems.length > 0) return problems;
+  const missing = missingColumnProblems(spec, table, where);
+  if (missing.length > 0) return missing;
 
   if (table.rows.length === 0) {
     return [
@@ -146,18 +137,23 @@ async function checkImageData(loaded: LoadedCampaign, where: string, sampleRows:
     if (err instanceof DataError) return [`dataset (${where}): ${err.message}`];
     throw err;
   }
-  const problems: string[] = [];
-  const header = new Set(table.columns);
-  for (const { field, column } of namedColumns(spec)) {
-    if (!header.has(column))
-      problems.push(
-        `dataset.${field} (${where}): column "${column}" is not in the data${didYouMean(column, table.columns)}; ` +
-          `the columns of ${table.files.join(', ')} are: ${table.columns.join(', ')}`,
-      );
-  }
-  if (problems.length > 0) return problems;
+  const missing = missingColumnProblems(spec, table, where);
+  if (missing.length > 0) return missing;
   const sample = { ...table, rows: table.rows.slice(0, sampleRows) };
   return checkSampleRows(loaded, sample, where, sampleRows, () => undefined);
+}
+
+/** Every column the spec names that the data's header lacks, each with a did-you-mean and the columns there are. */
+function missingColumnProblems(spec: DatasetSpec, table: PooledTable, where: string): string[] {
+  const header = new Set(table.columns);
+  return namedColumns(spec).flatMap(({ field, column }) =>
+    header.has(column)
+      ? []
+      : [
+          `dataset.${field} (${where}): column "${column}" is not in the data${didYouMean(column, table.columns)}; ` +
+            `the columns of ${table.files.join(', ')} are: ${table.columns.join(', ')}`,
+        ],
+  );
 }
 
 /** Labels, groups, filter (and, for CSV, the numbers through `fitFeatures`) on the sample, then the rubric metrics. */
