@@ -1,7 +1,7 @@
-// The resample fast path (class counts, class-counts.ts, and the unrolled AUC sweep) against the straightforward
-// computations on seeded random cases: bit for bit against the row-by-row pass, and against a from-scratch count per
-// group (brute-force AUC over all pairs). Cases vary the number of attributes (so the AUC sweep's four-partition
-// chunks are full, padded, or several), ties, calibration bins, one model or a pair, and the counts drawn.
+// The resample fast paths (class counts, class-counts.ts, and the unrolled AUC sweep for scores without ties)
+// against the straightforward computations on seeded random cases: bit for bit against the row-by-row pass and the
+// tie-handling AUC sweep, and against a from-scratch count per group (brute-force AUC over all pairs). Cases vary the
+// number of attributes and intersections, ties, calibration bins, one model or a pair, and the counts drawn.
 import { describe, expect, it } from 'vitest';
 import { drawStratifiedMultiplicities } from '../../../core/fairness/bootstrap.ts';
 import { ClassCountPass } from '../../../core/fairness/class-counts.ts';
@@ -137,6 +137,33 @@ describe('resample statistics from class counts', () => {
       }
     }
     expect(counted).toBe(cases.length * 4);
+  });
+
+  it('AUC numerators without ties equal the tie-handling sweep bit for bit', () => {
+    const scoreRng = createRng(7);
+    let compared = 0;
+    for (const c of cases) {
+      // Scores without ties (the cases' own scores are clipped to [0, 1], so most of them tie at the ends).
+      const score = Float64Array.from(c.label, (y) => 1 / (1 + Math.exp(-(y - 0.5) - scoreRng.normal())));
+      const model = prepareModel(
+        c.label,
+        score,
+        Uint8Array.from(score, (v) => (v >= 0.5 ? 1 : 0)),
+        c.bins,
+      );
+      expect(model.hasTies).toBe(false);
+      const engine = new StatsEngine(c.cells, c.label, null, c.bins);
+      for (const count of c.counts) {
+        const fast = engine.run(model, count).groups.map((row) => row.map((s) => s.aucNumerator));
+        // The same model through the sweep that handles runs of equal scores (here every run has one row).
+        const tieSweep = engine
+          .run({ ...model, hasTies: true }, count)
+          .groups.map((row) => row.map((s) => s.aucNumerator));
+        expect(fast).toEqual(tieSweep);
+        compared += fast.flat().filter((v) => v > 0).length;
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 
   it('equal a from-scratch count per group (brute-force AUC over all pairs)', () => {
