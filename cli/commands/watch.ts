@@ -97,6 +97,9 @@ async function closingEvent(
   };
 }
 
+/** How long each poll's call to Temporal may take before the watch counts it as lost contact and backs off. */
+export const POLL_DEADLINE_MS = 5000;
+
 /** Follows a campaign until it closes; returns the exit code of its result. Usable by `run --watch`. */
 export async function watchCampaign(
   c: CampaignClient,
@@ -107,8 +110,14 @@ export async function watchCampaign(
 ): Promise<number> {
   const printer = new WatchPrinter(io, options);
   const contact = new ContactKeeper(printer, options.intervalMs);
-  const { handle, description: first } = await contact.poll(() => describeCampaign(c, campaignId));
-  const input = await contact.poll(() => campaignInputOf(c, campaignId));
+  // Each call to Temporal gets a deadline: without one the client retries an unreachable server for ~25 s before
+  // failing, and the watch would sit silent that long before saying it lost contact.
+  const timed =
+    <T>(call: () => Promise<T>) =>
+    (): Promise<T> =>
+      c.connection.withDeadline(Date.now() + POLL_DEADLINE_MS, call);
+  const { handle, description: first } = await contact.poll(timed(() => describeCampaign(c, campaignId)));
+  const input = await contact.poll(timed(() => campaignInputOf(c, campaignId)));
   printer.event({
     type: 'campaign',
     campaignId,
@@ -154,10 +163,10 @@ export async function watchCampaign(
       });
     }
     await new Promise((r) => setTimeout(r, options.intervalMs));
-    description = (await contact.poll(() => describeCampaign(c, campaignId))).description;
+    description = (await contact.poll(timed(() => describeCampaign(c, campaignId)))).description;
   }
   await drainDecisions();
-  const result = await contact.poll(() => closingEvent(c, campaignId, askedSparsity(input)));
+  const result = await contact.poll(timed(() => closingEvent(c, campaignId, askedSparsity(input))));
   printer.event(result);
   return result.exitCode;
 }
