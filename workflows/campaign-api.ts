@@ -203,6 +203,11 @@ export const REPORT_OFF_WORKFLOW_PROCESS_PATCH = 'report-off-workflow-process';
  * start-to-close timeout. Before it they ran on the workflow's queue without heartbeats.
  */
 export const HEARTBEATED_DATA_STEPS_PATCH = 'heartbeated-data-steps';
+/**
+ * The dashboard render heartbeats (every 2 s, activities/report.ts) under a 1-minute heartbeat timeout: before it, a
+ * worker that died mid-render held the campaign for the render's 5-minute start-to-close timeout.
+ */
+export const HEARTBEATED_REPORT_PATCH = 'heartbeated-report';
 
 /** Target sparsity per milestone from the schedule (core/compression/schedule.ts, Zhu & Gupta 2017). */
 export function scheduleTargets(config: CampaignConfig): number[] {

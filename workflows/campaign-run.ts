@@ -30,6 +30,7 @@ import {
   CAMPAIGN_STATUS_PATCH,
   DASHBOARD_PATCH,
   HEARTBEATED_DATA_STEPS_PATCH,
+  HEARTBEATED_REPORT_PATCH,
   LOCAL_BOOKKEEPING_PATCH,
   REPORT_OFF_WORKFLOW_PROCESS_PATCH,
   scheduleTargets,
@@ -73,6 +74,12 @@ export function activities(options: CampaignOptions) {
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1 second', maximumAttempts: 3 },
   });
+  // The same, heartbeated (HEARTBEATED_REPORT_PATCH): a worker that dies mid-render is noticed within a minute.
+  const reportHeartbeated = proxyActivities<Activities>({
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  });
   // Bookkeeping (decision log, gate, rejection marks, lineage) takes milliseconds: as local activities it
   // runs in the worker without a round trip through the server per call, which was most of Temporal's
   // overhead over calling the same steps in-process (bench/suites/campaign.ts). The dashboard render was
@@ -81,7 +88,7 @@ export function activities(options: CampaignOptions) {
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
   });
-  return { light, heavy, data, report, local };
+  return { light, heavy, data, report, reportHeartbeated, local };
 }
 
 // ---- words ----------------------------------------------------------------------------------
@@ -331,10 +338,12 @@ export function markCampaignStatus(status: CampaignStatus): boolean {
 
 /**
  * Where the dashboard renders: a regular activity (REPORT_OFF_WORKFLOW_PROCESS_PATCH), which the forked worker layout
- * runs in its compute process, off the event loop that answers queries. Campaigns between LOCAL_BOOKKEEPING_PATCH and
- * it rendered as a local activity in the workflow process; campaigns before both, as a regular activity.
+ * runs in its compute process, off the event loop that answers queries, heartbeated since HEARTBEATED_REPORT_PATCH.
+ * Campaigns between LOCAL_BOOKKEEPING_PATCH and it rendered as a local activity in the workflow process; campaigns
+ * before both, as a regular activity.
  */
 function dashboardRenderer(run: CampaignRun): ReturnType<typeof activities>['report'] {
+  if (patched(HEARTBEATED_REPORT_PATCH)) return run.proxies.reportHeartbeated;
   if (patched(REPORT_OFF_WORKFLOW_PROCESS_PATCH)) return run.proxies.report;
   return patched(LOCAL_BOOKKEEPING_PATCH) ? run.proxies.local : run.proxies.report;
 }

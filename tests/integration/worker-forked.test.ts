@@ -104,8 +104,12 @@ describe('fairshrink worker, forked layout', () => {
       for (const e of scheduled)
         expect(Number(e.activityTaskScheduledEventAttributes!.heartbeatTimeout?.seconds)).toBe(60);
     }
-    // campaign-german-pass-forked (kept as recorded) came before heartbeated-data-steps; this one is after it.
-    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-heartbeated-data-steps');
+    // The dashboard render is heartbeated too (heartbeated-report): a worker dying mid-render is noticed in a minute,
+    // not after the render's 5-minute start-to-close timeout.
+    for (const e of renders) expect(Number(e.activityTaskScheduledEventAttributes!.heartbeatTimeout?.seconds)).toBe(60);
+    // campaign-german-pass-forked and campaign-german-heartbeated-data-steps (kept as recorded) came before
+    // heartbeated-report; this one is after it.
+    await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-german-heartbeated-report');
 
     expect(isRunning(worker.computePid)).toBe(true);
     worker.process.kill('SIGKILL');

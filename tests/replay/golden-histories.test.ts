@@ -20,8 +20,10 @@ describe('golden histories replay against the current workflow code', () => {
       // compression-study-german-attached its second run, which took both completed campaigns as they ended;
       // campaign-german-pass-forked sets CampaignStatus (campaign-status-attribute) and renders the dashboard as a
       // regular activity (report-off-workflow-process), run by `fairshrink worker` (forked, its default);
-      // campaign-german-heartbeated-data-steps loads and evaluates as heartbeated compute steps (heartbeated-data-steps).
+      // campaign-german-heartbeated-data-steps loads and evaluates as heartbeated compute steps (heartbeated-data-steps),
+      // and campaign-german-heartbeated-report also heartbeats its dashboard renders (heartbeated-report).
       expect.arrayContaining([
+        'campaign-german-heartbeated-report',
         'campaign-german-heartbeated-data-steps',
         'campaign-german-pass-forked',
         'seed-campaigns-german',
