@@ -8,7 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
 import { CAMPAIGN_SEARCH_ATTRIBUTES } from '../../core/config/search-attributes.ts';
-import { freePort, portInUse, stopProcess, waitFor } from '../../infra/process.ts';
+import { freeRestartablePort, stopProcess, waitFor } from '../../infra/process.ts';
 import { s3Healthy, startSeaweed } from '../../infra/stack.ts';
 import { ensureTool } from '../../infra/tools.ts';
 import { bundleWorkflows, installRuntime } from '../../workers/worker.ts';
@@ -30,15 +30,13 @@ const saTypes = {
   Double: SearchAttributeType.DOUBLE,
 } as const;
 
-/** A free port whose +10000 gRPC companion is free too (SeaweedFS's convention). */
+/**
+ * A free port whose +10000 gRPC companion is free too (SeaweedFS's convention), both below the kernel's ephemeral range
+ * (freeRestartablePort): a port handed out from that range can be taken by any process's outgoing connection before
+ * the service binds it, which failed a fault-suite start at high load ("bind: address already in use").
+ */
 export async function freeSeaweedPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = await freePort(55000);
-    if (!taken.has(port) && !(await portInUse(port + 10000))) {
-      taken.add(port);
-      return port;
-    }
-  }
+  return freeRestartablePort(taken, [10_000]);
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -48,17 +46,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [temporal, weed] = [await ensureTool('temporal'), await ensureTool('weed')];
   const namespace = 'fairshrink';
 
+  const taken = new Set<number>();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporal.path },
       ip: '127.0.0.1',
+      // Below the ephemeral range for the same reason as freeSeaweedPort (the SDK would pick one inside it).
+      port: await freeRestartablePort(taken),
       namespace,
       searchAttributes: CAMPAIGN_SEARCH_ATTRIBUTES.map((a) => defineSearchAttributeKey(a.name, saTypes[a.type])),
       log: { format: 'pretty', level: 'error' },
     },
   });
 
-  const taken = new Set<number>();
   const ports = {
     s3: await freeSeaweedPort(taken),
     seaweedMaster: await freeSeaweedPort(taken),
