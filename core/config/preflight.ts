@@ -82,6 +82,6 @@ async function importedModelProblems(
   return [
     ...problems,
     `model.modelJson: ${model.modelJson} takes ${describeInputRow(rowShape)} but the data set ${mismatch} ` +
-      "(one-hot categories + standardised numerics, or an image spec's pixels, docs/data-and-models.md); train the model on this encoding or change the spec",
+      "(one-hot categories + standardised numerics, one code per categorical column with categoricalEncoding: codes, or an image spec's pixels, docs/data-and-models.md); train the model on this encoding or change the spec",
   ];
 }
