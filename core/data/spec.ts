@@ -327,8 +327,8 @@ function codesSpecIssues(features: FeaturesSpec, ctx: z.RefinementCtx): void {
       path: ['features', 'numeric'],
       message:
         "categoricalEncoding 'codes' makes every input a vocabulary index for one Embedding, which has no place for " +
-        'numeric values; list each such column under features.categorical (every distinct value becomes a level), ' +
-        "leave it out (numeric: [] or features.exclude), or use categoricalEncoding: 'one-hot'",
+        'numeric values; list each such column under features.categorical (every distinct value becomes a level) ' +
+        "or remove it from features.numeric ('rest' included), or use categoricalEncoding: 'one-hot'",
     });
   if (features.categorical.length === 0)
     ctx.addIssue({
