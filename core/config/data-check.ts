@@ -119,6 +119,7 @@ export async function checkCampaignData(loaded: LoadedCampaign, sampleRows = SAM
       featureColumnsOf(spec, table.columns),
       spec.dialect.missing,
       spec.features.numericMissing,
+      spec.features.categoricalEncoding,
     ),
   );
 }

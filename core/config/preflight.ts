@@ -64,7 +64,7 @@ async function importedModelProblems(
   }
   // importLayersModel has checked that every dimension after the batch axis is known.
   const rowShape = inputRowShape(built)!;
-  // A campaign fine-tunes the model; WASM has no conv-filter gradients, and switching backends per campaign inside a
+  // A campaign fine-tunes the model; WASM has no conv-filter, pooling or Embedding gradients, and switching backends per campaign inside a
   // shared worker would change every other campaign's backend too, so the worker must run on one that can train it.
   const { missingGradientKernels } = await import('../model/train.ts');
   const missing = missingGradientKernels(built);
@@ -75,13 +75,13 @@ async function importedModelProblems(
       `model.modelJson: ${model.modelJson} has layers whose training needs the tfjs kernels ${missing.join(', ')}, which the ` +
         `'${backendSummary().backend}' backend (FAIRSHRINK_TFJS_BACKEND=${process.env.FAIRSHRINK_TFJS_BACKEND ?? 'wasm, the default'}) does not have; ` +
         'start the worker and run this command with FAIRSHRINK_TFJS_BACKEND=cpu (or tensorflow after `fairshrink setup --backend tensorflow`) ' +
-        '(docs/data-and-models.md#backends-for-convolutional-models)',
+        '(docs/data-and-models.md#backends-for-convolutional-and-embedding-models)',
     );
   const mismatch = inputShapeMismatch(rowShape, data);
   if (mismatch === undefined) return problems;
   return [
     ...problems,
     `model.modelJson: ${model.modelJson} takes ${describeInputRow(rowShape)} but the data set ${mismatch} ` +
-      "(one-hot categories + standardised numerics, or an image spec's pixels, docs/data-and-models.md); train the model on this encoding or change the spec",
+      "(one-hot categories + standardised numerics, one code per categorical column with categoricalEncoding: codes, or an image spec's pixels, docs/data-and-models.md); train the model on this encoding or change the spec",
   ];
 }

@@ -3,6 +3,9 @@
 // are standardised with the training mean and population standard deviation (as scikit-learn's
 // StandardScaler: z = (x - mean) / std, with std = 1 when a column is constant). The fitted
 // EncoderState is plain data, so new data (monitoring batches) encodes exactly the same way.
+// With categorical codes (features.categoricalEncoding: codes) each categorical column is instead one value: the index
+// of its level (the one-hot block's slot, same order) offset into one vocabulary all columns share, so one Keras
+// Embedding(vocabulary.size, d) reads every column.
 import type { FeatureMatrix } from './matrix.ts';
 import { parseNumber } from './derive.ts';
 import { DataError } from './errors.ts';
@@ -17,6 +20,16 @@ export type FeatureEncoding =
   | { kind: 'categorical'; column: string; categories: string[] }
   | { kind: 'numeric'; column: string; mean: number; std: number };
 
+/** Where each categorical column's levels sit in the vocabulary that categorical codes share. */
+export interface CodeVocabulary {
+  /** Codes in all (an Embedding's input_dim): every column's levels, column after column. */
+  size: number;
+  /** Per categorical column, in input order: level k (training categories sorted, then `<unseen>`) is code offset + k. */
+  columns: { column: string; offset: number; levels: string[] }[];
+}
+
+export type CategoricalEncoding = 'one-hot' | 'codes';
+
 export interface EncoderState {
   version: 1;
   /** Tokens meaning "missing" (from the spec's dialect). */
@@ -25,6 +38,8 @@ export interface EncoderState {
   features: FeatureEncoding[];
   /** One name per matrix column: `col=value`, `col=<unseen>`, or `col` for numeric columns (`pixel[y,x,c]` for images). */
   featureNames: string[];
+  /** Present with categorical codes: one input per categorical column, its value a code of this vocabulary. */
+  codes?: CodeVocabulary;
   /** An image data set's preprocessing (its features are pixels, which CSV rows cannot be encoded into). */
   image?: { height: number; width: number; channels: 1 | 3 };
 }
@@ -50,7 +65,14 @@ export function fitEncoder(
   columns: FeatureColumns,
   missing: readonly string[],
   numericMissing: 'error' | 'mean',
+  categoricalEncoding: CategoricalEncoding = 'one-hot',
 ): EncoderState {
+  if (categoricalEncoding === 'codes' && columns.numeric.length > 0)
+    throw new DataError(
+      `categorical codes leave no place for the numeric features [${columns.numeric.join(', ')}].`,
+      { file: table.files.join(', '), column: columns.numeric[0] },
+      "list them under features.categorical or leave them out, or use features.categoricalEncoding: 'one-hot'.",
+    );
   const missingSet = new Set(missing);
   const features: FeatureEncoding[] = [];
   for (const column of columns.categorical) {
@@ -91,12 +113,30 @@ export function fitEncoder(
     const std = Math.sqrt(ss / n);
     features.push({ kind: 'numeric', column, mean, std: std > 0 ? std : 1 });
   }
+  if (categoricalEncoding === 'codes') {
+    const codes = codeVocabulary(features);
+    const featureNames = codes.columns.map((c) => c.column);
+    return { version: 1, missing: [...missing], numericMissing, features, featureNames, codes };
+  }
   const featureNames = features.flatMap((f) =>
     f.kind === 'numeric'
       ? [f.column]
       : [...f.categories.map((v) => `${f.column}=${v}`), `${f.column}=${UNSEEN_CATEGORY}`],
   );
   return { version: 1, missing: [...missing], numericMissing, features, featureNames };
+}
+
+/** Each categorical column's levels (its one-hot slots, in the same order), offset column after column. */
+function codeVocabulary(features: readonly FeatureEncoding[]): CodeVocabulary {
+  const columns: CodeVocabulary['columns'] = [];
+  let size = 0;
+  for (const f of features) {
+    if (f.kind !== 'categorical') continue;
+    const levels = [...f.categories, UNSEEN_CATEGORY];
+    columns.push({ column: f.column, offset: size, levels });
+    size += levels.length;
+  }
+  return { size, columns };
 }
 
 function missingNumeric(table: PooledTable, row: number, column: string): DataError {
@@ -119,6 +159,10 @@ export function encodeRows(encoder: EncoderState, table: PooledTable, rows?: Arr
   const cols = encoder.featureNames.length;
   const values = new Float32Array(rowList.length * cols);
   const missingSet = new Set(encoder.missing);
+  if (encoder.codes !== undefined) {
+    encodeCodes(encoder.codes, table, rowList, missingSet, values);
+    return { values, rows: rowList.length, cols };
+  }
   let offset = 0;
   for (const f of encoder.features) {
     const c = columnIndex(table, f.column, f.kind === 'numeric' ? 'numeric feature' : 'categorical feature');
@@ -148,4 +192,24 @@ export function encodeRows(encoder: EncoderState, table: PooledTable, rows?: Arr
     }
   }
   return { values, rows: rowList.length, cols };
+}
+
+/** Writes each row's code per column (a value never seen in training takes the column's `<unseen>` code). */
+function encodeCodes(
+  codes: CodeVocabulary,
+  table: PooledTable,
+  rowList: ArrayLike<number>,
+  missingSet: ReadonlySet<string>,
+  values: Float32Array,
+): void {
+  const cols = codes.columns.length;
+  codes.columns.forEach(({ column, offset, levels }, j) => {
+    const c = columnIndex(table, column, 'categorical feature');
+    const index = new Map(levels.slice(0, -1).map((v, k) => [v, offset + k]));
+    const unseen = offset + levels.length - 1;
+    for (let i = 0; i < rowList.length; i++) {
+      const raw = table.rows[rowList[i]!]![c]!;
+      values[i * cols + j] = index.get(missingSet.has(raw) ? MISSING_CATEGORY : raw) ?? unseen;
+    }
+  });
 }

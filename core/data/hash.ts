@@ -28,20 +28,26 @@ export function canonicalJson(value: unknown): string {
  * The part of a spec that decides the encoded numbers: everything except `name`, `description` and
  * where the sources come from (the raw hash covers file contents, so moving a file, or reading the same bytes from
  * a pinned data set instead of a local copy, keeps the id). The filter is part of it when there is one, and
- * `features.excludeSensitive` when it is true (the inputs then differ, so checkpoints of the other setting are not reused).
+ * `features.excludeSensitive` when it is true and `features.categoricalEncoding` when it is 'codes' (the inputs then
+ * differ, so checkpoints of the other setting are not reused).
  * An image folder counts like a source: its place is left out, its contents are in the raw hash.
  */
 export function specForHash(spec: DatasetSpec): unknown {
   const { name: _name, description: _description, sources, ...rest } = spec;
   // `excludeSensitive: false` encodes the same numbers as leaving it out, so it keeps the id.
-  const { excludeSensitive, ...features } = rest.features;
+  // Likewise `categoricalEncoding: one-hot`, the encoding a spec without the field gets.
+  const { excludeSensitive, categoricalEncoding, ...features } = rest.features;
   // An image folder's place is left out like a CSV source's path; the manifest's bytes and every image's are in the
   // raw hash, while the pattern, size and channels decide the numbers and stay.
   const images = rest.images === undefined ? undefined : { ...rest.images, folder: undefined, manifest: undefined };
   return {
     ...rest,
     images,
-    features: excludeSensitive === true ? rest.features : features,
+    features: {
+      ...features,
+      ...(excludeSensitive === true ? { excludeSensitive } : {}),
+      ...(categoricalEncoding === 'codes' ? { categoricalEncoding } : {}),
+    },
     sources: sources.map(({ path: _path, dataset: _dataset, file: _file, ...source }) => source),
   };
 }

@@ -38,6 +38,8 @@ export {
   fitEncoder,
   MISSING_CATEGORY,
   UNSEEN_CATEGORY,
+  type CategoricalEncoding,
+  type CodeVocabulary,
   type EncoderState,
   type FeatureEncoding,
 } from './encode.ts';

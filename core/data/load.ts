@@ -284,6 +284,7 @@ export async function loadDataset(
           featureColumns,
           spec.dialect.missing,
           spec.features.numericMissing,
+          spec.features.categoricalEncoding,
         );
   const cols = encoder.featureNames.length;
   const makeSplit = (split: SplitName): EncodedSplit => {

@@ -122,6 +122,12 @@ export const FeaturesSpec = z.strictObject({
    * Optional without a default, so specs that leave it out keep their bytes and data set ids.
    */
   excludeSensitive: z.boolean().optional(),
+  /**
+   * How categorical columns become inputs: 'one-hot' (the default) or 'codes', one value per column, its level's index
+   * offset into one vocabulary shared by all columns, for a model whose input is one Embedding
+   * (docs/datasets.md#categorical-codes). Optional without a default, so specs that leave it out keep their ids.
+   */
+  categoricalEncoding: z.enum(['one-hot', 'codes']).optional(),
 });
 export type FeaturesSpec = z.infer<typeof FeaturesSpec>;
 
@@ -299,6 +305,7 @@ export const DatasetSpec = z
           message: `'${name}' is not a sensitive attribute name`,
         });
     }
+    if (spec.features.categoricalEncoding === 'codes') codesSpecIssues(spec.features, ctx);
     if (!spec.dialect.header && spec.dialect.columns === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -308,6 +315,28 @@ export const DatasetSpec = z
     }
   });
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
+
+/**
+ * Codes feed one Embedding, whose input is nothing but vocabulary indices: a standardised numeric value cannot sit in
+ * it, so numeric columns are refused rather than silently dropped or bucketed.
+ */
+function codesSpecIssues(features: FeaturesSpec, ctx: z.RefinementCtx): void {
+  if (features.numeric === 'rest' || features.numeric.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['features', 'numeric'],
+      message:
+        "categoricalEncoding 'codes' makes every input a vocabulary index for one Embedding, which has no place for " +
+        'numeric values; list each such column under features.categorical (every distinct value becomes a level) ' +
+        "or remove it from features.numeric ('rest' included), or use categoricalEncoding: 'one-hot'",
+    });
+  if (features.categorical.length === 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['features', 'categorical'],
+      message: "categoricalEncoding 'codes' encodes categorical columns; list them in features.categorical",
+    });
+}
 
 /** What an image data set cannot have: CSV sources, a feature selection (the pixels are the features), given splits. */
 function imageSpecIssues(spec: DatasetSpec, ctx: z.RefinementCtx): void {

@@ -144,6 +144,8 @@ const GRADIENT_KERNELS: Readonly<Record<string, readonly string[]>> = {
   MaxPooling2D: ['MaxPoolGrad'],
   AveragePooling1D: ['AvgPoolGrad'],
   AveragePooling2D: ['AvgPoolGrad'],
+  // An Embedding is a gather; tfjs-core's gather gradient scatters rows back with unsortedSegmentSum.
+  Embedding: ['UnsortedSegmentSum'],
 };
 
 /** Gradient kernels the model's layers need that the current backend does not register (sorted, deduplicated). */
@@ -174,7 +176,7 @@ export async function trainModel(
   if (missing.length > 0) {
     throw new Error(
       `trainModel: training this model needs the tfjs gradient kernels ${missing.join(', ')}, which backend '${tf.getBackend()}' does not have ` +
-        '(tfjs-backend-wasm 4.22 has no convolution-filter gradients); train it on the cpu backend (FAIRSHRINK_TFJS_BACKEND=cpu) ' +
+        '(tfjs-backend-wasm 4.22 has no convolution-filter, pooling or Embedding gradients); train it on the cpu backend (FAIRSHRINK_TFJS_BACKEND=cpu) ' +
         'or the native one (fairshrink setup --backend tensorflow, then FAIRSHRINK_TFJS_BACKEND=tensorflow)',
     );
   }

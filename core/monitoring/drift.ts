@@ -3,7 +3,7 @@
 // attribute's group mix, and the change of every fairness-report metric with an approximate CI.
 // Pure: typed arrays and report objects in, plain objects out (no Node built-ins, no tfjs).
 import type { SensitiveAttribute } from '../data/dataset.ts';
-import { UNSEEN_CATEGORY, type EncoderState } from '../data/encode.ts';
+import { UNSEEN_CATEGORY, type CodeVocabulary, type EncoderState } from '../data/encode.ts';
 import type { FeatureMatrix } from '../data/matrix.ts';
 import type { Estimate } from '../fairness/estimate.ts';
 import { normalQuantile } from '../fairness/power.ts';
@@ -252,7 +252,8 @@ function definedOrThrow<T extends { value: number | undefined; reason?: string }
  * Drift of every original feature of the encoder, in encoder order. Numeric features are compared on their
  * standardised column (an increasing affine map, which leaves quantile bins, PSI and KS unchanged) with PSI
  * and KS; categorical features by the row counts of their one-hot block (training categories plus the
- * `<unseen>` slot) with PSI only. Both matrices must be encoded by this encoder and be non-empty.
+ * `<unseen>` slot) with PSI only, or with categorical codes by the counts of each column's codes. Both matrices must be
+ * encoded by this encoder and be non-empty.
  */
 export function featureDrift(encoder: EncoderState, reference: FeatureMatrix, current: FeatureMatrix): FeatureDrift[] {
   const cols = encoder.featureNames.length;
@@ -263,6 +264,7 @@ export function featureDrift(encoder: EncoderState, reference: FeatureMatrix, cu
     if (m.cols !== cols) throw new Error(`featureDrift: the ${what} matrix has ${m.cols} columns, the encoder ${cols}`);
     if (m.rows === 0) throw new Error(`featureDrift: the ${what} matrix has no rows`);
   }
+  if (encoder.codes !== undefined) return codeDrift(encoder.codes, reference, current);
   const drift: FeatureDrift[] = [];
   let offset = 0;
   for (const f of encoder.features) {
@@ -290,6 +292,25 @@ export function featureDrift(encoder: EncoderState, reference: FeatureMatrix, cu
     }
   }
   return drift;
+}
+
+/** Categorical codes (one column per feature, value = offset + level): PSI of each column's level counts. */
+function codeDrift(codes: CodeVocabulary, reference: FeatureMatrix, current: FeatureMatrix): FeatureDrift[] {
+  const levelCounts = (matrix: FeatureMatrix, j: number): Record<string, number> => {
+    const { column, offset, levels } = codes.columns[j]!;
+    const counts = new Array<number>(levels.length).fill(0);
+    for (let r = 0; r < matrix.rows; r++) {
+      const level = matrix.values[r * matrix.cols + j]! - offset;
+      if (!Number.isInteger(level) || level < 0 || level >= levels.length)
+        throw new Error(`featureDrift: row ${r} has code ${level + offset}, not a level of '${column}'`);
+      counts[level]!++;
+    }
+    return Object.fromEntries(levels.map((level, k) => [level, counts[k]!]));
+  };
+  return codes.columns.map(({ column }, j) => {
+    const psi = categoricalPsi(levelCounts(reference, j), levelCounts(current, j));
+    return { feature: column, kind: 'categorical', psi: definedOrThrow(psi, `PSI of '${column}'`).value };
+  });
 }
 
 /** PSI of a sensitive attribute's group shares, and the group whose share moved most (first in group order on a tie). */

@@ -1,6 +1,7 @@
 """Builds, trains and converts the small Keras models that fairshrink's Keras-import tests load.
 
-Every data set here is SYNTHETIC, generated from a seed inside this script; nothing is read from disk.
+The test fixtures' data sets are SYNTHETIC, generated from a seed inside this script; only adult-embedding reads data
+from disk (the encoded rows export-dataset.ts writes).
 
   cnn-colour-shift   functional Keras model on 16x16x3 synthetic images: Conv2D, BatchNormalization, ReLU,
                      DepthwiseConv2D, MaxPooling2D, SeparableConv2D, AveragePooling2D, GlobalAveragePooling2D,
@@ -9,6 +10,11 @@ Every data set here is SYNTHETIC, generated from a seed inside this script; noth
   tabular-embedding  Sequential Keras model on Adult-like categorical codes: one integer input of 7 columns, each
                      column's codes offset into one shared vocabulary -> Embedding -> Flatten -> Dense -> Dropout
                      -> Dense(sigmoid).
+
+  adult-embedding    (only with --adult-embedding DIR) Sequential Keras model on REAL data: UCI Adult's eight
+                     categorical columns as fairshrink encodes them with categoricalEncoding: codes, exported by
+                     export-dataset.ts into DIR -> Embedding -> Flatten -> Dense -> Dropout -> Dense(sigmoid).
+                     Written to <out>/adult-embedding/ (examples/models/ in the repository); the data stays in DIR.
 
 Each model is converted with the official converter (tensorflowjs.converters.save_keras_model) into
 <out>/<name>/ (model.json + group1-shard1of1.bin), and beside it go sample.json (64 test rows and Keras's predicted
@@ -214,14 +220,144 @@ def tabular_fixture(out_dir):
     )
 
 
+ADULT_EMBEDDING_DIM = 8
+ADULT_EPOCHS = 8
+
+
+def read_exported(folder):
+    """dataset.json and each split's (codes, labels, group indices by attribute) from export-dataset.ts's files."""
+    with open(os.path.join(folder, "dataset.json")) as f:
+        meta = json.load(f)
+    features = len(meta["featureNames"])
+    attributes = [s["name"] for s in meta["sensitive"]]
+    splits = {}
+    for split in ("train", "validation", "test"):
+        table = np.loadtxt(os.path.join(folder, f"{split}.csv"), delimiter=",", skiprows=1, ndmin=2)
+        if len(table) != meta["rows"][split]:
+            sys.exit(f"{folder}/{split}.csv: {len(table)} rows, dataset.json says {meta['rows'][split]}")
+        groups = {a: table[:, features + 1 + k].astype(np.int64) for k, a in enumerate(attributes)}
+        splits[split] = (table[:, :features].astype(np.int32), table[:, features].astype(np.uint8), groups)
+    return meta, splits
+
+
+def adult_embedding_model(vocabulary, columns):
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input(shape=(columns,), dtype="int32", name="codes"),
+            tf.keras.layers.Embedding(vocabulary, ADULT_EMBEDDING_DIM, name="embedding"),
+            tf.keras.layers.Flatten(name="flatten"),
+            tf.keras.layers.Dense(32, activation="relu", name="hidden"),
+            tf.keras.layers.Dropout(0.2, name="dropout"),
+            tf.keras.layers.Dense(1, activation="sigmoid", name="output"),
+        ],
+        name="adult_embedding",
+    )
+
+
+def named_group_accuracy(probs, labels, groups, meta):
+    """Accuracy per group name of every sensitive attribute."""
+    out = {}
+    for attribute in meta["sensitive"]:
+        by_code = group_accuracy(probs, labels, groups[attribute["name"]])
+        out[attribute["name"]] = {attribute["groups"][int(code)]: acc for code, acc in by_code.items()}
+    return out
+
+
+def adult_embedding(out_dir, data_dir):
+    """Trains on the exported train split, reports on validation and test, writes <out_dir>/adult-embedding/."""
+    deterministic(SEED + 2)
+    meta, splits = read_exported(data_dir)
+    vocabulary = meta["vocabulary"]["size"]
+    (x_train, y_train, _), (x_val, y_val, g_val), (x_test, y_test, g_test) = (
+        splits["train"], splits["validation"], splits["test"]
+    )
+    model = adult_embedding_model(vocabulary, len(meta["featureNames"]))
+    model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=ADULT_EPOCHS, batch_size=64, shuffle=True, verbose=0)
+    probs = {
+        "validation": model.predict(x_val, batch_size=256, verbose=0).reshape(-1),
+        "test": model.predict(x_test, batch_size=256, verbose=0).reshape(-1),
+    }
+    target = os.path.join(out_dir, "adult-embedding")
+    shutil.rmtree(target, ignore_errors=True)
+    tensorflowjs.converters.save_keras_model(model, target)
+    sample = {
+        "about": (
+            "The first rows of the adult-codes test split (examples/datasets/adult-codes.yaml, as fairshrink encodes "
+            "it), Keras's predicted P(y = 1) for them (float32), and their sex group indices (dataset groups order)."
+        ),
+        "rows": SAMPLE_ROWS,
+        "inputShape": list(model.input_shape[1:]),
+        "x": {"encoding": "rows", "values": x_test[:SAMPLE_ROWS].tolist()},
+        "labels": y_test[:SAMPLE_ROWS].tolist(),
+        "groups": g_test["sex"][:SAMPLE_ROWS].tolist(),
+        "probabilities": [float(p) for p in probs["test"][:SAMPLE_ROWS].astype(np.float32)],
+    }
+    with open(os.path.join(target, "sample.json"), "w") as f:
+        json.dump(sample, f, indent=1)
+        f.write("\n")
+
+    def report(split, y, g):
+        p = probs[split]
+        return {
+            "rows": int(len(y)),
+            "accuracy": float(((p >= 0.5).astype(np.uint8) == y).mean()),
+            "groupAccuracy": named_group_accuracy(p, y, g, meta),
+            "threshold": 0.5,
+        }
+
+    keras_meta = {
+        "about": (
+            "UCI Adult (income >50K), the eight categorical columns as integer codes in one vocabulary of "
+            f"{vocabulary} (examples/datasets/adult-codes.yaml; offsets and levels under vocabulary), Keras model "
+            "Embedding -> Flatten -> Dense(32, relu) -> Dropout(0.2) -> Dense(sigmoid)."
+        ),
+        "synthetic": False,
+        "generatedBy": "scripts/keras-fixtures/generate.py --adult-embedding",
+        "seed": SEED + 2,
+        "dataset": {k: meta[k] for k in ("name", "datasetId", "specSha256", "rawSha256", "rows")},
+        "vocabulary": meta["vocabulary"],
+        "versions": {
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": tf.keras.__version__,
+            "tensorflowjs": tensorflowjs.__version__,
+            "numpy": np.__version__,
+        },
+        "layers": [layer.__class__.__name__ for layer in model.layers],
+        "train": {
+            "rows": int(len(y_train)),
+            "epochs": ADULT_EPOCHS,
+            "optimizer": "Adam(1e-3)",
+            "batchSize": 64,
+            "embeddingDim": ADULT_EMBEDDING_DIM,
+        },
+        "validation": report("validation", y_val, g_val),
+        "test": report("test", y_test, g_test),
+    }
+    with open(os.path.join(target, "keras.json"), "w") as f:
+        json.dump(keras_meta, f, indent=1)
+        f.write("\n")
+    test = keras_meta["test"]
+    print(f"adult-embedding: test accuracy {test['accuracy']:.4f}, by group {test['groupAccuracy']}", file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="tests/fixtures/keras", help="folder that receives one folder per model")
+    parser.add_argument(
+        "--adult-embedding",
+        metavar="DIR",
+        help="build only adult-embedding, from the files export-dataset.ts wrote into DIR (use --out examples/models)",
+    )
     args = parser.parse_args()
     # One thread each, so training (and so the committed weights) does not depend on the core count.
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.threading.set_intra_op_parallelism_threads(1)
     os.makedirs(args.out, exist_ok=True)
+    if args.adult_embedding is not None:
+        adult_embedding(args.out, args.adult_embedding)
+        return
     cnn_fixture(args.out)
     tabular_fixture(args.out)
 

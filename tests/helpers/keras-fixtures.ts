@@ -1,5 +1,6 @@
-// The Keras models under tests/fixtures/keras (made by scripts/keras-fixtures/generate.py): loaded through
-// fairshrink's importer, with the sample rows and Keras's probabilities for them from sample.json.
+// The Keras models under tests/fixtures/keras and examples/models/adult-embedding (made by
+// scripts/keras-fixtures/generate.py): loaded through fairshrink's importer, with the sample rows and Keras's
+// probabilities for them from sample.json.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
@@ -44,7 +45,13 @@ export function kerasFixtureDir(name: KerasFixtureName): string {
 export async function loadKerasFixture(
   name: KerasFixtureName,
 ): Promise<{ model: tf.LayersModel; sample: KerasSample; meta: KerasMeta }> {
-  const dir = kerasFixtureDir(name);
+  return loadKerasModelDir(kerasFixtureDir(name));
+}
+
+/** A folder generate.py wrote (a fixture, or an example model such as examples/models/adult-embedding). */
+export async function loadKerasModelDir(
+  dir: string,
+): Promise<{ model: tf.LayersModel; sample: KerasSample; meta: KerasMeta }> {
   const model = await loadModelFromDir(dir, { requireBinaryClassifier: true });
   const sample = JSON.parse(await readFile(`${dir}/sample.json`, 'utf8')) as SampleJson;
   const meta = JSON.parse(await readFile(`${dir}/keras.json`, 'utf8')) as KerasMeta;
@@ -58,7 +65,7 @@ export async function loadKerasFixture(
     values = Float32Array.from(Buffer.from(sample.x.data, 'base64'), (b) => b / divisor);
   }
   if (values.length !== sample.rows * cols)
-    throw new Error(`${name}/sample.json: ${values.length} input values for ${sample.rows} rows of ${cols}`);
+    throw new Error(`${dir}/sample.json: ${values.length} input values for ${sample.rows} rows of ${cols}`);
   return {
     model,
     meta,

@@ -59,7 +59,7 @@ export async function trainBaseline(input: TrainBaselineInput, ctx: StepContext)
           const width = rowShape.reduce((a, b) => a * b, 1);
           throw new CampaignInputError(
             `the imported model ${plan.modelJson} takes ${describeInputRow(rowShape)} but data set '${dataset.name}' ${mismatch} ` +
-              `(one-hot categories + standardised numerics, or an image spec's pixels, see docs/data-and-models.md). Fix: train the model on this spec's encoding ` +
+              `(one-hot categories + standardised numerics, one code per categorical column with categoricalEncoding: codes, or an image spec's pixels, see docs/data-and-models.md). Fix: train the model on this spec's encoding ` +
               `or change the data set spec so it encodes ${dataset.inputShape === undefined || rowShape.length === 1 ? `${String(width)} features` : `images of ${rowShape.join('×')}`}.`,
           );
         }

@@ -10,7 +10,13 @@ import { milestoneSparsities } from '../../../core/compression/schedule.ts';
 const file = (name: string) => fileURLToPath(new URL(`../../../examples/campaigns/${name}`, import.meta.url));
 
 describe('example campaign files', () => {
-  for (const name of ['adult-demo.yaml', 'german-small.yaml', 'compas.yaml', 'colour-shift.yaml']) {
+  for (const name of [
+    'adult-demo.yaml',
+    'german-small.yaml',
+    'compas.yaml',
+    'colour-shift.yaml',
+    'adult-embedding.yaml',
+  ]) {
     it(`${name} is a valid CampaignConfig whose data set spec and rubric load`, async () => {
       const config = CampaignConfig.parse(parse(await readFile(file(name), 'utf8')));
       expect(config.name).toBe(name.replace('.yaml', ''));
@@ -54,5 +60,24 @@ describe('example campaign files', () => {
       ['true_positive_rate', 'min'],
       ['selection_rate', 'min'],
     ]);
+  });
+  it('adult-embedding imports the Keras Embedding model on Adult codes, prunes to 0.9 and gates each sex', async () => {
+    const config = CampaignConfig.parse(parse(await readFile(file('adult-embedding.yaml'), 'utf8')));
+    expect(config.model).toEqual({ kind: 'import', modelJson: '../models/adult-embedding/model.json' });
+    const spec = await loadDatasetSpec(
+      fileURLToPath(new URL(config.dataset, `file://${file('adult-embedding.yaml')}`)),
+    );
+    expect(spec.spec.features.categoricalEncoding).toBe('codes');
+    expect(config.compression.schedule).toEqual({ kind: 'list', sparsities: [0.5, 0.75, 0.9] });
+    expect(config.compression.quantize).toMatchObject({ enabled: true, precision: 'int8', activations: false });
+    // sparse-int8 holds Dense MLPs only; an Embedding model exports as these two, the int8 one shipped (docs/export.md).
+    expect(config.export).toEqual(['tfjs-standard', 'structured']);
+    const path = fileURLToPath(new URL(config.rubric as string, `file://${file('adult-embedding.yaml')}`));
+    const rubric = parseRubricText(await readFile(path, 'utf8'), path);
+    const floors = rubric.constraints.filter(
+      (c) => c.attribute === 'sex' && c.relative_to === 'reference' && c.aggregation === 'min',
+    );
+    expect(floors.map((c) => c.metric)).toEqual(['accuracy', 'true_positive_rate', 'selection_rate']);
+    expect(rubric.constraints.map((c) => c.id)).toContain('eod-sex-not-worse');
   });
 });
