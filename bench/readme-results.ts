@@ -120,6 +120,62 @@ function modelsTable(row: RowLookup, runOf: string): string {
   ].join('\n');
 }
 
+/** "colour=shifted (dense 0.9800 colour=shifted)" from the worst-group row's notes (split; group; dense baseline). */
+function worstGroupText(worst: BenchRow | undefined): string {
+  const [, group, dense] = (worst?.notes ?? '').split('; ');
+  return `${group ?? ''} (dense ${(dense ?? '—').replace('dense baseline ', '').replace(/[()]/g, '')})`;
+}
+
+/**
+ * The example-campaigns suite as a table, one row per campaign it ran (found by its wall-time row, so a campaign
+ * added to the suite's list shows up here without a change): wall time, where it ended, quality on the held-out
+ * split, and the bytes each export format stores against the dense model's.
+ */
+function exampleCampaignsTable(rows: readonly BenchRow[], runOf: string): string {
+  const suffix = ': campaign through Temporal (wall)';
+  const keys = rows.filter((r) => r.name.endsWith(suffix)).map((r) => r.name.slice(0, -suffix.length));
+  if (keys.length === 0) return '**Example campaigns through Temporal** (example-campaigns suite: not in this run).';
+  const lines = keys.map((key) => {
+    const get = (measure: string) => rows.find((r) => r.name === `${key}: ${measure}`);
+    const value = (measure: string, digits: number) => {
+      const r = get(measure);
+      return r === undefined || !Number.isFinite(r.value) ? '—' : fixed(r.value, digits);
+    };
+    const wall = get('campaign through Temporal (wall)')!;
+    const sparsity = get('final sparsity');
+    const accuracy = get('accuracy');
+    const worst = get('worst-group accuracy');
+    const ciLow = get('max ψ CI low');
+    const ciHigh = get('max ψ CI high');
+    const stored = rows
+      .filter((r) => r.name.startsWith(`${key}: stored bytes (`) && !r.name.endsWith('(dense float32)'))
+      .map((r) => `${r.name.slice(`${key}: stored bytes (`.length, -1)} ${thousands(r.value)}`)
+      .join(', ');
+    const dense = get('stored bytes (dense float32)');
+    const split = accuracy?.notes?.split(';')[0] ?? '';
+    return [
+      key,
+      (wall.notes ?? '').split(';').slice(0, 2).join(';'),
+      `${fixed(wall.value, 0)} s (goal ${wall.target ?? 'none'}: ${wall.met ? 'met' : 'not met'})`,
+      sparsity
+        ? `${fixed(sparsity.value * 100, 1)}% (goal ${Number(sparsity.target) * 100}%), ${sparsity.notes?.replace('precision ', '') ?? ''}`
+        : '—',
+      split,
+      `${value('accuracy', 4)} (dense ${accuracy?.notes?.split('dense baseline ')[1] ?? '—'})`,
+      `${value('worst-group accuracy', 4)} ${worstGroupText(worst)}`,
+      `${value('max ψ', 4)}${ciLow && ciHigh ? ` [${fixed(ciLow.value, 4)}, ${fixed(ciHigh.value, 4)}]` : ''}`,
+      stored === '' ? '—' : stored,
+      dense ? thousands(dense.value) : '—',
+    ].join(' | ');
+  });
+  return [
+    `**Example campaigns through Temporal** (\`npm run bench -- example-campaigns\`${runOf}): each campaign in examples/campaigns the suite lists, with an in-process worker on the local stack; quality is the final model's held-out verdict (test split, which no gate saw) with max ψ's 95% paired bootstrap CI against the dense model; sizes are the export files as stored in S3.`,
+    '| campaign | model, backend | wall | final sparsity, precision | split | accuracy | worst-group accuracy | max ψ [95% CI] | stored bytes by format | dense float32 bytes |',
+    '| --- | --- | ---: | --- | --- | ---: | ---: | ---: | --- | ---: |',
+    ...lines.map((line) => `| ${line} |`),
+  ].join('\n');
+}
+
 /** The block's Markdown: every number comes from `results`; a measure the run lacks is said to be missing. */
 export function resultsBlock(results: BenchResults): string {
   const rows = new Map(results.outcomes.flatMap((o) => o.rows.map((r) => [`${o.suite}/${r.name}`, r] as const)));
@@ -202,6 +258,12 @@ export function resultsBlock(results: BenchResults): string {
   );
 
   parts.push(modelsTable(row, runOf('model')));
+  parts.push(
+    exampleCampaignsTable(
+      results.outcomes.filter((o) => o.suite === 'example-campaigns').flatMap((o) => o.rows),
+      runOf('example-campaigns'),
+    ),
+  );
   return parts.join('\n\n');
 }
 

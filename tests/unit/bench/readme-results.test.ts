@@ -119,6 +119,52 @@ describe('README results block', () => {
     expect(block).not.toMatch(/last (five|\d+) runs/);
   });
 
+  it('tabulates each example campaign the suite ran, found by its wall-time row', () => {
+    const rows = [
+      {
+        name: 'colour-shift: campaign through Temporal (wall)',
+        value: 412.4,
+        unit: 's',
+        target: '< 600 s on 2 cores',
+        met: true,
+        notes:
+          'Keras CNN on SYNTHETIC colour-shifted stripes; cpu backend; completed (done); 4 attempts over 3 milestones',
+      },
+      {
+        name: 'colour-shift: final sparsity',
+        value: 0.5,
+        unit: 'fraction',
+        target: '0.9',
+        met: false,
+        notes: 'precision int8',
+      },
+      {
+        name: 'colour-shift: accuracy',
+        value: 0.99,
+        unit: 'accuracy',
+        notes: 'test split, 320 rows; dense baseline 0.9969',
+      },
+      {
+        name: 'colour-shift: worst-group accuracy',
+        value: 0.96,
+        unit: 'accuracy',
+        notes: 'test split, 320 rows; colour=shifted; dense baseline 0.9800 (colour=shifted)',
+      },
+      { name: 'colour-shift: max ψ', value: 0.0123, unit: 'accuracy gap' },
+      { name: 'colour-shift: max ψ CI low', value: -0.02, unit: 'accuracy gap' },
+      { name: 'colour-shift: max ψ CI high', value: 0.05, unit: 'accuracy gap' },
+      { name: 'colour-shift: stored bytes (structured)', value: 3100, unit: 'bytes' },
+      { name: 'colour-shift: stored bytes (tfjs-standard)', value: 2200, unit: 'bytes' },
+      { name: 'colour-shift: stored bytes (dense float32)', value: 11343, unit: 'bytes' },
+    ].map((r) => ({ suite: 'example-campaigns', ...r }));
+    const block = resultsBlock({ machine, outcomes: [{ suite: 'example-campaigns', seconds: 420, rows }] });
+    expect(block).toContain(
+      '| colour-shift | Keras CNN on SYNTHETIC colour-shifted stripes; cpu backend | 412 s (goal < 600 s on 2 cores: met) | 50.0% (goal 90%), int8 | test split, 320 rows | 0.9900 (dense 0.9969) | 0.9600 colour=shifted (dense 0.9800 colour=shifted) | 0.0123 [-0.0200, 0.0500] | structured 3,100, tfjs-standard 2,200 | 11,343 |',
+    );
+    const without = resultsBlock({ machine, outcomes: [{ suite: 'model', seconds: 19, rows: modelRows }] });
+    expect(without).toContain('**Example campaigns through Temporal** (example-campaigns suite: not in this run).');
+  });
+
   it('replaces only what lies between the markers, and needs them', () => {
     const readme = `intro\n${BLOCK_START}\nold numbers\n${BLOCK_END}\noutro\n`;
     expect(withResultsBlock(readme, 'new numbers')).toBe(
