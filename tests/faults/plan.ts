@@ -4,9 +4,10 @@
 // incarnation carries the faults between the previous kill and its own.
 //
 // Step types covered: prepare, baseline, prune, fine-tune, evaluate, gate, rollback, quantize, export, held-out,
-// finalize (lineage, decision log, dashboard). Not covered: a SIGKILL inside prepareDataset or evaluate, which run
-// without heartbeats under a 10-minute start-to-close timeout (issue #12, "Stalls"): each would stall the suite for
-// 10 minutes; those steps get S3 errors, lost answers and server restarts instead.
+// finalize (lineage, decision log, dashboard); a worker SIGKILL in each of them. Since prepareDataset and evaluate
+// heartbeat (HEARTBEATED_DATA_STEPS_PATCH) a kill inside them costs a minute, their fixed heartbeat timeout, instead of
+// the 10-minute start-to-close timeout they had before, so the suite kills one of each.
+
 import type { FaultRule } from '../../core/storage/faults.ts';
 import { createRng, shuffleInPlace } from '../../core/random/rng.ts';
 import type { Damage, Incarnation } from './campaign-run.ts';
@@ -70,6 +71,9 @@ export const FAULT_POINTS: FaultPoint[] = [
   s3(0, 'prepare-sources-503', 'any', 'datasets/', 'error', 4),
   s3(0.5, 'prepare-result-lost', put, 'prepare/result.json', 'error-after', 3),
   restart(0.6, 'prepare', 'prepare/result.json'),
+  // Inside prepareDataset, after its last write and before it returns (the data set itself was encoded and stored
+  // by the reference run, so no other object is written for certain).
+  kill(0.65, 'kill-prepare-result', 'prepare/result.json'),
   // baseline
   restart(1, 'baseline-training', 'baseline/progress/epoch-2.bin'),
   pause(1.1, 'trainBaseline', 3, [{ kind: 'delete', key: 'heartbeat' }]),
@@ -87,6 +91,8 @@ export const FAULT_POINTS: FaultPoint[] = [
   kill(8.1, 'kill-m1-finetune-epoch-2', `${m1}/finetune/progress/epoch-2.bin`),
   s3(8.5, 'm1-finetune-result-lost', put, `${m1}/finetune/result.json`, 'error-after', 3),
   s3(9, 'm1-evaluate-head-503', 'HeadObject', `${m1}/evaluate/result.json`, 'error', 4),
+  // Inside evaluate: after report.json and calibration.json, before its result.
+  kill(9.2, 'kill-m1-evaluate-calibration', `${m1}/evaluate/calibration.json`),
   restart(9.5, 'm1-evaluate', `${m1}/evaluate/report.json`),
   s3(10, 'm1-gate-503', put, `${m1}/gate/gate.json`, 'error', 4),
   kill(10.5, 'kill-m1-gate', `${m1}/gate/gate.json`),
