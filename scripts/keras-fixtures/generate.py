@@ -84,21 +84,30 @@ def colour_shift_images(rng, rows):
     return pixels, labels, groups
 
 
-def cnn_model():
+def cnn_model(name="cnn_colour_shift", filters=8, spatial_kernel=3, separable_filters=16, bn_momentum=0.99):
+    """The colour-shift CNN. `spatial_kernel` is the depthwise and separable kernel size; `bn_momentum` is Keras's."""
     inputs = tf.keras.Input(shape=(16, 16, 3), name="image")
-    h = tf.keras.layers.Conv2D(8, 3, padding="same", use_bias=False, name="conv")(inputs)
-    h = tf.keras.layers.BatchNormalization(name="conv_bn")(h)
+    h = tf.keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name="conv")(inputs)
+    h = tf.keras.layers.BatchNormalization(momentum=bn_momentum, name="conv_bn")(h)
     h = tf.keras.layers.ReLU(name="conv_relu")(h)
-    h = tf.keras.layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2, name="depthwise")(h)
-    h = tf.keras.layers.BatchNormalization(name="depthwise_bn")(h)
+    h = tf.keras.layers.DepthwiseConv2D(spatial_kernel, padding="same", depth_multiplier=2, name="depthwise")(h)
+    h = tf.keras.layers.BatchNormalization(momentum=bn_momentum, name="depthwise_bn")(h)
     h = tf.keras.layers.Activation("relu", name="depthwise_relu")(h)
     h = tf.keras.layers.MaxPooling2D(2, name="max_pool")(h)
-    h = tf.keras.layers.SeparableConv2D(16, 3, padding="same", activation="relu", name="separable")(h)
+    h = tf.keras.layers.SeparableConv2D(
+        separable_filters, spatial_kernel, padding="same", activation="relu", name="separable"
+    )(h)
     h = tf.keras.layers.AveragePooling2D(2, name="avg_pool")(h)
     h = tf.keras.layers.GlobalAveragePooling2D(name="global_pool")(h)
     h = tf.keras.layers.Dropout(0.2, name="dropout")(h)
     outputs = tf.keras.layers.Dense(1, activation="sigmoid", name="output")(h)
-    return tf.keras.Model(inputs, outputs, name="cnn_colour_shift")
+    return tf.keras.Model(inputs, outputs, name=name)
+
+
+def channel_permuted(rng, pixels):
+    """Each image with its colour channels in a random one of the 6 orders (a seeded colour augmentation)."""
+    orders = np.array([[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    return np.stack([image[..., orders[k]] for image, k in zip(pixels, rng.integers(0, len(orders), len(pixels)))])
 
 
 def tabular_codes(rng, rows):
@@ -131,12 +140,14 @@ def group_accuracy(probs, labels, groups):
     return {str(g): float(correct[groups == g].mean()) for g in sorted(set(groups.tolist()))}
 
 
-def train_and_write(out_dir, name, model, x_train, y_train, x_test, y_test, groups_test, epochs, sample_x, about):
+def train_and_write(
+    target, model, x_train, y_train, x_test, y_test, groups_test, epochs, sample_x, about, train_notes=None
+):
+    """Trains, converts into `target` and writes keras.json there, and sample.json when `sample_x` is given."""
     model.compile(optimizer=tf.keras.optimizers.Adam(1e-2), loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=epochs, batch_size=64, shuffle=True, verbose=0)
     probs = model.predict(x_test, batch_size=256, verbose=0).reshape(-1)
     accuracy = float(((probs >= 0.5).astype(np.uint8) == y_test).mean())
-    target = os.path.join(out_dir, name)
     shutil.rmtree(target, ignore_errors=True)
     tensorflowjs.converters.save_keras_model(model, target)
     sample_probs = probs[:SAMPLE_ROWS]
@@ -150,9 +161,10 @@ def train_and_write(out_dir, name, model, x_train, y_train, x_test, y_test, grou
         # repr of a float32 widened to float64 round-trips the float32 exactly.
         "probabilities": [float(p) for p in sample_probs.astype(np.float32)],
     }
-    with open(os.path.join(target, "sample.json"), "w") as f:
-        json.dump(sample, f, indent=1)
-        f.write("\n")
+    if sample_x is not None:
+        with open(os.path.join(target, "sample.json"), "w") as f:
+            json.dump(sample, f, indent=1)
+            f.write("\n")
     meta = {
         "about": about,
         "synthetic": True,
@@ -166,7 +178,13 @@ def train_and_write(out_dir, name, model, x_train, y_train, x_test, y_test, grou
             "numpy": np.__version__,
         },
         "layers": [layer.__class__.__name__ for layer in model.layers],
-        "train": {"rows": int(len(y_train)), "epochs": epochs, "optimizer": "Adam(1e-2)", "batchSize": 64},
+        "train": {
+            "rows": int(len(y_train)),
+            "epochs": epochs,
+            "optimizer": "Adam(1e-2)",
+            "batchSize": 64,
+            **(train_notes or {}),
+        },
         "test": {
             "rows": int(len(y_test)),
             "accuracy": accuracy,
@@ -177,13 +195,17 @@ def train_and_write(out_dir, name, model, x_train, y_train, x_test, y_test, grou
     with open(os.path.join(target, "keras.json"), "w") as f:
         json.dump(meta, f, indent=1)
         f.write("\n")
-    print(f"{name}: test accuracy {accuracy:.4f}, by group {meta['test']['groupAccuracy']}", file=sys.stderr)
+    print(f"{target}: test accuracy {accuracy:.4f}, by group {meta['test']['groupAccuracy']}", file=sys.stderr)
+
+
+def colour_shift_data():
+    rng = np.random.default_rng(SEED)
+    return colour_shift_images(rng, 1600)
 
 
 def cnn_fixture(out_dir):
     deterministic(SEED)
-    rng = np.random.default_rng(SEED)
-    pixels, labels, groups = colour_shift_images(rng, 1600)
+    pixels, labels, groups = colour_shift_data()
     x = pixels.astype(np.float32) / np.float32(255)
     train, test = slice(0, 1200), slice(1200, 1600)
     sample_bytes = pixels[test][:SAMPLE_ROWS].tobytes()  # row-major [row, height, width, channel]
@@ -198,8 +220,30 @@ def cnn_fixture(out_dir):
         "colour-shifted. Input value = byte / 255."
     )
     train_and_write(
-        out_dir, "cnn-colour-shift", cnn_model(), x[train], labels[train], x[test], labels[test], groups[test], 12,
+        os.path.join(out_dir, "cnn-colour-shift"), cnn_model(), x[train], labels[train], x[test], labels[test], groups[test], 12,
         sample_x, about,
+    )
+
+
+def cnn_wide_example(examples_dir):
+    """The example campaign's CNN (examples/campaigns/colour-shift.yaml): the fixture's layers, wider, 5x5 spatial
+    kernels, BatchNormalization momentum 0.9 and channel-permuted training copies, so that it keeps its accuracy for
+    both colour groups at 90% per-layer magnitude sparsity after fine-tuning (scripts/keras-fixtures/README.md)."""
+    deterministic(SEED + 2)
+    pixels, labels, groups = colour_shift_data()
+    x = pixels.astype(np.float32) / np.float32(255)
+    train, test = slice(0, 1200), slice(1200, 1600)
+    permuted = channel_permuted(np.random.default_rng(SEED + 2), x[train])
+    about = (
+        "Synthetic colour-shifted stripes (16x16x3): label 1 = horizontal stripes, 0 = vertical; group 1 (15%) is "
+        "colour-shifted. Input value = byte / 255. Trained on the 1200 training images and a channel-permuted copy of "
+        "each."
+    )
+    model = cnn_model("cnn_colour_shift_wide", filters=16, spatial_kernel=5, separable_filters=32, bn_momentum=0.9)
+    train_and_write(
+        os.path.join(examples_dir, "colour-shift-cnn"), model, np.concatenate([x[train], permuted]),
+        np.concatenate([labels[train], labels[train]]), x[test], labels[test], groups[test], 12, None, about,
+        {"augmentation": "a copy of each training image with its RGB channels in a seeded random order"},
     )
 
 
@@ -215,7 +259,7 @@ def tabular_fixture(out_dir):
         "Label from a seeded logistic model of the codes; group = sex code."
     )
     train_and_write(
-        out_dir, "tabular-embedding", tabular_model(vocabulary), codes[train], labels[train], codes[test], labels[test],
+        os.path.join(out_dir, "tabular-embedding"), tabular_model(vocabulary), codes[train], labels[train], codes[test], labels[test],
         sex[test], 20, sample_x, about,
     )
 
@@ -342,24 +386,39 @@ def adult_embedding(out_dir, data_dir):
     print(f"adult-embedding: test accuracy {test['accuracy']:.4f}, by group {test['groupAccuracy']}", file=sys.stderr)
 
 
+MODELS = ("cnn-colour-shift", "tabular-embedding", "cnn-colour-shift-wide")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="tests/fixtures/keras", help="folder that receives one folder per model")
+    parser.add_argument("--out", default="tests/fixtures/keras", help="folder that receives one folder per fixture")
+    parser.add_argument(
+        "--examples", default="examples/models", help="folder that receives the example CNN (colour-shift-cnn/)"
+    )
+    parser.add_argument("--only", choices=MODELS, action="append", help="build only these models (repeatable)")
     parser.add_argument(
         "--adult-embedding",
         metavar="DIR",
         help="build only adult-embedding, from the files export-dataset.ts wrote into DIR (use --out examples/models)",
     )
     args = parser.parse_args()
+    selected = args.only or MODELS
     # One thread each, so training (and so the committed weights) does not depend on the core count.
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.threading.set_intra_op_parallelism_threads(1)
-    os.makedirs(args.out, exist_ok=True)
     if args.adult_embedding is not None:
+        os.makedirs(args.out, exist_ok=True)
         adult_embedding(args.out, args.adult_embedding)
         return
-    cnn_fixture(args.out)
-    tabular_fixture(args.out)
+    if "cnn-colour-shift" in selected or "tabular-embedding" in selected:
+        os.makedirs(args.out, exist_ok=True)
+    if "cnn-colour-shift" in selected:
+        cnn_fixture(args.out)
+    if "tabular-embedding" in selected:
+        tabular_fixture(args.out)
+    if "cnn-colour-shift-wide" in selected:
+        os.makedirs(args.examples, exist_ok=True)
+        cnn_wide_example(args.examples)
 
 
 if __name__ == "__main__":
