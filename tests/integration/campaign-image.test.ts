@@ -1,6 +1,6 @@
 // The image campaign through the real Temporal server and real S3: examples/campaigns/colour-shift.yaml made small
 // (300 SYNTHETIC images generated in the test, one milestone at 0.5 with one bisect retry, one fine-tuning epoch of
-// some 10 s on the cpu backend of a busy 2-core machine), with the example's imported Keras CNN and rubric. The worker
+// some 10 s on the cpu backend of a busy 2-core machine), with the Keras fixture CNN and the example's rubric. The worker
 // trains convolutions, which WASM cannot, so it runs on the cpu backend as docs/data-and-models.md tells users to.
 process.env.FAIRSHRINK_TFJS_BACKEND = 'cpu';
 
@@ -47,7 +47,8 @@ async function smallColourShiftCampaign(dir: string): Promise<string> {
       'name: colour-shift-small',
       'seed: 0',
       'dataset: colour-shift.yaml',
-      `model: { kind: import, modelJson: ${JSON.stringify(projectPath('examples/models/colour-shift-cnn/model.json'))} }`,
+      // The fixture CNN (905 parameters): on the cpu backend the example's wider CNN trains several times slower.
+      `model: { kind: import, modelJson: ${JSON.stringify(projectPath('tests/fixtures/keras/cnn-colour-shift/model.json'))} }`,
       'compression:',
       '  criterion: magnitude-layerwise',
       '  schedule: { kind: list, sparsities: [0.5] }',

@@ -45,9 +45,10 @@ describe('example campaign files', () => {
     expect(targets.map((t) => Number(t.toFixed(7)))).toEqual([0.5203125, 0.7875, 0.8859375, 0.9]);
   });
 
-  it('colour-shift imports the example CNN, prunes to 0.9 and gates each colour group with no-harm floors', async () => {
+  it('colour-shift imports the example CNN, prunes to 0.9 by group saliency and gates each colour group with no-harm floors', async () => {
     const config = CampaignConfig.parse(parse(await readFile(file('colour-shift.yaml'), 'utf8')));
     expect(config.model).toEqual({ kind: 'import', modelJson: '../models/colour-shift-cnn/model.json' });
+    expect(config.compression.criterion).toBe('group-saliency');
     expect(config.compression.schedule).toEqual({ kind: 'list', sparsities: [0.5, 0.75, 0.9] });
     // Int8, and the two export formats that hold a CNN (sparse-int8 holds Dense MLPs only, docs/export.md).
     expect(config.compression.quantize).toMatchObject({ enabled: true, precision: 'int8', activations: false });
