@@ -45,13 +45,18 @@ export interface ExampleCampaignRun {
   exportGate: string | undefined;
 }
 
-/** Overall accuracy and the worst group's accuracy of a report's reference (dense) model. */
+/**
+ * Overall accuracy and the worst group's accuracy of a report's reference (dense) model, by the rule summarizeReport
+ * applies to the final model: single attributes only (not their intersections), groups in name order.
+ */
 function denseOf(report: FairnessReport): ExampleCampaignRun['dense'] {
   const reference = report.reference;
   if (reference === undefined) return { accuracy: null, worstGroup: null };
   let worstGroup: ExampleCampaignRun['dense']['worstGroup'] = null;
   for (const [attribute, attr] of Object.entries(reference.attributes)) {
-    for (const [group, metrics] of Object.entries(attr.groups)) {
+    if (report.attributes[attribute]?.kind !== 'attribute') continue;
+    for (const group of Object.keys(attr.groups).sort()) {
+      const metrics = attr.groups[group]!;
       const value = metrics['accuracy']?.value;
       if (value !== null && value !== undefined && (worstGroup === null || value < worstGroup.value))
         worstGroup = { attribute, group, value };

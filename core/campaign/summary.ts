@@ -21,7 +21,7 @@ export interface CampaignOutcome {
 }
 
 /** Pruning removes whole weights, so a reached sparsity sits within a fraction of a percentage point of its target. */
-const SPARSITY_TOLERANCE = 0.005;
+export const SPARSITY_TOLERANCE = 0.005;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
