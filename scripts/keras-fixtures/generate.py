@@ -140,6 +140,17 @@ def group_accuracy(probs, labels, groups):
     return {str(g): float(correct[groups == g].mean()) for g in sorted(set(groups.tolist()))}
 
 
+def library_versions():
+    """The versions keras.json records: Python and the libraries that trained and converted the model."""
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": tf.keras.__version__,
+        "tensorflowjs": tensorflowjs.__version__,
+        "numpy": np.__version__,
+    }
+
+
 def train_and_write(
     target, model, x_train, y_train, x_test, y_test, groups_test, epochs, sample_x, about, train_notes=None
 ):
@@ -170,13 +181,7 @@ def train_and_write(
         "synthetic": True,
         "generatedBy": "scripts/keras-fixtures/generate.py",
         "seed": SEED,
-        "versions": {
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": tf.keras.__version__,
-            "tensorflowjs": tensorflowjs.__version__,
-            "numpy": np.__version__,
-        },
+        "versions": library_versions(),
         "layers": [layer.__class__.__name__ for layer in model.layers],
         "train": {
             "rows": int(len(y_train)),
@@ -361,13 +366,7 @@ def adult_embedding(out_dir, data_dir):
         "seed": SEED + 2,
         "dataset": {k: meta[k] for k in ("name", "datasetId", "specSha256", "rawSha256", "rows")},
         "vocabulary": meta["vocabulary"],
-        "versions": {
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": tf.keras.__version__,
-            "tensorflowjs": tensorflowjs.__version__,
-            "numpy": np.__version__,
-        },
+        "versions": library_versions(),
         "layers": [layer.__class__.__name__ for layer in model.layers],
         "train": {
             "rows": int(len(y_train)),
