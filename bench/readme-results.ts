@@ -142,6 +142,8 @@ function exampleCampaignsTable(rows: readonly BenchRow[], runOf: string): string
       return r === undefined || !Number.isFinite(r.value) ? '—' : fixed(r.value, digits);
     };
     const wall = get('campaign through Temporal (wall)')!;
+    // How the campaign ended (completed, stopped, ...): the wall row's third note, "<status> (<reason>)".
+    const status = (wall.notes ?? '').split('; ')[2]?.split(' (')[0] ?? 'status not recorded';
     const sparsity = get('final sparsity');
     const accuracy = get('accuracy');
     const worst = get('worst-group accuracy');
@@ -158,7 +160,7 @@ function exampleCampaignsTable(rows: readonly BenchRow[], runOf: string): string
       (wall.notes ?? '').split(';').slice(0, 2).join(';'),
       `${fixed(wall.value, 0)} s (goal ${wall.target ?? 'none'}: ${wall.met ? 'met' : 'not met'})`,
       sparsity
-        ? `${fixed(sparsity.value * 100, 1)}% (goal ${Number(sparsity.target) * 100}%), ${sparsity.notes?.replace('precision ', '') ?? ''}`
+        ? `${fixed(sparsity.value * 100, 1)}% (goal ${Number(sparsity.target) * 100}%; ${status}), ${sparsity.notes?.replace('precision ', '') ?? ''}`
         : '—',
       split,
       `${value('accuracy', 4)} (dense ${accuracy?.notes?.split('dense baseline ')[1] ?? '—'})`,

@@ -159,7 +159,7 @@ describe('README results block', () => {
     ].map((r) => ({ suite: 'example-campaigns', ...r }));
     const block = resultsBlock({ machine, outcomes: [{ suite: 'example-campaigns', seconds: 420, rows }] });
     expect(block).toContain(
-      '| colour-shift | Keras CNN on SYNTHETIC colour-shifted stripes; cpu backend | 412 s (goal < 600 s on 2 cores: met) | 50.0% (goal 90%), int8 | test split, 320 rows | 0.9900 (dense 0.9969) | 0.9600 colour=shifted (dense 0.9800 colour=shifted) | 0.0123 [-0.0200, 0.0500] | structured 3,100, tfjs-standard 2,200 | 11,343 |',
+      '| colour-shift | Keras CNN on SYNTHETIC colour-shifted stripes; cpu backend | 412 s (goal < 600 s on 2 cores: met) | 50.0% (goal 90%; completed), int8 | test split, 320 rows | 0.9900 (dense 0.9969) | 0.9600 colour=shifted (dense 0.9800 colour=shifted) | 0.0123 [-0.0200, 0.0500] | structured 3,100, tfjs-standard 2,200 | 11,343 |',
     );
     const without = resultsBlock({ machine, outcomes: [{ suite: 'model', seconds: 19, rows: modelRows }] });
     expect(without).toContain('**Example campaigns through Temporal** (example-campaigns suite: not in this run).');
