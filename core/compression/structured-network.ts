@@ -2,7 +2,9 @@
 // units of Dense) are removed together with everything that only served them, so the saved model really shrinks:
 // the filter's kernel slice and bias, the matching BatchNormalization parameters, the channels a following
 // DepthwiseConv2D computes from it (its kernel slice and bias), and the input channels of the next Conv / Separable /
-// Dense (through Flatten: every flattened position of that channel; through global pooling: its one input).
+// Dense (through Flatten: every flattened position of that channel; through global pooling: its one input). An
+// Embedding's output channels are its embedding dimensions: removing one drops that column of the embedding matrix
+// and, through Flatten, the next Dense layer's inputs at that dimension of every sequence position.
 // Filters are ranked by the L1 norm of their weights (Li et al. 2017, "Pruning Filters for Efficient ConvNets", §3.1).
 import * as tf from '@tensorflow/tfjs';
 import { layerChain } from '../model/forward.ts';
@@ -13,6 +15,7 @@ import type { NamedWeight } from './weights.ts';
 
 /** Layers whose output channels can be removed, and the weight whose last axis holds them. */
 const PRODUCERS: Readonly<Record<string, string>> = {
+  Embedding: 'embeddings',
   Dense: 'kernel',
   Conv1D: 'kernel',
   Conv2D: 'kernel',
@@ -20,6 +23,7 @@ const PRODUCERS: Readonly<Record<string, string>> = {
 };
 /** The config field that counts a producer's output channels. */
 const WIDTH_FIELD: Readonly<Record<string, string>> = {
+  Embedding: 'outputDim',
   Dense: 'units',
   Conv1D: 'filters',
   Conv2D: 'filters',
@@ -66,7 +70,7 @@ function segmentsOf(model: tf.LayersModel): Segment[] {
     } else if (CHANNELWISE.has(cls) || cls === 'DepthwiseConv2D' || cls === 'Flatten') {
       open?.between.push(layer);
     } else {
-      // Embedding, or anything else whose channels are not a producer's: nothing before it can be pruned through it.
+      // Anything else whose channels are not a producer's: nothing before it can be pruned through it.
       open = undefined;
     }
   }
@@ -215,7 +219,8 @@ function rebuild(model: tf.LayersModel, widths: ReadonlyMap<string, number>): tf
 
 /**
  * Per prunable layer, the L1 norm Σ|W| of each output filter's weights (Li et al. 2017, §3.1: s_j = Σ |F_j|); for a
- * SeparableConv2D the pointwise filter, for Dense the unit's incoming weights.
+ * SeparableConv2D the pointwise filter, for Dense the unit's incoming weights, for an Embedding the dimension's
+ * column over the whole vocabulary.
  */
 export function filterL1Scores(model: tf.LayersModel): Map<string, Float64Array> {
   const weights = new Map(getWeightValues(model).map((w) => [w.name, w]));

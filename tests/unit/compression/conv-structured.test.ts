@@ -1,6 +1,7 @@
-// Structured pruning through a CNN (structured-network.ts): filters chosen by L1 norm (Li et al. 2017) are removed with
-// their BatchNormalization parameters, the depthwise channels computed from them and the next layer's input
-// channels; the smaller model predicts what the masked full-size model predicts, and it really is smaller.
+// Structured pruning through a CNN and an embedding model (structured-network.ts): filters chosen by L1 norm (Li et al.
+// 2017) are removed with their BatchNormalization parameters, the depthwise channels computed from them and the next
+// layer's input channels, and embedding dimensions with the Dense inputs they feed through Flatten; the smaller model
+// predicts what the masked full-size model predicts, and it really is smaller.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyMasksToWeights } from '../../../core/compression/masks.ts';
@@ -68,6 +69,40 @@ describe('structured pruning of conv filters', () => {
     expect(shrunk.channels).toEqual([4, 8]);
     const again = predictProba(shrunk.model, sample.x);
     again.forEach((p, i) => expect(Math.abs(p - got[i]!)).toBeLessThan(1e-6));
+    for (const m of [shrunk.model, pruned.model, masked, model]) m.dispose();
+  });
+
+  it('removes embedding dimensions: the embedding column and the Dense inputs it fed through Flatten', async () => {
+    const { model, sample } = await loadKerasFixture('tabular-embedding');
+    const scores = filterL1Scores(model);
+    // The Embedding (its dimensions) and the hidden Dense (its units) reach another layer's weights.
+    expect([...scores.keys()]).toEqual(['embedding', 'hidden']);
+    const keep = new Map([
+      ['embedding', [0, 2]],
+      ['hidden', [...Array(16).keys()]],
+    ]);
+    const masked = await loadModelFromBytes(await saveModelToBytes(model));
+    const masks = structuredChannelMasks(model, keep);
+    tf.tidy(() => setWeightValues(masked, applyMasksToWeights(getWeightValues(model), masks)));
+    const pruned = pruneChannels(model, keep);
+    expect(pruned.channels).toEqual([2, 16]);
+    const shapes = new Map(getWeightValues(pruned.model).map((w) => [w.name, w.shape]));
+    const before = new Map(getWeightValues(model).map((w) => [w.name, w.shape]));
+    const [vocabulary, dims] = before.get('embedding/embeddings')!;
+    expect(dims).toBe(4);
+    expect(shapes.get('embedding/embeddings')).toEqual([vocabulary, 2]);
+    // Flatten turns [7 columns, 4 dims] into 28 inputs; half of the dimensions leave 14.
+    expect(before.get('hidden/kernel')).toEqual([28, 16]);
+    expect(shapes.get('hidden/kernel')).toEqual([14, 16]);
+    const want = predictProba(masked, sample.x);
+    const got = predictProba(pruned.model, sample.x);
+    want.forEach((p, i) => expect(Math.abs(p - got[i]!)).toBeLessThan(1e-6));
+    expect(countParameters(pruned.model)).toBeLessThan(countParameters(model));
+    // The structured export finds the same dead dimensions in the masked model.
+    expect(liveChannels(masked).get('embedding')).toEqual([0, 2]);
+    const shrunk = shrinkDeadChannels(masked);
+    expect(shrunk.channels[0]).toBe(2);
+    predictProba(shrunk.model, sample.x).forEach((p, i) => expect(Math.abs(p - got[i]!)).toBeLessThan(1e-6));
     for (const m of [shrunk.model, pruned.model, masked, model]) m.dispose();
   });
 
