@@ -1,6 +1,6 @@
 // Unstructured pruning (magnitude, random and group saliency) of Conv2D, DepthwiseConv2D, SeparableConv2D (depthwise
-// and pointwise), Embedding and Dense kernels of the imported Keras models, and masks that hold through masked
-// fine-tuning: every pruned entry is still
+// and pointwise), Embedding and Dense kernels of the imported Keras models, and masks that hold through masked and
+// fairness-constrained (CEAG excess gap, no-harm) fine-tuning: every pruned entry is still
 // exactly +0 after the optimizer steps, while the kept entries did train. On the cpu backend: tfjs-backend-wasm
 // 4.22 has no convolution-filter gradient kernels, which the last test pins (training refuses, saying what to do).
 import type * as tf from '@tensorflow/tfjs';
@@ -14,7 +14,7 @@ import {
   randomMasks,
   type GroupGradients,
 } from '../../../core/compression/criteria.ts';
-import { maskedFinetune } from '../../../core/compression/finetune.ts';
+import { constrainedFinetune, evaluateGroups, maskedFinetune } from '../../../core/compression/finetune.ts';
 import { applyMasksToModel, type MaskSet } from '../../../core/compression/masks.ts';
 import { readWeights } from '../../../core/compression/model-adapter.ts';
 import { initBackend, trainModel } from '../../../core/model/index.ts';
@@ -96,6 +96,43 @@ describe.each(KERAS_FIXTURES)('pruning %s', (name) => {
     expect(lowestKept).toBeGreaterThan(0);
     model.dispose();
   });
+
+  it.each(['excess-gap', 'no-harm'] as const)(
+    'keeps masks through fairness-constrained (%s) fine-tuning, with a multiplier per group',
+    async (constraint) => {
+      const { model, sample } = await loadKerasFixture(name);
+      const before = readWeights(model);
+      const masks = globalMagnitudeMasks(before, 0.6);
+      applyMasksToModel(model, masks);
+      const data = grouped(sample);
+      const run = await constrainedFinetune(model, data, {
+        masks,
+        seed: 1,
+        epochs: 1,
+        batchSize: 32,
+        learningRate: 1e-2,
+        dense: evaluateGroups(model, data),
+        epsilon: 0.01,
+        dualLearningRate: 1,
+        constraint,
+      });
+      // The Lagrangian ran through the whole network: one multiplier per group of the sample.
+      expect(Object.keys(run.lambda).sort()).toEqual([...new Set(sample.groups)].sort());
+      const after = new Map(readWeights(model).map((w) => [w.name, w.values]));
+      for (const kernel of KERNELS[name]) {
+        const mask = masks.get(kernel)!;
+        const values = after.get(kernel)!;
+        const original = before.find((w) => w.name === kernel)!.values;
+        let keptChanged = 0;
+        for (let i = 0; i < mask.length; i++) {
+          if (mask[i] === 0) expect(Object.is(values[i], 0), `${kernel}[${i}] is ${values[i]}`).toBe(true);
+          else if (values[i] !== original[i]) keptChanged++;
+        }
+        expect(keptChanged, `${kernel}: kept weights trained`).toBeGreaterThan(0);
+      }
+      model.dispose();
+    },
+  );
 
   it.each(['magnitude', 'random', 'group saliency'] as const)(
     'keeps %s masks through masked fine-tuning',
