@@ -27,6 +27,7 @@ import {
 } from '../../../core/model/index.ts';
 import { loadModelFromBytes, saveModelToBytes } from '../../../core/model/io.ts';
 import { createRng } from '../../../core/random/rng.ts';
+import { expectMasksHeldAndKeptTrained } from './fixtures.ts';
 
 const STEPS = 12;
 const CHANNELS = 3;
@@ -110,17 +111,7 @@ describe('a Conv1D model with a hidden Dense layer', () => {
     expect([...masks.keys()]).toEqual(['conv/kernel', 'hidden/kernel', 'output/kernel']);
     applyMasksToModel(model, masks);
     await maskedFinetune(model, data, { masks, seed: 1, epochs: 1, batchSize: 16, learningRate: 1e-2 });
-    const after = new Map(readWeights(model).map((w) => [w.name, w.values]));
-    for (const [name, mask] of masks) {
-      const values = after.get(name)!;
-      const original = before.find((w) => w.name === name)!.values;
-      let keptChanged = 0;
-      mask.forEach((m, i) => {
-        if (m === 0) expect(Object.is(values[i], 0), `${name}[${i}]`).toBe(true);
-        else if (values[i] !== original[i]) keptChanged++;
-      });
-      expect(keptChanged, `${name}: kept weights trained`).toBeGreaterThan(0);
-    }
+    expectMasksHeldAndKeptTrained(before, readWeights(model), masks);
     model.dispose();
   });
 

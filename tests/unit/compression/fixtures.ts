@@ -2,6 +2,8 @@
 import { createRng } from '../../../core/random/rng.ts';
 import type { NamedWeight } from '../../../core/compression/weights.ts';
 import type { GroupedData } from '../../../core/compression/criteria.ts';
+import type { MaskSet } from '../../../core/compression/masks.ts';
+import { expect } from 'vitest';
 
 /** An MLP-shaped weight list: [inputs → hidden... → outputs], kernel then bias per layer, N(0, 1) values. */
 export function randomMlpWeights(sizes: readonly number[], seed: number): NamedWeight[] {
@@ -45,4 +47,26 @@ export function minorityGroupData(rows: number, seed: number, minority = 0.1): G
     groups.push(isB ? 'B' : 'A');
   }
   return { x: { values, rows, cols }, y, groups };
+}
+
+/**
+ * After fine-tuning: every masked entry of each kernel in `masks` is exactly +0, and some kept entry moved (the kept
+ * weights did train). `before` and `after` are the model's weights before and after.
+ */
+export function expectMasksHeldAndKeptTrained(
+  before: readonly NamedWeight[],
+  after: readonly NamedWeight[],
+  masks: MaskSet,
+): void {
+  const now = new Map(after.map((w) => [w.name, w.values]));
+  for (const [kernel, mask] of masks) {
+    const values = now.get(kernel)!;
+    const original = before.find((w) => w.name === kernel)!.values;
+    let keptChanged = 0;
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] === 0) expect(Object.is(values[i], 0), `${kernel}[${i}] is ${values[i]}`).toBe(true);
+      else if (values[i] !== original[i]) keptChanged++;
+    }
+    expect(keptChanged, `${kernel}: kept weights trained`).toBeGreaterThan(0);
+  }
 }
