@@ -134,7 +134,13 @@ function fillFromEnd(values: Float64Array, k: number, sign: 1 | -1): void {
   }
 }
 
-/** Linear-interpolated quantile (as quantileOfSorted) of unsorted values; may reorder `values`. */
+/** Whether quantileBySelection reads quantile q of n values off an end buffer, which leaves `values` as they are. */
+function readsFromEnd(n: number, q: number): boolean {
+  const lo = Math.floor((n - 1) * q);
+  return Math.min(lo + 1, n - 1) < END_BUFFER || n - 1 - lo < END_BUFFER;
+}
+
+/** Linear-interpolated quantile (as quantileOfSorted) of unsorted values; may reorder `values` (see readsFromEnd). */
 function quantileBySelection(values: Float64Array, q: number): number {
   const n = values.length;
   const h = (n - 1) * q;
@@ -161,28 +167,42 @@ function quantileBySelection(values: Float64Array, q: number): number {
   return a + (h - lo) * (b - a);
 }
 
+/** How many resamples have the value undefined (NaN). */
+function undefinedCount(samples: Float64Array): number {
+  let missing = 0;
+  for (let i = 0; i < samples.length; i++) if (Number.isNaN(samples[i]!)) missing++;
+  return missing;
+}
+
 /**
  * The interval between the quantiles `levelsOf` picks from the defined resamples (NaN = undefined in that
  * resample), or why there is none: no resamples, or undefined in more than MAX_UNDEFINED_RESAMPLE_SHARE of them.
+ * `samples` is left as it is. It is copied only when some resamples are undefined or a quantile needs selection:
+ * the tails of a 95% interval (and the far tails of a simultaneous one) are read in place, and this runs for
+ * every value of the report.
  */
 function intervalOfDefined(
   samples: Float64Array,
   levelsOf: (values: Float64Array) => [number, number],
+  missing = undefinedCount(samples),
 ): PercentileInterval {
   const total = samples.length;
   if (total === 0) return { ci: null };
-  const finite = new Float64Array(total);
-  let count = 0;
-  for (let i = 0; i < total; i++) {
-    const v = samples[i]!;
-    if (!Number.isNaN(v)) finite[count++] = v;
-  }
-  const missing = total - count;
+  const count = total - missing;
   if (count === 0 || missing / total > MAX_UNDEFINED_RESAMPLE_SHARE) {
     return { ci: null, note: `no CI: undefined in ${missing} of ${total} bootstrap resamples` };
   }
-  const values = finite.subarray(0, count);
-  const [lo, hi] = levelsOf(values); // before the selections below reorder `values`
+  let values = samples;
+  if (missing > 0) {
+    values = new Float64Array(count);
+    let k = 0;
+    for (let i = 0; i < total; i++) {
+      const v = samples[i]!;
+      if (!Number.isNaN(v)) values[k++] = v;
+    }
+  }
+  const [lo, hi] = levelsOf(values); // before the selections below may reorder `values`
+  if (values === samples && !(readsFromEnd(count, lo) && readsFromEnd(count, hi))) values = samples.slice();
   const ci: [number, number] = [quantileBySelection(values, lo), quantileBySelection(values, hi)];
   return missing > 0 ? { ci, note: `CI from ${count} of ${total} resamples (undefined in ${missing})` } : { ci };
 }
@@ -247,10 +267,9 @@ export function simultaneousInterval(
   let hi = lo;
   let mostMissing = 0;
   for (const c of components) {
-    const one = intervalOfDefined(c.samples, () => [tail, 1 - tail]);
+    const missing = undefinedCount(c.samples);
+    const one = intervalOfDefined(c.samples, () => [tail, 1 - tail], missing);
     if (one.ci === null) return { ci: null, note: `${one.note ?? 'no CI'} (one of ${count} comparisons)` };
-    let missing = 0;
-    for (const v of c.samples) if (Number.isNaN(v)) missing++;
     mostMissing = Math.max(mostMissing, missing);
     let l = Math.min(one.ci[0], c.point);
     let u = Math.max(one.ci[1], c.point);
