@@ -13,7 +13,7 @@ import {
 } from '../../core/fairness/gate.ts';
 import { CI_METHODS, DEFAULT_CI_METHOD, isCiMethod } from '../../core/fairness/bootstrap.ts';
 import { CsvError, parseCsv, type CsvTable } from '../../core/fairness/io.ts';
-import { evaluateFairnessParallel, defaultFairnessThreads } from '../../core/fairness/parallel.ts';
+import { evaluateFairnessParallel } from '../../core/fairness/parallel.ts';
 import { FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
 import type { FairnessReport } from '../../core/fairness/report-types.ts';
 
@@ -61,8 +61,8 @@ Optional:
                             is checked by simulation), percentile, or bias-corrected (Efron's BC);
                             docs/fairness.md
   --seed <n>                bootstrap seed (default 0)
-  --threads <n>             threads for the resamples (default: the cores, up to 4); the report is
-                            the same for any number
+  --threads <n>             threads for the resamples (default: one per 40 M rows × resamples, at
+                            most the cores and 4); the report is the same for any number
   --min-group-size <n>      flag groups with fewer rows (default 30)
   --privileged <a=g,...>    privileged group per attribute for AIF360 metrics (default: largest group)
   --fairlearn-compat        report 0 for 0/0 rates, as Fairlearn does (default: undefined with a reason)
@@ -98,13 +98,17 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     'an integer ≥ 0',
   );
   const seed = numberFlag(flags.seed, 'seed', 0, (v) => Number.isInteger(v), 'an integer');
-  const threads = numberFlag(
-    flags.threads,
-    'threads',
-    defaultFairnessThreads(),
-    (v) => Number.isInteger(v) && v >= 1 && v <= 64,
-    'an integer from 1 to 64',
-  );
+  // Without --threads, evaluateFairnessParallel picks the count from the work (rows × resamples).
+  const threads =
+    flags.threads === undefined
+      ? undefined
+      : numberFlag(
+          flags.threads,
+          'threads',
+          1,
+          (v) => Number.isInteger(v) && v >= 1 && v <= 64,
+          'an integer from 1 to 64',
+        );
   const ciMethod = flags['ci-method'] ?? DEFAULT_CI_METHOD;
   if (!isCiMethod(ciMethod)) {
     throw new InputProblem(`--ci-method: "${ciMethod}" is not a CI method. Fix: use ${CI_METHODS.join(', ')}`);

@@ -21,9 +21,21 @@ import type { ResampleTask } from './resample-worker.ts';
 /** Below this many resamples per thread, a thread's start-up (~0.1–0.2 s: loading and preparing) costs more than it saves. */
 const MIN_RESAMPLES_PER_THREAD = 100;
 
-/** The default thread count: every core, up to 4 (the engine's start-up per thread makes more pay off only on huge files). */
-export function defaultFairnessThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+/**
+ * Rows × resamples a thread must have to pay for itself. Every thread loads the engine, prepares the evaluation and
+ * warms up its own compiled code (V8 optimizes per thread): ~0.8 s of CPU before it runs at full speed, against
+ * ~60 ns per row and resample after. On the 16,281-row Adult file with 1,000 resamples (16 M) two threads took
+ * 2.6 s as a whole process and one 2.1 s (`npm run bench -- fairness`), so a second thread starts at 40 M.
+ */
+export const ROW_RESAMPLES_PER_THREAD = 40_000_000;
+
+/**
+ * The default thread count: one per ROW_RESAMPLES_PER_THREAD of work, at least one, at most every core and 4 (the
+ * engine's start-up per thread makes more pay off only on huge files).
+ */
+export function defaultFairnessThreads(rows: number, resamples: number): number {
+  const byWork = Math.floor((rows * resamples) / ROW_RESAMPLES_PER_THREAD);
+  return Math.max(1, Math.min(4, availableParallelism(), byWork));
 }
 
 /**
@@ -33,9 +45,10 @@ export function defaultFairnessThreads(): number {
 export async function evaluateFairnessParallel(
   input: EvaluationInput,
   options: EvaluationOptions = {},
-  threads = defaultFairnessThreads(),
+  threads?: number,
 ): Promise<FairnessReport> {
   const resamples = options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES;
+  threads ??= defaultFairnessThreads(input.label.length, resamples);
   const parts = Math.min(threads, Math.floor(resamples / MIN_RESAMPLES_PER_THREAD));
   if (parts <= 1 || options.registry !== undefined) return evaluateFairness(input, options);
 

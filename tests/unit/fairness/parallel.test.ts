@@ -1,6 +1,11 @@
 // Resamples spread over worker threads must give the very report one thread gives: same draws, same rows.
 import { describe, expect, it } from 'vitest';
-import { evaluateFairnessParallel } from '../../../core/fairness/parallel.ts';
+import { availableParallelism } from 'node:os';
+import {
+  defaultFairnessThreads,
+  evaluateFairnessParallel,
+  ROW_RESAMPLES_PER_THREAD,
+} from '../../../core/fairness/parallel.ts';
 import { evaluateFairness, type EvaluationInput } from '../../../core/fairness/report.ts';
 import { createRng } from '../../../core/random/rng.ts';
 
@@ -53,5 +58,14 @@ describe('evaluateFairnessParallel', () => {
     for (let k = 0; k < 5; k++) a.normal();
     const b = createRng(0, a.saveState());
     expect(Array.from({ length: 8 }, () => b.normal())).toEqual(Array.from({ length: 8 }, () => a.normal()));
+  });
+
+  it('defaults to one thread until the work pays for a second, and to at most the cores and 4', () => {
+    // The Adult test file with 1,000 resamples: one thread (a second one's warm-up costs more than it saves).
+    expect(defaultFairnessThreads(16_281, 1000)).toBe(1);
+    expect(defaultFairnessThreads(0, 1000)).toBe(1);
+    const cores = Math.min(4, availableParallelism());
+    expect(defaultFairnessThreads(2 * ROW_RESAMPLES_PER_THREAD, 1)).toBe(Math.min(2, cores));
+    expect(defaultFairnessThreads(1_000_000, 10_000)).toBe(cores);
   });
 });
