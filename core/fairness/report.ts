@@ -341,7 +341,7 @@ export function evaluateFairness(input: EvaluationInput, options: EvaluationOpti
 /** The report from the point estimates and the filled resample matrices (resample-major, as runResamples writes). */
 export function finishEvaluation(ev: Evaluation, candRows: Float64Array, refRows: Float64Array): FairnessReport {
   const { input, options, n, resamples, seed, ciLevel, ciMethod, minGroupSize, bins, alpha, power } = ev;
-  const { metricOptions, intersections, attributes, label, score, weight, cells, attributeCount, engine } = ev;
+  const { metricOptions, intersections, attributes, label, weight, cells, attributeCount, engine } = ev;
   const { candidate, reference, custom, candStats, privilegedSource, privileged, ctx, point } = ev;
   const { candPaths, refPaths, threshold } = ev;
   let candIntervals: PercentileInterval[] | null = null;
@@ -397,7 +397,7 @@ export function finishEvaluation(ev: Evaluation, candRows: Float64Array, refRows
   const sensitivity = thresholdSensitivity(
     engine,
     label,
-    score,
+    candidate,
     { ...ctx, partitions: cells.partitions.slice(0, attributeCount + 1) },
     threshold,
     options.thresholdGrid ?? DEFAULT_THRESHOLD_GRID,

@@ -1,7 +1,7 @@
 // Threshold sensitivity: disparities over a grid of decision thresholds (ŷ = score ≥ t), and the largest
 // change of each within ±δ of the operating threshold. Point estimates (no CIs) of the candidate model.
 import { modelSnapshot, type SnapshotContext } from './snapshot.ts';
-import { predictAt, prepareModel, withPredictions, type StatsEngine } from './stats.ts';
+import { predictAt, withPredictions, type ModelArrays, type StatsEngine } from './stats.ts';
 
 export const THRESHOLD_METRICS = [
   'demographic_parity_difference',
@@ -29,20 +29,23 @@ export interface ThresholdSensitivity {
   metrics: Record<ThresholdMetric, ThresholdCurve>;
 }
 
-/** Returns, per partition (aligned with ctx.partitions[1..]), the sensitivity of the listed disparities. */
+/**
+ * Returns, per partition (aligned with ctx.partitions[1..]), the sensitivity of the listed disparities. `model` is the
+ * candidate as prepared for the report: its score-dependent arrays (score order, losses, bins) are reused at every
+ * threshold, its predictions replaced.
+ */
 export function thresholdSensitivity(
   engine: StatsEngine,
   label: Uint8Array,
-  score: Float64Array,
+  model: ModelArrays,
   ctx: SnapshotContext,
   operating: number,
   grid: readonly number[],
   delta: number,
 ): ThresholdSensitivity[] {
   const thresholds = [...new Set([...grid, operating])].sort((a, b) => a - b);
-  const base = prepareModel(label, score, predictAt(score, operating), engine.bins);
   const byThreshold = thresholds.map((t) => {
-    const stats = engine.run(withPredictions(base, label, predictAt(score, t), engine.bins), null);
+    const stats = engine.run(withPredictions(model, label, predictAt(model.score, t), engine.bins), null);
     return modelSnapshot(stats, ctx);
   });
   const operatingIndex = thresholds.indexOf(operating);
