@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadCampaignFile, prepareCampaignInput } from '../core/config/campaign-file.ts';
 import { connectionSettings } from '../core/config/connection.ts';
 import type { FairnessReport, MetricValue } from '../core/fairness/report-types.ts';
-import type { MetricSummary } from '../core/fairness/summary.ts';
+import { worstGroupAccuracy, type MetricSummary } from '../core/fairness/summary.ts';
 import { ArtifactStore } from '../core/storage/index.ts';
 import { projectRoot } from '../infra/paths.ts';
 import { createFairshrinkWorker, installRuntime } from '../workers/worker.ts';
@@ -43,26 +43,6 @@ export interface ExampleCampaignRun {
   denseBytes: number | undefined;
   shipped: string | undefined;
   exportGate: string | undefined;
-}
-
-/**
- * Overall accuracy and the worst group's accuracy of a report's reference (dense) model, by the rule summarizeReport
- * applies to the final model: single attributes only (not their intersections), groups in name order.
- */
-function denseOf(report: FairnessReport): ExampleCampaignRun['dense'] {
-  const reference = report.reference;
-  if (reference === undefined) return { accuracy: null, worstGroup: null };
-  let worstGroup: ExampleCampaignRun['dense']['worstGroup'] = null;
-  for (const [attribute, attr] of Object.entries(reference.attributes)) {
-    if (report.attributes[attribute]?.kind !== 'attribute') continue;
-    for (const group of Object.keys(attr.groups).sort()) {
-      const metrics = attr.groups[group]!;
-      const value = metrics['accuracy']?.value;
-      if (value !== null && value !== undefined && (worstGroup === null || value < worstGroup.value))
-        worstGroup = { attribute, group, value };
-    }
-  }
-  return { accuracy: reference.overall['accuracy']?.value ?? null, worstGroup };
 }
 
 /** The largest max_excess_accuracy_gap over a report's attributes, with its CI. */
@@ -129,7 +109,10 @@ async function main(file: string, idPrefix: string): Promise<ExampleCampaignRun>
     dense:
       report === undefined
         ? { accuracy: result.baseline.summary.accuracy, worstGroup: result.baseline.summary.worstGroupAccuracy }
-        : denseOf(report),
+        : {
+            accuracy: report.reference?.overall['accuracy']?.value ?? null,
+            worstGroup: report.reference === undefined ? null : worstGroupAccuracy(report, report.reference),
+          },
     maxPsi: report === undefined ? undefined : maxPsiOf(report),
     formats: (result.export?.formats ?? []).map((f) => ({
       format: f.format,

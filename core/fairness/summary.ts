@@ -1,5 +1,5 @@
 // The headline numbers of a fairness report, small enough for workflow history, the decision log and audit records.
-import type { FairnessReport, MetricValue } from './report-types.ts';
+import type { FairnessReport, MetricValue, ModelSection } from './report-types.ts';
 
 /** Headline numbers for history, the decision log and progress displays. Null when undefined. */
 export interface MetricSummary {
@@ -24,7 +24,6 @@ const valueOf = (m: MetricValue | undefined): number | null =>
  * reference); the overall flip rate against the reference (Hooker et al. 2019). Null where undefined.
  */
 export function summarizeReport(report: FairnessReport): MetricSummary {
-  let worst: MetricSummary['worstGroupAccuracy'] = null;
   let maxPsi: MetricSummary['maxExcessAccuracyGap'] = null;
   const attributes: MetricSummary['attributes'] = {};
   for (const [name, attr] of Object.entries(report.attributes)) {
@@ -34,11 +33,7 @@ export function summarizeReport(report: FairnessReport): MetricSummary {
       demographicParityDifference: valueOf(attr.disparities['demographic_parity_difference']),
     };
     for (const group of Object.keys(attr.groups).sort()) {
-      const metrics = attr.groups[group]!;
-      const accuracy = valueOf(metrics['accuracy']);
-      if (accuracy !== null && (worst === null || accuracy < worst.value))
-        worst = { attribute: name, group, value: accuracy };
-      const psi = valueOf(metrics['excess_accuracy_gap']);
+      const psi = valueOf(attr.groups[group]!['excess_accuracy_gap']);
       if (psi !== null && (maxPsi === null || psi > maxPsi.value)) maxPsi = { attribute: name, group, value: psi };
     }
   }
@@ -46,9 +41,29 @@ export function summarizeReport(report: FairnessReport): MetricSummary {
     rows: report.rows,
     accuracy: valueOf(report.overall['accuracy']),
     balancedAccuracy: valueOf(report.overall['balanced_accuracy']),
-    worstGroupAccuracy: worst,
+    worstGroupAccuracy: worstGroupAccuracy(report),
     attributes,
     maxExcessAccuracyGap: maxPsi,
     flipRate: valueOf(report.overall['flip_rate']),
   };
+}
+
+/**
+ * The lowest group accuracy over the single attributes (not intersections or small-group views) of one model of the
+ * report: the candidate by default, or `report.reference` (the dense model). Ties go to the first attribute, then
+ * the first group in name order. Null when no group's accuracy is defined.
+ */
+export function worstGroupAccuracy(
+  report: FairnessReport,
+  section: Pick<ModelSection, 'attributes'> = report,
+): MetricSummary['worstGroupAccuracy'] {
+  let worst: MetricSummary['worstGroupAccuracy'] = null;
+  for (const [attribute, attr] of Object.entries(section.attributes)) {
+    if (report.attributes[attribute]?.kind !== 'attribute') continue;
+    for (const group of Object.keys(attr.groups).sort()) {
+      const value = valueOf(attr.groups[group]!['accuracy']);
+      if (value !== null && (worst === null || value < worst.value)) worst = { attribute, group, value };
+    }
+  }
+  return worst;
 }
