@@ -62,6 +62,8 @@ export class StatsEngine {
   private readonly auc: Float64Array;
   /** Row weights in the score order of the model being swept. */
   private readonly scoreWeight: Float64Array;
+  /** Per score order: the AUC numerator of every group in a point run (see finish). */
+  private readonly pointAuc = new WeakMap<Int32Array, Float64Array>();
   /** Per score order (shared by models with the same scores): see groupIdsInScoreOrder. */
   private readonly groupIdCache = new WeakMap<Int32Array, Int32Array[]>();
 
@@ -118,7 +120,7 @@ export class StatsEngine {
       this.cellAcc.fill(0);
       this.accumulateCells(model, multiplicity, weight, this.cellAcc, otherPred);
     }
-    return this.finish(model, this.cellAcc, weight);
+    return this.finish(model, this.cellAcc, weight, multiplicity === null);
   }
 
   /** Both models on the same multiplicities (a paired bootstrap resample), each counting flips against the other. */
@@ -135,7 +137,8 @@ export class StatsEngine {
       this.accumulateCells(a, multiplicity, weight, cellAcc, b.pred);
       this.accumulateCells(b, multiplicity, weight, cellAccB, a.pred);
     }
-    return [this.finish(a, cellAcc, weight), this.finish(b, cellAccB, weight)];
+    const point = multiplicity === null;
+    return [this.finish(a, cellAcc, weight, point), this.finish(b, cellAccB, weight, point)];
   }
 
   /**
@@ -216,7 +219,7 @@ export class StatsEngine {
   }
 
   /** Cells summed into groups, the AUC pass, and views per partition. */
-  private finish(model: ModelArrays, cellAcc: Float64Array, weight: Float64Array): PartitionStats {
+  private finish(model: ModelArrays, cellAcc: Float64Array, weight: Float64Array, point: boolean): PartitionStats {
     const { stride, cellCount, partitionCount, cellGroup, groupCount, bins } = this;
     const groupAcc = new Float64Array(groupCount * stride);
     for (let c = 0; c < cellCount; c++) {
@@ -226,7 +229,15 @@ export class StatsEngine {
         for (let k = 0; k < stride; k++) groupAcc[dst + k]! += cellAcc[src + k]!;
       }
     }
-    this.accumulateAuc(model, groupAcc, weight);
+    // The AUC numerators depend on the scores, labels and row weights only: a point run (every row once) of a model
+    // whose scores an earlier point run swept, such as each threshold of the threshold sweep, reuses them.
+    const known = point ? this.pointAuc.get(model.order) : undefined;
+    if (known !== undefined) {
+      for (let g = 0; g < groupCount; g++) groupAcc[g * stride + AUC] = known[g]!;
+    } else {
+      this.accumulateAuc(model, groupAcc, weight);
+      if (point) this.pointAuc.set(model.order, this.auc.slice(0, groupCount));
+    }
     const groups: GroupStats[][] = [];
     for (let p = 0; p < partitionCount; p++) {
       const first = this.groupOffset[p]!;

@@ -2,7 +2,14 @@
 // brute-force pair count, and calibration bins follow the documented [lo, hi) edges.
 import { describe, expect, it } from 'vitest';
 import { buildCellIndex } from '../../../core/fairness/groups.ts';
-import { calibrationBin, prepareModel, StatsEngine, type GroupStats } from '../../../core/fairness/stats.ts';
+import {
+  calibrationBin,
+  predictAt,
+  prepareModel,
+  StatsEngine,
+  withPredictions,
+  type GroupStats,
+} from '../../../core/fairness/stats.ts';
 import { createRng } from '../../../core/random/rng.ts';
 
 function fixture(ties: boolean) {
@@ -86,6 +93,33 @@ describe('StatsEngine', () => {
           expect(stats.groups[p]![g]!.aucNumerator).toBeCloseTo(expected, 9);
         });
       });
+    });
+  }
+
+  for (const ties of [false, true]) {
+    it(`a point run at another threshold reuses the AUC and equals a fresh engine's run (${ties ? 'with' : 'without'} ties)`, () => {
+      const { label, a, cells, weight } = fixture(ties);
+      for (const sampleWeight of [null, weight]) {
+        const engine = new StatsEngine(cells, label, sampleWeight, 15);
+        const model = prepareModel(label, a, predictAt(a, 0.5), 15);
+        engine.run(model, null); // sweeps the AUC of these scores once
+        // A resample in between leaves the engine's AUC buffers holding other numerators.
+        engine.run(
+          model,
+          Float64Array.from(label, (_, i) => (i % 3) + (sampleWeight === null ? 0 : 0.5)),
+        );
+        for (const t of [0.2, 0.5, 0.8]) {
+          const moved = withPredictions(model, label, predictAt(a, t), 15);
+          const reused = engine.run(moved, null);
+          const fresh = new StatsEngine(cells, label, sampleWeight, 15).run(
+            prepareModel(label, a, predictAt(a, t), 15),
+            null,
+          );
+          reused.groups.forEach((row, p) =>
+            row.forEach((g, i) => expect(snapshot(g)).toEqual(snapshot(fresh.groups[p]![i]!))),
+          );
+        }
+      }
     });
   }
 
