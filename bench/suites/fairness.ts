@@ -200,8 +200,8 @@ function processRows(input: EvaluationInput, engineMs: number): BenchRow[] {
       met: evaluateMs <= 1800,
       notes:
         `${staleNote}median of ${CLI_RUNS} (${evaluate.map((m) => m.toFixed(0)).join(', ')} ms) on the same data as a ${ROWS}-row CSV ` +
-        `(sex, race, sex&race; candidate + reference), resamples on ${defaultFairnessThreads(ROWS, RESAMPLES)} thread(s) (the ` +
-        `default for this file on this machine); with --threads 1: median ${median(oneThread).toFixed(0)} ms, of which the engine alone ` +
+        `(sex, race, sex&race; candidate + reference), resamples on ${defaultFairnessThreads()} threads (the default on ` +
+        `this machine; two threads pipeline each resample's statistics and metrics); with --threads 1: median ${median(oneThread).toFixed(0)} ms, of which the engine alone ` +
         `(row above, one thread): ${engineMs.toFixed(0)} ms`,
     },
   ];

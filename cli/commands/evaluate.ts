@@ -61,8 +61,9 @@ Optional:
                             is checked by simulation), percentile, or bias-corrected (Efron's BC);
                             docs/fairness.md
   --seed <n>                bootstrap seed (default 0)
-  --threads <n>             threads for the resamples (default: one per 40 M rows × resamples, at
-                            most the cores and 4); the report is the same for any number
+  --threads <n>             threads for the resamples (default: the cores, up to 4); two split
+                            each resample's work, more split the resamples on large files; the
+                            report is the same for any number
   --min-group-size <n>      flag groups with fewer rows (default 30)
   --privileged <a=g,...>    privileged group per attribute for AIF360 metrics (default: largest group)
   --fairlearn-compat        report 0 for 0/0 rates, as Fairlearn does (default: undefined with a reason)
@@ -98,7 +99,7 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     'an integer ≥ 0',
   );
   const seed = numberFlag(flags.seed, 'seed', 0, (v) => Number.isInteger(v), 'an integer');
-  // Without --threads, evaluateFairnessParallel picks the count from the work (rows × resamples).
+  // Without --threads, evaluateFairnessParallel's default (the cores, up to 4).
   const threads =
     flags.threads === undefined
       ? undefined

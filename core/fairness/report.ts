@@ -307,19 +307,47 @@ export function runResamples(
   candRows: Float64Array,
   refRows: Float64Array,
 ): void {
-  const { engine, candidate, reference, evaluate, candPaths, refPaths } = ev;
   const multiplicity = new Float64Array(ev.n);
   for (let b = from; b < to; b++) {
     drawResample(ev, rng, multiplicity);
-    const [cs, rs] = reference
-      ? engine.runPair(candidate, reference, multiplicity)
-      : [engine.run(candidate, multiplicity), undefined];
-    const snap = evaluate(cs, rs);
-    if (collect(snap.cand, candRows, candPaths.length, b) !== candPaths.length)
-      throw new Error('snapshot shape changed between resamples');
-    if (snap.ref && collect(snap.ref, refRows, refPaths.length, b) !== refPaths.length) {
-      throw new Error('snapshot shape changed between resamples');
-    }
+    const [cs, rs] = resampleStats(ev, multiplicity);
+    recordResample(ev, cs, rs, candRows, refRows, b);
+  }
+}
+
+/**
+ * The first half of a resample: both models' group statistics on these multiplicities, into `into` when given
+ * (Evaluation.engine.statsBlock per model, candidate first; shared with the thread that records them).
+ */
+export function resampleStats(
+  ev: Evaluation,
+  multiplicity: Float64Array,
+  into?: Float64Array,
+): [PartitionStats, PartitionStats | undefined] {
+  const { engine, candidate, reference } = ev;
+  const block = engine.statsBlock;
+  const cand = into?.subarray(0, block);
+  if (reference === undefined) return [engine.run(candidate, multiplicity, undefined, cand), undefined];
+  const both =
+    into === undefined ? undefined : ([cand!, into.subarray(block, 2 * block)] as [Float64Array, Float64Array]);
+  return engine.runPair(candidate, reference, multiplicity, both);
+}
+
+/** The second half: every metric, disparity and comparison of resample b from its statistics, into row b. */
+export function recordResample(
+  ev: Evaluation,
+  cs: PartitionStats,
+  rs: PartitionStats | undefined,
+  candRows: Float64Array,
+  refRows: Float64Array,
+  b: number,
+): void {
+  const { evaluate, candPaths, refPaths } = ev;
+  const snap = evaluate(cs, rs);
+  if (collect(snap.cand, candRows, candPaths.length, b) !== candPaths.length)
+    throw new Error('snapshot shape changed between resamples');
+  if (snap.ref && collect(snap.ref, refRows, refPaths.length, b) !== refPaths.length) {
+    throw new Error('snapshot shape changed between resamples');
   }
 }
 

@@ -110,21 +110,40 @@ export class StatsEngine {
     this.auc = new Float64Array(total + 1);
   }
 
+  /** Length of one model's group statistics block: what `run` can write into, and `statsOf` reads. */
+  get statsBlock(): number {
+    return this.groupCount * this.stride;
+  }
+
   /**
    * @param multiplicity per-row count (bootstrap), or null for every row once
    * @param otherPred the other model's predictions, to count flips (paired runs)
+   * @param into where the group statistics go (statsBlock long; e.g. shared with another thread), else a new array
    */
-  run(model: ModelArrays, multiplicity: Float64Array | null, otherPred?: Uint8Array): PartitionStats {
+  run(
+    model: ModelArrays,
+    multiplicity: Float64Array | null,
+    otherPred?: Uint8Array,
+    into?: Float64Array,
+  ): PartitionStats {
     const weight = this.rowWeights(multiplicity);
     if (!this.countedPass([{ model, flipAgainst: otherPred }], multiplicity)) {
       this.cellAcc.fill(0);
       this.accumulateCells(model, multiplicity, weight, this.cellAcc, otherPred);
     }
-    return this.finish(model, this.cellAcc, weight, multiplicity === null);
+    return this.finish(model, this.cellAcc, weight, multiplicity === null, into);
   }
 
-  /** Both models on the same multiplicities (a paired bootstrap resample), each counting flips against the other. */
-  runPair(a: ModelArrays, b: ModelArrays, multiplicity: Float64Array | null): [PartitionStats, PartitionStats] {
+  /**
+   * Both models on the same multiplicities (a paired bootstrap resample), each counting flips against the other;
+   * `into` as in run, one block per model.
+   */
+  runPair(
+    a: ModelArrays,
+    b: ModelArrays,
+    multiplicity: Float64Array | null,
+    into?: [Float64Array, Float64Array],
+  ): [PartitionStats, PartitionStats] {
     const weight = this.rowWeights(multiplicity);
     const { cellAcc, cellAccB } = this;
     const pair = [
@@ -138,7 +157,7 @@ export class StatsEngine {
       this.accumulateCells(b, multiplicity, weight, cellAccB, a.pred);
     }
     const point = multiplicity === null;
-    return [this.finish(a, cellAcc, weight, point), this.finish(b, cellAccB, weight, point)];
+    return [this.finish(a, cellAcc, weight, point, into?.[0]), this.finish(b, cellAccB, weight, point, into?.[1])];
   }
 
   /**
@@ -219,9 +238,15 @@ export class StatsEngine {
   }
 
   /** Cells summed into groups, the AUC pass, and views per partition. */
-  private finish(model: ModelArrays, cellAcc: Float64Array, weight: Float64Array, point: boolean): PartitionStats {
-    const { stride, cellCount, partitionCount, cellGroup, groupCount, bins } = this;
-    const groupAcc = new Float64Array(groupCount * stride);
+  private finish(
+    model: ModelArrays,
+    cellAcc: Float64Array,
+    weight: Float64Array,
+    point: boolean,
+    into: Float64Array | undefined,
+  ): PartitionStats {
+    const { stride, cellCount, partitionCount, cellGroup, groupCount } = this;
+    const groupAcc = into?.fill(0) ?? new Float64Array(groupCount * stride);
     for (let c = 0; c < cellCount; c++) {
       const src = c * stride;
       for (let p = 0; p < partitionCount; p++) {
@@ -238,6 +263,12 @@ export class StatsEngine {
       this.accumulateAuc(model, groupAcc, weight);
       if (point) this.pointAuc.set(model.order, this.auc.slice(0, groupCount));
     }
+    return this.statsOf(groupAcc);
+  }
+
+  /** Per-partition views of a group statistics block this engine (or one with the same cells and bins) filled. */
+  statsOf(groupAcc: Float64Array): PartitionStats {
+    const { stride, partitionCount, groupCount, bins } = this;
     const groups: GroupStats[][] = [];
     for (let p = 0; p < partitionCount; p++) {
       const first = this.groupOffset[p]!;

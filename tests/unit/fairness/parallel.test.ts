@@ -1,11 +1,6 @@
 // Resamples spread over worker threads must give the very report one thread gives: same draws, same rows.
 import { describe, expect, it } from 'vitest';
-import { availableParallelism } from 'node:os';
-import {
-  defaultFairnessThreads,
-  evaluateFairnessParallel,
-  ROW_RESAMPLES_PER_THREAD,
-} from '../../../core/fairness/parallel.ts';
+import { evaluateFairnessParallel } from '../../../core/fairness/parallel.ts';
 import { evaluateFairness, type EvaluationInput } from '../../../core/fairness/report.ts';
 import { createRng } from '../../../core/random/rng.ts';
 
@@ -37,14 +32,27 @@ describe('evaluateFairnessParallel', () => {
   const options = { bootstrap: 450, seed: 5, intersections: true, smallGroupViewSizes: [50] };
   const serial = evaluateFairness(input, options);
 
-  it.each([2, 3])(
-    'gives the one-thread report with %i threads',
-    async (threads) => {
-      const parallel = await evaluateFairnessParallel(input, options, threads);
+  // 450 resamples also wrap the pipeline's ring of 256 statistics blocks.
+  it.each([
+    ['split', 2],
+    ['split', 3],
+    ['pipelined', 2],
+  ] as const)(
+    'gives the one-thread report %s over %i threads',
+    async (way, threads) => {
+      const parallel = await evaluateFairnessParallel(input, options, threads, way);
       expect(JSON.stringify(parallel)).toBe(JSON.stringify(serial));
     },
     60_000,
   );
+
+  it('gives the one-thread report pipelined without a reference model', async () => {
+    const { referenceScore: _, ...alone } = input;
+    const few = { ...options, bootstrap: 300 };
+    expect(JSON.stringify(await evaluateFairnessParallel(alone, few, 2, 'pipelined'))).toBe(
+      JSON.stringify(evaluateFairness(alone, few)),
+    );
+  }, 60_000);
 
   it('runs on one thread when there are too few resamples to split', async () => {
     const few = { ...options, bootstrap: 150 };
@@ -58,14 +66,5 @@ describe('evaluateFairnessParallel', () => {
     for (let k = 0; k < 5; k++) a.normal();
     const b = createRng(0, a.saveState());
     expect(Array.from({ length: 8 }, () => b.normal())).toEqual(Array.from({ length: 8 }, () => a.normal()));
-  });
-
-  it('defaults to one thread until the work pays for a second, and to at most the cores and 4', () => {
-    // The Adult test file with 1,000 resamples: one thread (a second one's warm-up costs more than it saves).
-    expect(defaultFairnessThreads(16_281, 1000)).toBe(1);
-    expect(defaultFairnessThreads(0, 1000)).toBe(1);
-    const cores = Math.min(4, availableParallelism());
-    expect(defaultFairnessThreads(2 * ROW_RESAMPLES_PER_THREAD, 1)).toBe(Math.min(2, cores));
-    expect(defaultFairnessThreads(1_000_000, 10_000)).toBe(cores);
   });
 });

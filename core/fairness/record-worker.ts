@@ -1,0 +1,50 @@
+// The recording thread of the two-thread pipeline (parallel.ts, evaluatePipelined): prepares the same evaluation as
+// the main thread from the same input, then, resample by resample as the main thread publishes their group
+// statistics in the shared ring, computes every metric, disparity and reference comparison and writes them straight
+// into the shared resample matrices.
+import { parentPort, workerData } from 'node:worker_threads';
+import { prepareEvaluation, recordResample, type EvaluationInput, type EvaluationOptions } from './report.ts';
+
+export interface RecordTask {
+  input: EvaluationInput;
+  options: EvaluationOptions;
+  /** The ring: `slots` blocks of 2 × statsBlock values (candidate, then reference). */
+  stats: SharedArrayBuffer;
+  slots: number;
+  /** Int32 [0]: resamples whose statistics the main thread has written (main → this thread). */
+  ready: SharedArrayBuffer;
+  /** Int32 [0]: resamples this thread has recorded, so their ring slots may be reused (this thread → main). */
+  recorded: SharedArrayBuffer;
+  candRows: SharedArrayBuffer;
+  refRows: SharedArrayBuffer;
+  /** The main thread's layout: a worker whose evaluation differs refuses to write. */
+  statsBlock: number;
+  candSlots: number;
+  refSlots: number;
+}
+
+const task = workerData as RecordTask;
+const port = parentPort!;
+const ev = prepareEvaluation(task.input, task.options);
+const block = ev.engine.statsBlock;
+if (block !== task.statsBlock || ev.candPaths.length !== task.candSlots || ev.refPaths.length !== task.refSlots) {
+  throw new Error(
+    `record worker: ${block} statistics and ${ev.candPaths.length}/${ev.refPaths.length} values per resample, ` +
+      `the main thread has ${task.statsBlock} and ${task.candSlots}/${task.refSlots}`,
+  );
+}
+const stats = new Float64Array(task.stats);
+const ready = new Int32Array(task.ready);
+const recorded = new Int32Array(task.recorded);
+const candRows = new Float64Array(task.candRows);
+const refRows = new Float64Array(task.refRows);
+for (let b = 0; b < ev.resamples; b++) {
+  for (let seen = Atomics.load(ready, 0); seen <= b; seen = Atomics.load(ready, 0)) Atomics.wait(ready, 0, seen);
+  const at = (b % task.slots) * 2 * block;
+  const cs = ev.engine.statsOf(stats.subarray(at, at + block));
+  const rs = ev.reference === undefined ? undefined : ev.engine.statsOf(stats.subarray(at + block, at + 2 * block));
+  recordResample(ev, cs, rs, candRows, refRows, b);
+  Atomics.store(recorded, 0, b + 1);
+  Atomics.notify(recorded, 0);
+}
+port.postMessage('done');
