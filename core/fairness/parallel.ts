@@ -1,8 +1,10 @@
 // evaluateFairness on several threads, in one of two ways, with the report identical to a one-thread run's
 // (tests/unit/fairness/parallel.test.ts):
 // - Pipelined (two threads; files below SPLIT_ROW_RESAMPLES): this thread draws each resample and computes both
-//   models' group statistics into a shared ring; a worker thread turns them into every metric, disparity and
-//   comparison as they arrive. Each thread runs, and so warms up, only its half of the code.
+//   models' group statistics into a shared ring, all but the reference's AUC; a worker thread draws the same
+//   resample from its own generator, adds the reference's AUC and turns the statistics into every metric,
+//   disparity and comparison. Each thread runs, and so warms up, only its share of the code, and the shares take
+//   about as long (the AUC sweeps are a third of a resample's statistics).
 // - Split (files from SPLIT_ROW_RESAMPLES on): each thread takes a range of resamples. Resample b is drawn from the
 //   same generator state as in a one-thread run (this thread walks the generator through every range's draws and
 //   hands each worker the state at its first resample).
@@ -99,7 +101,7 @@ async function evaluatePipelined(input: EvaluationInput, options: EvaluationOpti
       }
       drawResample(ev, rng, multiplicity);
       const at = (b % slots) * 2 * block;
-      resampleStats(ev, multiplicity, stats.subarray(at, at + 2 * block));
+      resampleStats(ev, multiplicity, stats.subarray(at, at + 2 * block), false);
       Atomics.store(ready, 0, b + 1);
       Atomics.notify(ready, 0);
     }

@@ -1,9 +1,17 @@
 // The recording thread of the two-thread pipeline (parallel.ts, evaluatePipelined): prepares the same evaluation as
 // the main thread from the same input, then, resample by resample as the main thread publishes their group
-// statistics in the shared ring, computes every metric, disparity and reference comparison and writes them straight
-// into the shared resample matrices.
+// statistics in the shared ring, draws the same resample from its own generator, adds the reference model's AUC
+// numerators, computes every metric, disparity and reference comparison and writes them straight into the shared
+// resample matrices.
 import { parentPort, workerData } from 'node:worker_threads';
-import { prepareEvaluation, recordResample, type EvaluationInput, type EvaluationOptions } from './report.ts';
+import { createRng } from '../random/rng.ts';
+import {
+  drawResample,
+  prepareEvaluation,
+  recordResample,
+  type EvaluationInput,
+  type EvaluationOptions,
+} from './report.ts';
 
 export interface RecordTask {
   input: EvaluationInput;
@@ -38,11 +46,19 @@ const ready = new Int32Array(task.ready);
 const recorded = new Int32Array(task.recorded);
 const candRows = new Float64Array(task.candRows);
 const refRows = new Float64Array(task.refRows);
+const rng = createRng(ev.seed);
+const multiplicity = new Float64Array(ev.n);
 for (let b = 0; b < ev.resamples; b++) {
+  drawResample(ev, rng, multiplicity); // the main thread's draw of resample b: same generator, same order
   for (let seen = Atomics.load(ready, 0); seen <= b; seen = Atomics.load(ready, 0)) Atomics.wait(ready, 0, seen);
   const at = (b % task.slots) * 2 * block;
   const cs = ev.engine.statsOf(stats.subarray(at, at + block));
-  const rs = ev.reference === undefined ? undefined : ev.engine.statsOf(stats.subarray(at + block, at + 2 * block));
+  let rs;
+  if (ev.reference !== undefined) {
+    const refBlock = stats.subarray(at + block, at + 2 * block);
+    ev.engine.addAuc(ev.reference, multiplicity, refBlock);
+    rs = ev.engine.statsOf(refBlock);
+  }
   recordResample(ev, cs, rs, candRows, refRows, b);
   Atomics.store(recorded, 0, b + 1);
   Atomics.notify(recorded, 0);

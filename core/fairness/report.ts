@@ -317,12 +317,14 @@ export function runResamples(
 
 /**
  * The first half of a resample: both models' group statistics on these multiplicities, into `into` when given
- * (Evaluation.engine.statsBlock per model, candidate first; shared with the thread that records them).
+ * (Evaluation.engine.statsBlock per model, candidate first; shared with the thread that records them). With
+ * `referenceAuc` false the reference's AUC numerators are left to that thread (StatsEngine.addAuc).
  */
 export function resampleStats(
   ev: Evaluation,
   multiplicity: Float64Array,
   into?: Float64Array,
+  referenceAuc = true,
 ): [PartitionStats, PartitionStats | undefined] {
   const { engine, candidate, reference } = ev;
   const block = engine.statsBlock;
@@ -330,7 +332,7 @@ export function resampleStats(
   if (reference === undefined) return [engine.run(candidate, multiplicity, undefined, cand), undefined];
   const both =
     into === undefined ? undefined : ([cand!, into.subarray(block, 2 * block)] as [Float64Array, Float64Array]);
-  return engine.runPair(candidate, reference, multiplicity, both);
+  return engine.runPair(candidate, reference, multiplicity, both, referenceAuc);
 }
 
 /** The second half: every metric, disparity and comparison of resample b from its statistics, into row b. */

@@ -136,13 +136,15 @@ export class StatsEngine {
 
   /**
    * Both models on the same multiplicities (a paired bootstrap resample), each counting flips against the other;
-   * `into` as in run, one block per model.
+   * `into` as in run, one block per model. With `secondAuc` false, b's AUC numerators stay 0 for another thread to
+   * add (addAuc) before anything reads them.
    */
   runPair(
     a: ModelArrays,
     b: ModelArrays,
     multiplicity: Float64Array | null,
     into?: [Float64Array, Float64Array],
+    secondAuc = true,
   ): [PartitionStats, PartitionStats] {
     const weight = this.rowWeights(multiplicity);
     const { cellAcc, cellAccB } = this;
@@ -157,7 +159,15 @@ export class StatsEngine {
       this.accumulateCells(b, multiplicity, weight, cellAccB, a.pred);
     }
     const point = multiplicity === null;
-    return [this.finish(a, cellAcc, weight, point, into?.[0]), this.finish(b, cellAccB, weight, point, into?.[1])];
+    return [
+      this.finish(a, cellAcc, weight, point, into?.[0]),
+      this.finish(b, cellAccB, weight, point, into?.[1], secondAuc),
+    ];
+  }
+
+  /** The AUC numerators of `model` on these multiplicities, into a group statistics block (see runPair). */
+  addAuc(model: ModelArrays, multiplicity: Float64Array, groupAcc: Float64Array): void {
+    this.accumulateAuc(model, groupAcc, this.rowWeights(multiplicity));
   }
 
   /**
@@ -244,6 +254,7 @@ export class StatsEngine {
     weight: Float64Array,
     point: boolean,
     into: Float64Array | undefined,
+    auc = true,
   ): PartitionStats {
     const { stride, cellCount, partitionCount, cellGroup, groupCount } = this;
     const groupAcc = into?.fill(0) ?? new Float64Array(groupCount * stride);
@@ -259,7 +270,7 @@ export class StatsEngine {
     const known = point ? this.pointAuc.get(model.order) : undefined;
     if (known !== undefined) {
       for (let g = 0; g < groupCount; g++) groupAcc[g * stride + AUC] = known[g]!;
-    } else {
+    } else if (auc) {
       this.accumulateAuc(model, groupAcc, weight);
       if (point) this.pointAuc.set(model.order, this.auc.slice(0, groupCount));
     }
