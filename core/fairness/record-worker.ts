@@ -5,42 +5,24 @@
 // resample matrices.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRng } from '../random/rng.ts';
-import {
-  drawResample,
-  prepareEvaluation,
-  recordResample,
-  type EvaluationInput,
-  type EvaluationOptions,
-} from './report.ts';
+import { drawResample, recordResample } from './report.ts';
+import { prepareWorkerEvaluation, type WorkerTask } from './worker-task.ts';
 
-export interface RecordTask {
-  input: EvaluationInput;
-  options: EvaluationOptions;
+export interface RecordTask extends WorkerTask {
   /** The ring: `slots` blocks of 2 × statsBlock values (candidate, then reference). */
   stats: SharedArrayBuffer;
   slots: number;
+  statsBlock: number;
   /** Int32 [0]: resamples whose statistics the main thread has written (main → this thread). */
   ready: SharedArrayBuffer;
   /** Int32 [0]: resamples this thread has recorded, so their ring slots may be reused (this thread → main). */
   recorded: SharedArrayBuffer;
-  candRows: SharedArrayBuffer;
-  refRows: SharedArrayBuffer;
-  /** The main thread's layout: a worker whose evaluation differs refuses to write. */
-  statsBlock: number;
-  candSlots: number;
-  refSlots: number;
 }
 
 const task = workerData as RecordTask;
 const port = parentPort!;
-const ev = prepareEvaluation(task.input, task.options);
-const block = ev.engine.statsBlock;
-if (block !== task.statsBlock || ev.candPaths.length !== task.candSlots || ev.refPaths.length !== task.refSlots) {
-  throw new Error(
-    `record worker: ${block} statistics and ${ev.candPaths.length}/${ev.refPaths.length} values per resample, ` +
-      `the main thread has ${task.statsBlock} and ${task.candSlots}/${task.refSlots}`,
-  );
-}
+const ev = prepareWorkerEvaluation(task, 'record worker');
+const block = task.statsBlock;
 const stats = new Float64Array(task.stats);
 const ready = new Int32Array(task.ready);
 const recorded = new Int32Array(task.recorded);
