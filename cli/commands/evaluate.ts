@@ -13,7 +13,7 @@ import {
 } from '../../core/fairness/gate.ts';
 import { CI_METHODS, DEFAULT_CI_METHOD, isCiMethod } from '../../core/fairness/bootstrap.ts';
 import { CsvError, parseCsv, type CsvTable } from '../../core/fairness/io.ts';
-import { evaluateFairnessParallel } from '../../core/fairness/parallel.ts';
+import { evaluateFairnessParallel, defaultFairnessThreads } from '../../core/fairness/parallel.ts';
 import { FairnessInputError, type EvaluationInput } from '../../core/fairness/report.ts';
 import type { FairnessReport } from '../../core/fairness/report-types.ts';
 
@@ -99,17 +99,13 @@ async function run(argv: string[], io: EvaluateIo): Promise<number> {
     'an integer ≥ 0',
   );
   const seed = numberFlag(flags.seed, 'seed', 0, (v) => Number.isInteger(v), 'an integer');
-  // Without --threads, evaluateFairnessParallel's default (the cores, up to 4).
-  const threads =
-    flags.threads === undefined
-      ? undefined
-      : numberFlag(
-          flags.threads,
-          'threads',
-          1,
-          (v) => Number.isInteger(v) && v >= 1 && v <= 64,
-          'an integer from 1 to 64',
-        );
+  const threads = numberFlag(
+    flags.threads,
+    'threads',
+    defaultFairnessThreads(),
+    (v) => Number.isInteger(v) && v >= 1 && v <= 64,
+    'an integer from 1 to 64',
+  );
   const ciMethod = flags['ci-method'] ?? DEFAULT_CI_METHOD;
   if (!isCiMethod(ciMethod)) {
     throw new InputProblem(`--ci-method: "${ciMethod}" is not a CI method. Fix: use ${CI_METHODS.join(', ')}`);
