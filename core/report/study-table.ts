@@ -3,6 +3,7 @@
 // goal of issue #14 is met. Every number is from the cells' held-out reports: final model against its dense model on
 // rows no gate saw. Pure: takes the parsed study.json.
 import type { Estimate, StudyCellMetrics, StudyCellRecord, StudyReport } from '../campaign/study.ts';
+import { SPARSITY_TOLERANCE } from '../campaign/summary.ts';
 
 /** The goals (issue #14, "Done when"), in points of accuracy (1 pt = 0.01). */
 export const STUDY_GOALS = {
@@ -183,6 +184,21 @@ function countsText(values: string[]): string {
   return [...counts].map(([v, n]) => `${n}/${values.length} ${v}`).join(', ');
 }
 
+/**
+ * The sparsity the row's cells shipped at, in percent over the seeds, and how many reached the row's target: a cell
+ * whose gates bisected below the target completes short of it and is judged at the sparsity it reached.
+ */
+function reachedText(row: StudyTableRow): string {
+  const reached = row.cells.flatMap((c) => (c.finalSparsity === null ? [] : [c.finalSparsity]));
+  if (reached.length === 0) return '—';
+  const atTarget = reached.filter((s) => s >= row.sparsity - SPARSITY_TOLERANCE).length;
+  const f = (x: number) => (x * 100).toFixed(1);
+  const mean = reached.reduce((a, b) => a + b, 0) / reached.length;
+  const [low, high] = [Math.min(...reached), Math.max(...reached)];
+  const spread = f(low) === f(high) ? f(mean) : `${f(mean)} (${f(low)}…${f(high)})`;
+  return `${spread}; ${atTarget}/${row.cells.length} at target`;
+}
+
 const sparsityText = (row: StudyTableRow) =>
   `${String(Math.round(row.sparsity * 10000) / 100)}%${row.quantize === 'int8' ? ' + int8' : ''}`;
 
@@ -210,6 +226,7 @@ export function studyTable(report: StudyReport): string {
       'sparsity',
       'arm',
       'cells',
+      'sparsity reached (%)',
       'accuracy Δ (pt)',
       'worst-group accuracy Δ (pt)',
       'max ψ (pt)',
@@ -224,6 +241,7 @@ export function studyTable(report: StudyReport): string {
         sparsityText(row),
         row.arm,
         countsText(row.cells.map((c) => c.status)),
+        reachedText(row),
         overSeeds(row.cells, (m) => m.accuracyChange, 100, 2),
         overSeeds(
           row.cells,
@@ -260,7 +278,7 @@ export function studyTable(report: StudyReport): string {
   );
   const seeds = [...new Set(report.cells.map((c) => c.seed))];
   return [
-    `Study ${report.studyId}: ${report.cells.length} cells, seeds ${seeds.join(', ')}. Every number is on the held-out (test) split, final model against its dense model; over seeds: mean (min…max), one seed: value [95% CI]. Group numbers leave out groups below the minimum group size.`,
+    `Study ${report.studyId}: ${report.cells.length} cells, seeds ${seeds.join(', ')}. Every number is on the held-out (test) split, final model against its dense model; over seeds: mean (min…max), one seed: value [95% CI]. Group numbers leave out groups below the minimum group size. A cell whose gates failed at the target and passed lower completes short of it ("sparsity reached"); its numbers are those of the model it shipped.`,
     '',
     results,
     '',

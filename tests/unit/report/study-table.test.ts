@@ -59,9 +59,24 @@ describe('the study table', () => {
     expect(rows[0]!.goals.accuracyDrop).toEqual({ status: 'met', seeds: 3 });
     const text = studyTable(report(cells));
     // −0.1, −0.2, −0.3 pt: mean −0.20, min −0.30, max −0.10.
-    expect(text).toContain('| german | 90% + int8 | magnitude-plain | 3/3 completed | −0.20 (−0.30…−0.10) |');
+    expect(text).toContain(
+      '| german | 90% + int8 | magnitude-plain | 3/3 completed | 90.0; 3/3 at target | −0.20 (−0.30…−0.10) |',
+    );
     expect(text).toContain('3/3 pass');
     expect(text).toContain('sex 0.100 (0.100…0.100), dense 0.120');
+  });
+
+  it('says how many cells completed short of the target sparsity, and the sparsity they shipped at', () => {
+    // Seed 1 bisected to 80.6%; seed 2 is within pruning's rounding of 90% (counted at target); seed 3 failed.
+    const cells = [
+      cell('magnitude-plain', 0),
+      cell('magnitude-plain', 1, { finalSparsity: 0.806 }),
+      cell('magnitude-plain', 2, { finalSparsity: 0.8999 }),
+      cell('magnitude-plain', 3, { status: 'failed', finalSparsity: null, quantized: null, finalGate: null }),
+    ];
+    const text = studyTable(report(cells));
+    // (90 + 80.6 + 89.99) / 3 = 86.86
+    expect(text).toContain('| 3/4 completed, 1/4 failed | 86.9 (80.6…90.0); 2/4 at target |');
   });
 
   it('shows one seed with its CI', () => {
