@@ -40,6 +40,12 @@ export type StudyArm = z.infer<typeof StudyArm>;
 export const StudyDataset = z.strictObject({
   name: slug.describe('Names the data set in cell ids and in the table, e.g. adult.'),
   campaign: z.string().min(1).describe('Base campaign file (YAML/JSON), relative to the study file.'),
+  excludeSensitive: z
+    .boolean()
+    .optional()
+    .describe(
+      "Sets the base campaign's data set spec's features.excludeSensitive: true leaves the sensitive attributes out of the model's inputs (the groups stay), to compare with the same data set listed without it; default the spec's.",
+    ),
 });
 
 const sparsityTarget = z.number().gt(0).lt(1);
@@ -174,6 +180,19 @@ export function cellConfig(
   };
 }
 
+/**
+ * The base campaign with its data set spec's features.excludeSensitive set, when the study names it: the spec is what
+ * the data set id, the upload and the encoder are derived from, so the cells get a data set of their own.
+ */
+function withExcludeSensitive(loaded: LoadedCampaign, excludeSensitive: boolean | undefined): LoadedCampaign {
+  if (excludeSensitive === undefined) return loaded;
+  const { spec } = loaded.dataset;
+  return {
+    ...loaded,
+    dataset: { ...loaded.dataset, spec: { ...spec, features: { ...spec.features, excludeSensitive } } },
+  };
+}
+
 /** Parse a study file and every base campaign it names; throws StudyFileError listing every problem. */
 export async function loadStudyFile(file: string): Promise<LoadedStudy> {
   const { abs, config } = await readConfigFile(file, StudyConfig, (problems) => new StudyFileError(file, problems));
@@ -181,10 +200,8 @@ export async function loadStudyFile(file: string): Promise<LoadedStudy> {
   const bases: LoadedStudy['bases'] = [];
   for (const [i, dataset] of config.datasets.entries()) {
     try {
-      bases.push({
-        name: dataset.name,
-        loaded: await loadCampaignFile(path.resolve(path.dirname(abs), dataset.campaign)),
-      });
+      const loaded = await loadCampaignFile(path.resolve(path.dirname(abs), dataset.campaign));
+      bases.push({ name: dataset.name, loaded: withExcludeSensitive(loaded, dataset.excludeSensitive) });
     } catch (err) {
       const lines = err instanceof CampaignFileError ? err.problems : [(err as Error).message];
       problems.push(...lines.map((line) => `datasets[${i}].campaign (${dataset.campaign}): ${line}`));

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { cellCampaignInput } from '../../../core/campaign/study.ts';
+import { specSha256 } from '../../../core/data/hash.ts';
 import type { CampaignInput } from '../../../core/campaign/contracts.ts';
 import {
   cellCampaignId,
@@ -97,6 +98,25 @@ describe('the study file', () => {
     const changed = await loadStudyFile(studyFile({ ...baseStudy(), seeds: [0, 2] }));
     expect(studyIdOf(changed, data)).not.toBe(id);
     expect(cellCampaignId(id, first.cells[0]!.cell)).toBe(`${id}-german-60-int8-magnitude-plain-seed-0`);
+  });
+
+  it('leaves the sensitive attributes out of a data set listed with excludeSensitive, as a data set of its own', async () => {
+    const study = await loadStudyFile(
+      studyFile({
+        ...baseStudy(),
+        datasets: [
+          { name: 'german', campaign: germanSmall },
+          { name: 'german-blind', campaign: germanSmall, excludeSensitive: true },
+        ],
+      }),
+    );
+    const [withInputs, blind] = study.bases.map((b) => b.loaded.dataset.spec);
+    expect(withInputs!.features.excludeSensitive).toBeUndefined();
+    expect(blind!.features.excludeSensitive).toBe(true);
+    // The rest of the spec is the base's; the spec hash (and so the data set id) differs.
+    expect({ ...blind!, features: { ...blind!.features, excludeSensitive: undefined } }).toEqual(withInputs);
+    expect(specSha256(blind!)).not.toBe(specSha256(withInputs!));
+    expect(study.cells.filter((c) => c.cell.dataset === 'german-blind')).toHaveLength(2 * 2 * 2);
   });
 
   it('lays each cell over its data set base input in the workflow input', async () => {
