@@ -1,10 +1,12 @@
 // evaluateFairness on several threads, in one of two ways, with the report identical to a one-thread run's
 // (tests/unit/fairness/parallel.test.ts):
 // - Pipelined (two threads; files below SPLIT_ROW_RESAMPLES): this thread draws each resample and computes both
-//   models' group statistics into a shared ring, all but the reference's AUC; a worker thread draws the same
-//   resample from its own generator, adds the reference's AUC and turns the statistics into every metric,
-//   disparity and comparison. Each thread runs, and so warms up, only its share of the code, and the shares take
-//   about as long (the AUC sweeps are a third of a resample's statistics).
+//   models' group statistics into a shared ring; a worker thread turns the statistics into every metric, disparity
+//   and comparison. The reference model's AUC sweep (a third of a resample's statistics) goes to whichever thread has
+//   time: while the worker keeps up, this thread leaves it to the worker with the resample's multiplicities in the
+//   ring; once the worker lags half a ring behind (it warms up slower, or the machine is busy), this thread sweeps it
+//   itself. Each thread runs, and so warms up, mostly its own share of the code, and neither waits long for the other.
+//   Either thread's sweep gives the same numbers, so the report does not depend on which one ran it.
 // - Split (files from SPLIT_ROW_RESAMPLES on): each thread takes a range of resamples. Resample b is drawn from the
 //   same generator state as in a one-thread run (this thread walks the generator through every range's draws and
 //   hands each worker the state at its first resample).
@@ -40,10 +42,27 @@ export const SPLIT_ROW_RESAMPLES = 80_000_000;
 
 /**
  * Resamples the pipeline's ring holds: how far the statistics may run ahead of the recording thread (which lags
- * while it warms up), within RING_BYTES for files with many groups.
+ * while it warms up), within RING_BYTES for files with many groups or rows.
  */
 const RING_SLOTS = 256;
 const RING_BYTES = 64 * 1024 * 1024;
+
+/** Who sweeps the reference model's AUC in the pipeline: by the worker's lag (the default), or always one thread (tests). */
+export type AucPolicy = 'by-lag' | 'worker' | 'main';
+
+/**
+ * Copies whole-number multiplicities into 16 bits; false (and `out` partly written) when one does not fit. A row
+ * drawn 65,536 times in one resample needs a cell of that many rows and odds far below any float's resolution, but
+ * then the main thread sweeps that resample's AUC itself.
+ */
+export function packMultiplicities(multiplicity: Float64Array, out: Uint16Array): boolean {
+  for (let i = 0; i < multiplicity.length; i++) {
+    const m = multiplicity[i]!;
+    if (m > 0xffff) return false;
+    out[i] = m;
+  }
+  return true;
+}
 
 /** The default thread count: every core, up to 4 (the engine's start-up per thread makes more pay off only on huge files). */
 export function defaultFairnessThreads(): number {
@@ -61,22 +80,31 @@ export async function evaluateFairnessParallel(
   threads = defaultFairnessThreads(),
   /** Tests pick a way; 'auto' is the rule above. */
   way: 'auto' | 'pipelined' | 'split' = 'auto',
+  aucPolicy: AucPolicy = 'by-lag',
 ): Promise<FairnessReport> {
   const resamples = options.bootstrap ?? DEFAULT_BOOTSTRAP_RESAMPLES;
   const parts = Math.min(threads, Math.floor(resamples / MIN_RESAMPLES_PER_THREAD));
   if (parts <= 1 || options.registry !== undefined) return evaluateFairness(input, options);
   const split = way === 'auto' ? input.label.length * resamples >= SPLIT_ROW_RESAMPLES : way === 'split';
-  return split ? evaluateSplit(input, options, parts) : evaluatePipelined(input, options);
+  return split ? evaluateSplit(input, options, parts) : evaluatePipelined(input, options, aucPolicy);
 }
 
-async function evaluatePipelined(input: EvaluationInput, options: EvaluationOptions): Promise<FairnessReport> {
+async function evaluatePipelined(
+  input: EvaluationInput,
+  options: EvaluationOptions,
+  aucPolicy: AucPolicy,
+): Promise<FairnessReport> {
   const ev = prepareEvaluation(input, options);
   const R = ev.resamples;
   const block = ev.engine.statsBlock;
-  const slots = Math.max(1, Math.min(RING_SLOTS, R, Math.floor(RING_BYTES / (2 * 8 * block))));
+  // Without a reference model there is no second AUC to hand over, and so no multiplicities in the ring.
+  const counts = ev.reference === undefined ? 0 : ev.n;
+  const slots = Math.max(1, Math.min(RING_SLOTS, R, Math.floor(RING_BYTES / (2 * 8 * block + 2 * counts))));
   const task: RecordTask = {
     ...{ input, options, slots, statsBlock: block },
     stats: new SharedArrayBuffer(8 * 2 * block * slots),
+    counts: new SharedArrayBuffer(2 * counts * slots),
+    aucDone: new SharedArrayBuffer(slots),
     ready: new SharedArrayBuffer(4),
     recorded: new SharedArrayBuffer(4),
     candRows: new SharedArrayBuffer(8 * ev.candPaths.length * R),
@@ -88,6 +116,8 @@ async function evaluatePipelined(input: EvaluationInput, options: EvaluationOpti
   recorder.done.catch((error: unknown) => (failure = { error }));
   try {
     const stats = new Float64Array(task.stats);
+    const packed = new Uint16Array(task.counts);
+    const aucDone = new Uint8Array(task.aucDone);
     const ready = new Int32Array(task.ready);
     const recorded = new Int32Array(task.recorded);
     const rng = createRng(ev.seed);
@@ -95,13 +125,21 @@ async function evaluatePipelined(input: EvaluationInput, options: EvaluationOpti
     for (let b = 0; b < R; b++) {
       // A full ring waits for the recorder without blocking this thread's event loop, which must stay free to hear
       // that the worker failed.
-      for (let done = Atomics.load(recorded, 0); b - done >= slots; done = Atomics.load(recorded, 0)) {
+      let done = Atomics.load(recorded, 0);
+      for (; b - done >= slots; done = Atomics.load(recorded, 0)) {
         if (failure !== undefined) throw failure.error;
         await waitAsync(recorded, 0, done, 100).value;
       }
       drawResample(ev, rng, multiplicity);
-      const at = (b % slots) * 2 * block;
-      resampleStats(ev, multiplicity, stats.subarray(at, at + 2 * block), false);
+      const slot = b % slots;
+      const at = slot * 2 * block;
+      const here =
+        counts > 0 &&
+        (aucPolicy === 'main' ||
+          (aucPolicy === 'by-lag' && 2 * (b - done) >= slots) ||
+          !packMultiplicities(multiplicity, packed.subarray(slot * counts, (slot + 1) * counts)));
+      resampleStats(ev, multiplicity, stats.subarray(at, at + 2 * block), here);
+      aucDone[slot] = here ? 1 : 0;
       Atomics.store(ready, 0, b + 1);
       Atomics.notify(ready, 0);
     }

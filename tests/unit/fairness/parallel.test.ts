@@ -1,6 +1,6 @@
 // Resamples spread over worker threads must give the very report one thread gives: same draws, same rows.
 import { describe, expect, it } from 'vitest';
-import { evaluateFairnessParallel } from '../../../core/fairness/parallel.ts';
+import { evaluateFairnessParallel, packMultiplicities } from '../../../core/fairness/parallel.ts';
 import { evaluateFairness, type EvaluationInput } from '../../../core/fairness/report.ts';
 import { createRng } from '../../../core/random/rng.ts';
 
@@ -45,6 +45,24 @@ describe('evaluateFairnessParallel', () => {
     },
     60_000,
   );
+
+  // Either thread may sweep the reference's AUC, resample by resample (by the worker's lag, which depends on timing):
+  // each way on its own, and so any mix of them, gives the one-thread report.
+  it.each(['worker', 'main'] as const)(
+    'gives the one-thread report pipelined with the reference AUC always on the %s thread',
+    async (policy) => {
+      const parallel = await evaluateFairnessParallel(input, options, 2, 'pipelined', policy);
+      expect(JSON.stringify(parallel)).toBe(JSON.stringify(serial));
+    },
+    60_000,
+  );
+
+  it('packs multiplicities into 16 bits, and says when one does not fit', () => {
+    const out = new Uint16Array(3);
+    expect(packMultiplicities(Float64Array.of(0, 7, 65_535), out)).toBe(true);
+    expect([...out]).toEqual([0, 7, 65_535]);
+    expect(packMultiplicities(Float64Array.of(1, 65_536, 2), out)).toBe(false);
+  });
 
   it('gives the one-thread report pipelined without a reference model', async () => {
     const { referenceScore: _, ...alone } = input;
