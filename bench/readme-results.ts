@@ -1,7 +1,7 @@
 // The numbers of README's "Results" section, written between two markers from the newest stored run of each suite
 // (bench/results/latest.json, see mergeResults), so the README never quotes an older run than the one on record. `npm run bench`
 // calls it after writing the results; `node dist/bench/readme-results.js` (or tsx) rewrites the block from the JSON.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
@@ -11,6 +11,20 @@ import type { BenchRow } from './types.ts';
 export const BLOCK_START =
   '<!-- bench-results:start (generated from bench/results/latest.json by bench/readme-results.ts; do not edit) -->';
 export const BLOCK_END = '<!-- bench-results:end -->';
+
+/**
+ * The study tables README quotes, each as `fairshrink study status <id> --table-out bench/results/<file>` wrote it:
+ * the compression study, and its plain arms with the sensitive attributes left out of the inputs.
+ */
+export const STUDY_TABLES = ['study.md', 'study-sensitive-inputs.md'] as const;
+
+/** The markers around a study table's copy in README. */
+export function studyMarkers(file: string): { start: string; end: string } {
+  return {
+    start: `<!-- ${file}:start (copied from bench/results/${file} by bench/readme-results.ts; do not edit) -->`,
+    end: `<!-- ${file}:end -->`,
+  };
+}
 
 export interface BenchResults {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; date: string };
@@ -270,18 +284,30 @@ export function resultsBlock(results: BenchResults): string {
 }
 
 /** README text with the block between the markers replaced; an error when the markers are missing. */
-export function withResultsBlock(readme: string, block: string): string {
-  const start = readme.indexOf(BLOCK_START);
-  const end = readme.indexOf(BLOCK_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no "${BLOCK_START}" … "${BLOCK_END}" block to rewrite`);
-  return `${readme.slice(0, start + BLOCK_START.length)}\n\n${block}\n\n${readme.slice(end)}`;
+export function withResultsBlock(
+  readme: string,
+  block: string,
+  markers = { start: BLOCK_START, end: BLOCK_END },
+): string {
+  const start = readme.indexOf(markers.start);
+  const end = readme.indexOf(markers.end);
+  if (start < 0 || end < start)
+    throw new Error(`README.md has no "${markers.start}" … "${markers.end}" block to rewrite`);
+  return `${readme.slice(0, start + markers.start.length)}\n\n${block.trim()}\n\n${readme.slice(end)}`;
 }
 
-/** Rewrites README.md's results block from bench/results/latest.json (the newest run of each suite), formatted as the repository's Prettier does. */
+/**
+ * Rewrites README.md's results block from bench/results/latest.json (the newest run of each suite), and each study
+ * table's block from its file in bench/results when that exists, formatted as the repository's Prettier does.
+ */
 export async function updateReadmeResults(root = projectRoot): Promise<void> {
   const results = JSON.parse(readFileSync(path.join(root, 'bench', 'results', 'latest.json'), 'utf8')) as BenchResults;
   const readmePath = path.join(root, 'README.md');
-  const text = withResultsBlock(readFileSync(readmePath, 'utf8'), resultsBlock(results));
+  let text = withResultsBlock(readFileSync(readmePath, 'utf8'), resultsBlock(results));
+  for (const file of STUDY_TABLES) {
+    const table = path.join(root, 'bench', 'results', file);
+    if (existsSync(table)) text = withResultsBlock(text, readFileSync(table, 'utf8'), studyMarkers(file));
+  }
   writeFileSync(readmePath, await format(text, { ...(await resolveConfig(readmePath)), filepath: readmePath }));
 }
 

@@ -6,6 +6,8 @@ import {
   BLOCK_END,
   BLOCK_START,
   mergeResults,
+  STUDY_TABLES,
+  studyMarkers,
   resultsBlock,
   withResultsBlock,
   type BenchResults,
@@ -171,6 +173,25 @@ describe('README results block', () => {
       `intro\n${BLOCK_START}\n\nnew numbers\n\n${BLOCK_END}\noutro\n`,
     );
     expect(() => withResultsBlock('no markers', 'x')).toThrow(/no ".*" … ".*" block/);
+    const study = studyMarkers('study.md');
+    const both = `${readme}${study.start}\nold table\n${study.end}\n`;
+    expect(withResultsBlock(both, '| new | table |\n', study)).toBe(
+      `${readme}${study.start}\n\n| new | table |\n\n${study.end}\n`,
+    );
+    expect(() => withResultsBlock(readme, 'x', study)).toThrow(/no "<!-- study.md:start/);
+  });
+
+  it.each(STUDY_TABLES)('holds bench/results/%s in its block, as the study wrote it', (file) => {
+    const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+    const table = readFileSync(path.join(projectRoot, 'bench', 'results', file), 'utf8');
+    const { start, end } = studyMarkers(file);
+    expect(readme).toContain(start);
+    const block = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end));
+    // Prettier pads table cells; compare with runs of spaces and dashes collapsed.
+    const squash = (text: string) => text.replace(/\s+/g, ' ').replace(/-+/g, '-').trim();
+    expect(squash(block)).toBe(squash(table));
+    // A whole study, every seed: not a part of one.
+    expect(table).toMatch(/^Study [a-z-]+-[0-9a-f]{12}: \d+ cells, seeds 0, 1, 2\./);
   });
 
   it('matches the stored latest.json (README is regenerated with it)', () => {
