@@ -151,6 +151,18 @@ function largestPsi(m: StudyCellMetrics): Estimate | null {
   return best;
 }
 
+/** Each seed's max ψ (its largest attribute's) with its CI, in points: `s0 0.08 [0.00, 4.84]; s1 …`. */
+function psiBySeed(cells: StudyCellRecord[]): string {
+  const f = (x: number) => (x * 100).toFixed(2).replace(/^-/, '−');
+  return cells
+    .map((cell) => {
+      const e = cell.metrics.defined ? largestPsi(cell.metrics.value) : null;
+      if (e === null || e.value === null) return `s${cell.seed} —`;
+      return `s${cell.seed} ${f(e.value)}${e.ci ? ` [${f(e.ci[0])}, ${f(e.ci[1])}]` : ''}`;
+    })
+    .join('; ');
+}
+
 /** The highest CI upper bound of max ψ over the row's seeds and attributes, or null when none has a CI. */
 function psiUpper(cells: StudyCellRecord[]): number | null {
   const uppers = cells.flatMap((c) =>
@@ -230,6 +242,7 @@ export function studyTable(report: StudyReport): string {
       'accuracy Δ (pt)',
       'worst-group accuracy Δ (pt)',
       'max ψ (pt)',
+      'max ψ by seed [95% CI] (pt)',
       'max ψ CI upper (pt)',
       'EOD',
       'held-out verdict',
@@ -250,6 +263,7 @@ export function studyTable(report: StudyReport): string {
           2,
         ),
         overSeeds(row.cells, largestPsi, 100, 2),
+        psiBySeed(row.cells),
         upper === null ? '—' : (upper * 100).toFixed(2),
         eodText(row.cells),
         countsText(row.cells.map((c) => c.heldOut.status)),

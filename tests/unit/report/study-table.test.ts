@@ -82,7 +82,7 @@ describe('the study table', () => {
   it('shows one seed with its CI', () => {
     const text = studyTable(report([cell('magnitude-plain', 0)]));
     expect(text).toContain('| −0.20 [−1.00, 0.60] |');
-    expect(text).toContain('| 0.40 [0.00, 0.80] | 0.80 |');
+    expect(text).toContain('| 0.40 [0.00, 0.80] | s0 0.40 [0.00, 0.80] | 0.80 |');
   });
 
   it('counts failed cells and insufficient-evidence verdicts, and leaves goals undetermined when a seed has no numbers', () => {
@@ -136,8 +136,8 @@ describe('the study table', () => {
     expect(goals.noGroupDrop).toMatchObject({ status: 'not met', detail: 'seed 0: age=young −4.00 pt' });
     const text = studyTable(report(cells));
     expect(text).toContain('**not met** (1/2 seeds: seed 0: accuracy −2.00 pt)');
-    // The worst attribute's CI upper across seeds and attributes.
-    expect(text).toContain('| 1.50 |');
+    // Each seed's largest attribute with its CI, then the worst attribute's CI upper across seeds and attributes.
+    expect(text).toContain('| s0 0.60 [0.10, 1.50]; s1 — | 1.50 |');
   });
 
   it('leaves a goal undetermined when a CI is missing, naming it', () => {
