@@ -269,7 +269,7 @@ export function resultsBlock(results: BenchResults): string {
   const throughput = row('fairness', 'throughput: rows × (resamples + 1) / full report time');
   parts.push(
     report
-      ? `**Fairness engine** (\`npm run bench -- fairness\`${runOf('fairness')}): ${thousands(report.value)} ms for a full report on 16,281 Adult-shaped rows and 17 groups with 1,000 paired bootstrap resamples (goal ${report.target ?? 'none'})${perResample ? `, ${fixed(perResample.value, 2)} ms per paired resample` : ''}${throughput ? `, ${rate(throughput.value)} rows/s` : ''}.`
+      ? `**Fairness engine** (\`npm run bench -- fairness\`${runOf('fairness')}): ${thousands(report.value)} ms for a full report on 16,281 Adult-shaped rows and 17 groups with 1,000 paired bootstrap resamples (goal ${report.target ?? 'none'})${perResample ? `, ${fixed(perResample.value, 2)} ms per paired resample` : ''}${throughput ? `, ${rate(throughput.value)} rows/s` : ''}.${wholeProcessText(row('fairness', 'fairshrink evaluate, whole process, 1000 paired resamples'), row('fairness', 'fairshrink --help, whole process'))}`
       : `**Fairness engine** ${missing('fairness suite')}.`,
   );
 
@@ -281,6 +281,18 @@ export function resultsBlock(results: BenchResults): string {
     ),
   );
   return parts.join('\n\n');
+}
+
+/** The whole-process CLI rows of the fairness suite, as a sentence (empty when the run has neither). */
+function wholeProcessText(evaluate: BenchRow | undefined, help: BenchRow | undefined): string {
+  const goal = (r: BenchRow) => (r.target ? ` (goal ${r.target}: ${r.met ? 'met' : 'not met'})` : '');
+  const parts = [
+    ...(evaluate
+      ? [`\`fairshrink evaluate\` on the same data as a CSV ${thousands(evaluate.value)} ms${goal(evaluate)}`]
+      : []),
+    ...(help ? [`\`fairshrink --help\` ${thousands(help.value)} ms${goal(help)}`] : []),
+  ];
+  return parts.length === 0 ? '' : ` As whole processes (start-up included, median of 5): ${parts.join(', ')}.`;
 }
 
 /** README text with the block between the markers replaced; an error when the markers are missing. */

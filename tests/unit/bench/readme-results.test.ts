@@ -113,6 +113,39 @@ describe('README results block', () => {
     );
   });
 
+  it("quotes the fairness suite's engine and whole-process rows with their goals", () => {
+    const rows = [
+      {
+        suite: 'fairness',
+        name: 'full report, 1000 paired bootstrap resamples',
+        value: 998,
+        unit: 'ms',
+        target: '< 2 s',
+      },
+      {
+        suite: 'fairness',
+        name: 'fairshrink --help, whole process',
+        value: 113,
+        unit: 'ms',
+        target: '≤ 0.3 s',
+        met: true,
+      },
+      {
+        suite: 'fairness',
+        name: 'fairshrink evaluate, whole process, 1000 paired resamples',
+        value: 1900,
+        unit: 'ms',
+        target: '≤ 1.8 s',
+        met: false,
+      },
+    ];
+    const block = resultsBlock({ machine, outcomes: [{ suite: 'fairness', seconds: 16, rows }] });
+    expect(block).toContain('998 ms for a full report');
+    expect(block).toContain(
+      'As whole processes (start-up included, median of 5): `fairshrink evaluate` on the same data as a CSV 1,900 ms (goal ≤ 1.8 s: not met), `fairshrink --help` 113 ms (goal ≤ 0.3 s: met).',
+    );
+  });
+
   it('says a suite is missing instead of keeping old numbers, and claims no history the JSON does not hold', () => {
     const block = resultsBlock({ machine, outcomes: [{ suite: 'model', seconds: 19, rows: modelRows }] });
     expect(block).toContain('**The demo campaign through Temporal** (campaign suite: not in this run).');
