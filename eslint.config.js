@@ -32,6 +32,7 @@ export const workflowImportBan = {
         '!**/core/campaign/contracts.ts',
         '!**/core/campaign/seeds.ts',
         '!**/core/campaign/study.ts',
+        '!**/core/campaign/summary.ts',
       ],
       allowTypeImports: true,
       message: 'This core module is not pure (tfjs, S3 or Node I/O). Workflows import only pure core modules.',

@@ -178,6 +178,11 @@ export const EXPORT_PATCH = 'export-artifact';
  * pause at a milestone boundary was dropped by the next run and an abort during the run's last lineage write was lost.
  */
 export const SIGNALS_ACROSS_RUNS_PATCH = 'signals-across-continue-as-new';
+/**
+ * Patch id of a completed campaign saying when it stopped short of its target: before it, a campaign whose gates
+ * bisected its last milestone below the target still gave the reason "all N milestones passed".
+ */
+export const SHORT_OF_TARGET_PATCH = 'completed-short-of-target-reason';
 /** Patch id of the held-out verdict: the final model judged on the test split, which no decision saw. */
 export const HELD_OUT_PATCH = 'held-out-verdict';
 /**

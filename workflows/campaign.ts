@@ -18,8 +18,10 @@ import {
 } from '@temporalio/workflow';
 import { heldOutSplit } from '../core/config/campaign.ts';
 import type { CampaignInput } from '../core/campaign/contracts.ts';
+import { completedReason } from '../core/campaign/summary.ts';
 import {
   HELD_OUT_PATCH,
+  SHORT_OF_TARGET_PATCH,
   SIGNALS_ACROSS_RUNS_PATCH,
   TERMINAL_PATCH,
   searchAttributes,
@@ -179,7 +181,10 @@ export async function compressionCampaign(
     const status: CampaignResult['status'] = run.abortRequest ? 'aborted' : state.stopReason ? 'stopped' : 'completed';
     const reason = run.abortRequest
       ? abortReason(run.abortRequest)
-      : (state.stopReason ?? `all ${targets.length} milestones passed`);
+      : (state.stopReason ??
+        (patched(SHORT_OF_TARGET_PATCH)
+          ? completedReason(targets.length, state.attempts, final.checkpoint.sparsity, targets[targets.length - 1]!)
+          : `all ${targets.length} milestones passed`));
     const lineageRef = await lineage(run, status === 'completed' ? 'completed' : 'stopped', finalCheckpoint);
     const shipped = exported?.formats.find((f) => f.format === exported.format);
     await decide(run, {

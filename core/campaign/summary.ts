@@ -55,6 +55,28 @@ export function campaignOutcome(result: CampaignEnding, askedSparsity: number): 
   };
 }
 
+/**
+ * The reason a completed campaign gives in its result and its final decision: every milestone passed, and, when the
+ * final model is short of the schedule's last target (a bisect retry or a reviewer lowered a milestone's target),
+ * where it stopped and the last milestone attempt that failed, so the audit trail does not read as if it got there.
+ */
+export function completedReason(
+  milestoneCount: number,
+  attempts: CampaignEnding['milestones'],
+  reached: number,
+  askedSparsity: number,
+): string {
+  const all = `all ${milestoneCount} milestones passed`;
+  if (reached >= askedSparsity - SPARSITY_TOLERANCE) return all;
+  const failed = [...attempts].reverse().find((m) => m.status !== 'pass');
+  return (
+    `${all}, short of the target: ${pct(reached)} of ${pct(askedSparsity)}` +
+    (failed === undefined
+      ? ''
+      : ` (milestone ${failed.milestone} failed at ${pct(failed.targetSparsity)}; the campaign went on with a lower target)`)
+  );
+}
+
 /** Bytes a deployment of the checkpoint stores: the model topology and its weights (int8 when quantized). */
 export function storedBytes(checkpoint: CheckpointRef): number {
   return checkpoint.modelJson.bytes + (checkpoint.int8 ?? checkpoint.weightsBin).bytes;

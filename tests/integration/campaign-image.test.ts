@@ -11,7 +11,8 @@ import type { ArtifactRef } from '../../core/campaign/contracts.ts';
 import { writeColourShiftDataset } from '../../scripts/synthetic-images/generate.ts';
 import { tempFolder } from '../unit/data/images-fixtures.ts';
 import { campaignInput, campaignWorker, projectPath, readDecisions, startCampaign } from '../helpers/campaign.ts';
-import { uniqueId, useTemporalAndStore } from '../helpers/services.ts';
+import { replayAndMaybeRecord } from '../helpers/replay.ts';
+import { uniqueId, useTemporalAndStore, workflowBundle } from '../helpers/services.ts';
 
 const { temporal: connection, store } = useTemporalAndStore();
 
@@ -91,6 +92,12 @@ describe('image campaign', () => {
         [1, 'pass'],
       ]);
       expect(result.final.checkpoint.sparsity).toBeGreaterThanOrEqual(0.25 - 1e-9);
+      // Completed, but short of the target: the result and the final decision say so (SHORT_OF_TARGET_PATCH), where
+      // campaigns before it gave only "all 1 milestones passed".
+      expect(result.reason).toMatch(
+        /^all 1 milestones passed, short of the target: 25\.\d% of 50\.0% \(milestone 1 failed at 50\.0%; the campaign went on with a lower target\)$/,
+      );
+      expect(decisions.find((d) => d.kind === 'finalize')?.message).toContain(`completed: ${result.reason}.`);
       // Int8 (BatchNorm folded, per-channel kernels) and the two formats that hold a CNN, gated as stored.
       expect(result.final.checkpoint.stepKey).toBe('quantize');
       const exported = result.export!;
@@ -119,6 +126,7 @@ describe('image campaign', () => {
         const bytes = await store.get(ref); // throws on any sha256 or size mismatch
         expect(bytes.byteLength).toBe(ref.bytes);
       }
+      await replayAndMaybeRecord(handle, { workflowBundle: workflowBundle() }, 'campaign-image-short-of-target');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckpointRef, MetricSummary } from '../../../core/campaign/contracts.ts';
 import {
   campaignOutcome,
+  completedReason,
   describeFinalModel,
   formatBytes,
   storedBytes,
@@ -14,6 +15,29 @@ const milestone = (k: number, target: number, status: string, reason = 'ok') => 
   targetSparsity: target,
   status,
   reason,
+});
+
+describe('completedReason', () => {
+  const attempts = [
+    milestone(1, 0.52, 'pass'),
+    milestone(2, 0.9, 'fail', 'tpr drop'),
+    milestone(2, 0.9, 'fail', 'tpr drop'),
+    milestone(2, 0.806, 'pass'),
+  ];
+
+  it('says every milestone passed when the final model is at its target, within pruning rounding', () => {
+    expect(completedReason(2, attempts.slice(0, 1), 0.8999, 0.9)).toBe('all 2 milestones passed');
+  });
+
+  it('says a completed campaign stopped short of its target, where, and which milestone attempt failed last', () => {
+    expect(completedReason(2, attempts, 0.806, 0.9)).toBe(
+      'all 2 milestones passed, short of the target: 80.6% of 90.0% (milestone 2 failed at 90.0%; the campaign went on with a lower target)',
+    );
+    // A reviewer's lower target, with no failed attempt on record.
+    expect(completedReason(2, [milestone(1, 0.5, 'pass'), milestone(2, 0.7, 'pass')], 0.7, 0.9)).toBe(
+      'all 2 milestones passed, short of the target: 70.0% of 90.0%',
+    );
+  });
 });
 
 describe('campaignOutcome', () => {
