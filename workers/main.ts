@@ -136,38 +136,62 @@ function computeEntry(): { entry: string; execArgv: string[] } {
 /** How long the compute process gets to stop after SIGTERM: its activities' shutdown grace (30 s) and some. */
 const COMPUTE_STOP_TIMEOUT_MS = 45_000;
 
-export async function runWorker(env: Env = process.env, options: { layout?: WorkerLayout } = {}): Promise<void> {
+/**
+ * Compute processes to fork (FAIRSHRINK_COMPUTE_PROCESSES or --compute-processes; default 1). tfjs computes on its
+ * process's thread, so activities at once in one compute process (FAIRSHRINK_ACTIVITY_CONCURRENCY) take turns; N
+ * processes run N activities side by side, e.g. N cells of a study on N cores.
+ */
+export function computeProcessCount(env: Env = process.env, given?: number): number {
+  if (given !== undefined) {
+    if (!Number.isInteger(given) || given < 1)
+      throw new SettingsError(`--compute-processes ${given}: give a whole number >= 1, e.g. the cores to use`);
+    return given;
+  }
+  return positiveInt(env, 'FAIRSHRINK_COMPUTE_PROCESSES', 1);
+}
+
+export async function runWorker(
+  env: Env = process.env,
+  options: { layout?: WorkerLayout; computeProcesses?: number } = {},
+): Promise<void> {
+  const count = computeProcessCount(env, options.computeProcesses);
   const logFile = workerLogFile();
   installRuntime('INFO', { file: logFile, notify: (line) => console.error(line) });
   console.log(`worker: Temporal SDK log in ${logFile}`);
   const plan = processPlan(workerPlan(env), options.layout ?? 'forked');
-  const compute =
+  const computes =
     plan.compute.length === 0
-      ? undefined
-      : superviseChild({
-          name: 'worker: compute process',
-          ...computeEntry(),
-          env: { ...process.env, ...env },
-          log: (line) => console.error(line),
-          stopTimeoutMs: COMPUTE_STOP_TIMEOUT_MS,
-        });
-  if (compute)
+      ? []
+      : Array.from({ length: count }, () =>
+          superviseChild({
+            name: 'worker: compute process',
+            ...computeEntry(),
+            env: { ...process.env, ...env },
+            log: (line) => console.error(line),
+            stopTimeoutMs: COMPUTE_STOP_TIMEOUT_MS,
+          }),
+        );
+  if (computes.length === 1)
     console.log(
-      `worker: compute activities run in process ${compute.pid()} (with --single-process they would run here)`,
+      `worker: compute activities run in process ${computes[0]!.pid()} (with --single-process they would run here)`,
     );
-  // The Temporal runtime shuts this process's workers down on SIGINT/SIGTERM; the compute process sits in its own
-  // process group, so it hears of a shutdown only from here. A second signal stops waiting for it.
+  else if (computes.length > 1)
+    console.log(`worker: compute activities run in processes ${computes.map((c) => c.pid()).join(', ')}`);
+  // The Temporal runtime shuts this process's workers down on SIGINT/SIGTERM; the compute processes sit in their own
+  // process groups, so they hear of a shutdown only from here. A second signal stops waiting for them.
   let signals = 0;
   const onSignal = () => {
     signals += 1;
-    if (signals === 1) void compute?.stop();
-    else compute?.kill();
+    for (const compute of computes) {
+      if (signals === 1) void compute.stop();
+      else compute.kill();
+    }
   };
-  if (compute) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
+  if (computes.length > 0) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
   try {
     await runRoles(plan.main, env, 'worker');
   } finally {
-    await compute?.stop();
+    await Promise.all(computes.map((compute) => compute.stop()));
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal);
   }
 }

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { EXIT, type CliIo } from '../io.ts';
 
-const WORKER_HELP = `fairshrink worker [--single-process]
+const WORKER_HELP = `fairshrink worker [--single-process | --compute-processes N]
 
 Run a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.
 
@@ -12,12 +12,19 @@ quantization, the dashboard render), restarted with back-off when it crashes and
 process dies. So \`state\` queries and workflow tasks never wait for tfjs (docs/architecture.md,
 worker layout).
 
+  --compute-processes N
+                     fork N compute processes (default 1, or FAIRSHRINK_COMPUTE_PROCESSES): tfjs
+                     computes on its process's thread, so N processes run N activities side by
+                     side, e.g. a study's cells on N cores
   --single-process   run everything in this one process instead (one event loop: while tfjs
                      computes, workflow tasks and queries wait for it)
   --fork-compute     the default layout, named explicitly (kept for scripts written before it was)
 
 Environment: FAIRSHRINK_TASK_QUEUE, FAIRSHRINK_COMPUTE_TASK_QUEUE, FAIRSHRINK_WORKER_ROLES,
-FAIRSHRINK_ACTIVITY_CONCURRENCY (docs/cli.md, worker).`;
+FAIRSHRINK_ACTIVITY_CONCURRENCY, FAIRSHRINK_COMPUTE_PROCESSES (docs/cli.md, worker).
+
+Example (a 2-core machine running a study two cells at a time):
+  fairshrink worker --compute-processes 2`;
 
 export async function workerCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -26,6 +33,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
       help: { type: 'boolean', short: 'h' },
       'single-process': { type: 'boolean' },
       'fork-compute': { type: 'boolean' },
+      'compute-processes': { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -37,7 +45,21 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     io.stderr('error: --single-process and --fork-compute: choose one worker layout (forked is the default)');
     return EXIT.usage;
   }
+  const processes = values['compute-processes'];
+  if (processes !== undefined && !/^[1-9]\d*$/.test(processes)) {
+    io.stderr(
+      `error: --compute-processes ${processes}: give a whole number >= 1 (the compute processes to fork, e.g. the cores to use)`,
+    );
+    return EXIT.usage;
+  }
+  if (processes !== undefined && values['single-process']) {
+    io.stderr('error: --compute-processes and --single-process: compute processes are forked; drop one of the two');
+    return EXIT.usage;
+  }
   const { runWorker } = await import('../../workers/main.ts');
-  await runWorker(process.env, { layout: values['single-process'] ? 'single-process' : 'forked' });
+  await runWorker(process.env, {
+    layout: values['single-process'] ? 'single-process' : 'forked',
+    ...(processes === undefined ? {} : { computeProcesses: Number(processes) }),
+  });
   return EXIT.ok;
 }

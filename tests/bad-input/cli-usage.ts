@@ -27,6 +27,21 @@ export const cliUsageCases: BadInputCase[] = [
     messages: ['--single-process and --fork-compute: choose one worker layout'],
   },
   {
+    name: 'worker --compute-processes 0',
+    argv: ['worker', '--compute-processes', '0'],
+    messages: ['--compute-processes 0: give a whole number >= 1'],
+  },
+  {
+    name: 'worker --compute-processes two',
+    argv: ['worker', '--compute-processes', 'two'],
+    messages: ['--compute-processes two: give a whole number >= 1'],
+  },
+  {
+    name: 'worker --compute-processes with --single-process',
+    argv: ['worker', '--compute-processes', '2', '--single-process'],
+    messages: ['--compute-processes and --single-process: compute processes are forked'],
+  },
+  {
     name: 'list --limit abc',
     argv: ['list', '--limit', 'abc'],
     messages: ['--limit must be a number, got "abc"', 'hint: e.g. --limit 20'],

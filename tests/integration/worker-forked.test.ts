@@ -25,21 +25,7 @@ interface StartedWorker {
 
 /** Spawns `fairshrink worker` and waits until both of its processes poll the task queue. */
 async function startWorker(taskQueue: string): Promise<StartedWorker> {
-  const child = spawn(process.execPath, [projectPath('bin', 'fairshrink.js'), 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      FAIRSHRINK_TASK_QUEUE: taskQueue,
-      FAIRSHRINK_S3_ENDPOINT: inject('s3Endpoint'),
-      FAIRSHRINK_S3_BUCKET: inject('s3Bucket'),
-      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  spawned.push(child);
+  const child = spawnWorker(taskQueue, []);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -56,6 +42,26 @@ async function startWorker(taskQueue: string): Promise<StartedWorker> {
     if (Date.now() > deadline) throw new Error(`the worker did not start both processes:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** `fairshrink worker <args>` on the test stack, polling `taskQueue`. */
+function spawnWorker(taskQueue: string, args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [projectPath('bin', 'fairshrink.js'), 'worker', ...args], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      FAIRSHRINK_TASK_QUEUE: taskQueue,
+      FAIRSHRINK_S3_ENDPOINT: inject('s3Endpoint'),
+      FAIRSHRINK_S3_BUCKET: inject('s3Bucket'),
+      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  return child;
 }
 
 describe('fairshrink worker, forked layout', () => {
@@ -124,5 +130,56 @@ describe('fairshrink worker, forked layout', () => {
     expect(await untilGone(worker.computePid, 5000)).toBe(true);
     expect(worker.output()).toContain(`worker: compute process ${worker.computePid} stopped`);
     expect(worker.output()).not.toMatch(/restarting in/);
+  });
+
+  it('runs two campaigns side by side in two compute processes (--compute-processes 2), and stops them all', async () => {
+    const taskQueue = uniqueId('forked-two-q');
+    const child = spawnWorker(taskQueue, ['--compute-processes', '2']);
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    let pids: number[] = [];
+    for (const deadline = Date.now() + 150_000; ;) {
+      const forked = /compute activities run in processes (\d+), (\d+)/.exec(output);
+      pids = forked ? [Number(forked[1]), Number(forked[2])] : [];
+      const polling = pids.every((pid) =>
+        output.includes(`worker[compute ${pid}]: polling "${taskQueue}" (activities)`),
+      );
+      if (pids.length === 2 && polling && output.includes(`worker: polling "${taskQueue}"`)) break;
+      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}):\n${output}`);
+      if (Date.now() > deadline) throw new Error(`the worker did not start its processes:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    computePids.push(...pids);
+    expect(new Set(pids).size).toBe(2);
+
+    // Started together, each campaign's first step (loading its data) is pending while the other's runs: a compute
+    // process with its one activity slot taken stops polling, so the other process takes it.
+    const handles = await Promise.all(
+      [1, 2].map((k) =>
+        startFixtureCampaign(temporal().client, store, {
+          name: 'german-pass',
+          campaignId: uniqueId(`german-two-${k}`),
+          taskQueue,
+        }),
+      ),
+    );
+    for (const handle of handles) {
+      const result = await handle.result().catch((err: unknown) => {
+        throw new Error(`a campaign failed: ${String(err)}\nworker output:\n${output}`);
+      });
+      expect(result.status).toBe('completed');
+    }
+    const identities = new Set<string>();
+    for (const handle of handles)
+      for (const e of (await handle.fetchHistory()).events ?? [])
+        if (e.activityTaskStartedEventAttributes)
+          identities.add(e.activityTaskStartedEventAttributes.identity!.split('@')[0]!);
+    expect(identities).toEqual(new Set(pids.map(String)));
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of pids) expect(await untilGone(pid, 5000)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { processPlan, workerPlan } from '../../../workers/main.ts';
+import { computeProcessCount, processPlan, workerPlan } from '../../../workers/main.ts';
 
 describe('worker task queues from the environment', () => {
   it('polls one queue for everything by default', () => {
@@ -26,6 +26,21 @@ describe('worker task queues from the environment', () => {
     expect(() => workerPlan({ FAIRSHRINK_ACTIVITY_CONCURRENCY: '0' })).toThrow(
       /FAIRSHRINK_ACTIVITY_CONCURRENCY="0" must be a whole number >= 1/,
     );
+  });
+});
+
+describe('compute processes to fork', () => {
+  it('takes the flag over the environment, and one by default', () => {
+    expect(computeProcessCount({})).toBe(1);
+    expect(computeProcessCount({ FAIRSHRINK_COMPUTE_PROCESSES: '3' })).toBe(3);
+    expect(computeProcessCount({ FAIRSHRINK_COMPUTE_PROCESSES: '3' }, 2)).toBe(2);
+  });
+
+  it('names the variable or flag and the fix for bad values', () => {
+    expect(() => computeProcessCount({ FAIRSHRINK_COMPUTE_PROCESSES: 'two' })).toThrow(
+      /FAIRSHRINK_COMPUTE_PROCESSES="two" must be a whole number >= 1/,
+    );
+    expect(() => computeProcessCount({}, 0)).toThrow(/--compute-processes 0: give a whole number >= 1/);
   });
 });
 
