@@ -20,6 +20,20 @@ export function testSettings(taskQueue: string): ConnectionSettings {
   };
 }
 
+/** The environment a `fairshrink` process (worker, CLI) needs to use the test stack, polling or starting on `taskQueue`. */
+export function testStackEnv(taskQueue: string): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    FAIRSHRINK_TASK_QUEUE: taskQueue,
+    FAIRSHRINK_S3_ENDPOINT: inject('s3Endpoint'),
+    FAIRSHRINK_S3_BUCKET: inject('s3Bucket'),
+    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
+}
+
 export function testStore(opts: { multipartThreshold?: number; partSize?: number } = {}): ArtifactStore {
   return new ArtifactStore(testSettings('unused').s3, opts);
 }

@@ -2,14 +2,13 @@
 // finishes, and the retried fine-tuning resumed from its last heartbeated epoch checkpoint. The crash point is made
 // deterministic by the worker's test fault hook (activities/faults.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { TEST_FAULT_VARIABLE } from '../../activities/faults.ts';
 import type { StepProgress } from '../../core/campaign/contracts.ts';
-import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
 import { projectPath, readDecisions, startFixtureCampaign } from '../helpers/campaign.ts';
-import { connectTemporal, testStore, uniqueId } from '../helpers/services.ts';
+import { connectTemporal, testStackEnv, testStore, uniqueId } from '../helpers/services.ts';
 
 let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 const store = testStore();
@@ -32,18 +31,7 @@ interface SpawnedWorker {
 /** The real production worker: `fairshrink worker`, configured only by environment variables. */
 function spawnWorker(taskQueue: string, extraEnv: Record<string, string> = {}): SpawnedWorker {
   const child = spawn(process.execPath, [projectPath('bin', 'fairshrink.js'), 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      FAIRSHRINK_TASK_QUEUE: taskQueue,
-      FAIRSHRINK_S3_ENDPOINT: inject('s3Endpoint'),
-      FAIRSHRINK_S3_BUCKET: inject('s3Bucket'),
-      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-      ...extraEnv,
-    },
+    env: { ...process.env, ...testStackEnv(taskQueue), ...extraEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

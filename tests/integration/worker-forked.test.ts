@@ -2,12 +2,11 @@
 // process it forks. A campaign completes with every activity run by the compute process and every workflow task by
 // the worker process; the compute process never outlives the worker (SIGKILL), and SIGTERM stops both gracefully.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { LOCAL_S3_CREDENTIALS } from '../../core/config/connection.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { projectPath, startFixtureCampaign } from '../helpers/campaign.ts';
 import { isRunning, untilGone } from '../helpers/processes.ts';
 import { replayAndMaybeRecord } from '../helpers/replay.ts';
-import { uniqueId, useTemporalAndStore, workflowBundle } from '../helpers/services.ts';
+import { testStackEnv, uniqueId, useTemporalAndStore, workflowBundle } from '../helpers/services.ts';
 
 const { temporal, store } = useTemporalAndStore();
 const spawned: ChildProcess[] = [];
@@ -47,17 +46,7 @@ async function startWorker(taskQueue: string): Promise<StartedWorker> {
 /** `fairshrink worker <args>` on the test stack, polling `taskQueue`. */
 function spawnWorker(taskQueue: string, args: string[]): ChildProcess {
   const child = spawn(process.execPath, [projectPath('bin', 'fairshrink.js'), 'worker', ...args], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      FAIRSHRINK_TASK_QUEUE: taskQueue,
-      FAIRSHRINK_S3_ENDPOINT: inject('s3Endpoint'),
-      FAIRSHRINK_S3_BUCKET: inject('s3Bucket'),
-      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-    },
+    env: { ...process.env, ...testStackEnv(taskQueue) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   spawned.push(child);
