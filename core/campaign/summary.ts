@@ -21,9 +21,18 @@ export interface CampaignOutcome {
 }
 
 /** Pruning removes whole weights, so a reached sparsity sits within a fraction of a percentage point of its target. */
-export const SPARSITY_TOLERANCE = 0.005;
+const SPARSITY_TOLERANCE = 0.005;
+
+/** Whether a model at `reached` sparsity counts as at the `asked` target: within pruning's rounding of it, or above. */
+export function reachesTarget(reached: number, asked: number): boolean {
+  return reached >= asked - SPARSITY_TOLERANCE;
+}
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The last milestone attempt that did not pass: the one that sent a campaign below its target. */
+const lastFailedAttempt = (attempts: CampaignEnding['milestones']) =>
+  [...attempts].reverse().find((m) => m.status !== 'pass');
 
 /**
  * What a campaign reached against what it asked for. A campaign can complete short of its target (a bisect retry
@@ -32,7 +41,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
  */
 export function campaignOutcome(result: CampaignEnding, askedSparsity: number): CampaignOutcome {
   const reached = result.final.checkpoint.sparsity;
-  const short = reached < askedSparsity - SPARSITY_TOLERANCE;
+  const short = !reachesTarget(reached, askedSparsity);
   if (!short) {
     return {
       reached,
@@ -41,7 +50,7 @@ export function campaignOutcome(result: CampaignEnding, askedSparsity: number): 
       headline: `${result.status}: ${pct(reached)} of ${pct(askedSparsity)} sparsity; ${result.reason}`,
     };
   }
-  const failed = [...result.milestones].reverse().find((m) => m.status !== 'pass');
+  const failed = lastFailedAttempt(result.milestones);
   const why =
     result.status !== 'completed' || failed === undefined
       ? result.reason
@@ -67,8 +76,8 @@ export function completedReason(
   askedSparsity: number,
 ): string {
   const all = `all ${milestoneCount} milestones passed`;
-  if (reached >= askedSparsity - SPARSITY_TOLERANCE) return all;
-  const failed = [...attempts].reverse().find((m) => m.status !== 'pass');
+  if (reachesTarget(reached, askedSparsity)) return all;
+  const failed = lastFailedAttempt(attempts);
   return (
     `${all}, short of the target: ${pct(reached)} of ${pct(askedSparsity)}` +
     (failed === undefined

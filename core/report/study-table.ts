@@ -3,7 +3,7 @@
 // goal of issue #14 is met. Every number is from the cells' held-out reports: final model against its dense model on
 // rows no gate saw. Pure: takes the parsed study.json.
 import type { Estimate, StudyCellMetrics, StudyCellRecord, StudyReport } from '../campaign/study.ts';
-import { SPARSITY_TOLERANCE } from '../campaign/summary.ts';
+import { reachesTarget } from '../campaign/summary.ts';
 
 /** The goals (issue #14, "Done when"), in points of accuracy (1 pt = 0.01). */
 export const STUDY_GOALS = {
@@ -203,7 +203,7 @@ function countsText(values: string[]): string {
 function reachedText(row: StudyTableRow): string {
   const reached = row.cells.flatMap((c) => (c.finalSparsity === null ? [] : [c.finalSparsity]));
   if (reached.length === 0) return '—';
-  const atTarget = reached.filter((s) => s >= row.sparsity - SPARSITY_TOLERANCE).length;
+  const atTarget = reached.filter((s) => reachesTarget(s, row.sparsity)).length;
   const f = (x: number) => (x * 100).toFixed(1);
   const mean = reached.reduce((a, b) => a + b, 0) / reached.length;
   const [low, high] = [Math.min(...reached), Math.max(...reached)];
