@@ -18,39 +18,43 @@ afterAll(() => {
 
 interface StartedWorker {
   process: ChildProcess;
+  /** Every compute process it forked, in the order it named them. */
+  computePids: number[];
+  /** The first (with the default one compute process, the only one). */
   computePid: number;
   output: () => string;
 }
 
-/** Spawns `fairshrink worker` and waits until both of its processes poll the task queue. */
-async function startWorker(taskQueue: string): Promise<StartedWorker> {
-  const child = spawnWorker(taskQueue, []);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const deadline = Date.now() + 150_000;
-  for (;;) {
-    const forked = /compute activities run in process (\d+)/.exec(output);
-    if (forked && output.includes(`worker[compute ${forked[1]}]: polling "${taskQueue}" (activities)`)) {
-      if (output.includes(`worker: polling "${taskQueue}" (workflows + local activities)`)) {
-        computePids.push(Number(forked[1]));
-        return { process: child, computePid: Number(forked[1]), output: () => output };
-      }
-    }
-    if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}):\n${output}`);
-    if (Date.now() > deadline) throw new Error(`the worker did not start both processes:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** `fairshrink worker <args>` on the test stack, polling `taskQueue`. */
-function spawnWorker(taskQueue: string, args: string[]): ChildProcess {
+/**
+ * Spawns `fairshrink worker <args>` on the test stack and waits until the worker process and every compute process
+ * it names ("run in process N" or "run in processes N, M, …") poll the task queue.
+ */
+async function startWorker(taskQueue: string, args: string[] = []): Promise<StartedWorker> {
   const child = spawn(process.execPath, [projectPath('bin', 'fairshrink.js'), 'worker', ...args], {
     env: { ...process.env, ...testStackEnv(taskQueue) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   spawned.push(child);
-  return child;
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const deadline = Date.now() + 150_000;
+  for (;;) {
+    const forked = /compute activities run in process(?:es)? (\d+(?:, \d+)*)/.exec(output);
+    const pids = forked ? forked[1]!.split(', ').map(Number) : [];
+    const polling = pids.every((pid) => output.includes(`worker[compute ${pid}]: polling "${taskQueue}" (activities)`));
+    if (
+      pids.length > 0 &&
+      polling &&
+      output.includes(`worker: polling "${taskQueue}" (workflows + local activities)`)
+    ) {
+      computePids.push(...pids);
+      return { process: child, computePids: pids, computePid: pids[0]!, output: () => output };
+    }
+    if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}):\n${output}`);
+    if (Date.now() > deadline) throw new Error(`the worker did not start all its processes:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('fairshrink worker, forked layout', () => {
@@ -123,23 +127,9 @@ describe('fairshrink worker, forked layout', () => {
 
   it('runs two campaigns side by side in two compute processes (--compute-processes 2), and stops them all', async () => {
     const taskQueue = uniqueId('forked-two-q');
-    const child = spawnWorker(taskQueue, ['--compute-processes', '2']);
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    let pids: number[] = [];
-    for (const deadline = Date.now() + 150_000; ;) {
-      const forked = /compute activities run in processes (\d+), (\d+)/.exec(output);
-      pids = forked ? [Number(forked[1]), Number(forked[2])] : [];
-      const polling = pids.every((pid) =>
-        output.includes(`worker[compute ${pid}]: polling "${taskQueue}" (activities)`),
-      );
-      if (pids.length === 2 && polling && output.includes(`worker: polling "${taskQueue}"`)) break;
-      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}):\n${output}`);
-      if (Date.now() > deadline) throw new Error(`the worker did not start its processes:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    computePids.push(...pids);
+    const worker = await startWorker(taskQueue, ['--compute-processes', '2']);
+    const pids = worker.computePids;
+    expect(worker.output()).toMatch(/compute activities run in processes \d+, \d+/);
     expect(new Set(pids).size).toBe(2);
 
     // Started together, each campaign's first step (loading its data) is pending while the other's runs: a compute
@@ -155,7 +145,7 @@ describe('fairshrink worker, forked layout', () => {
     );
     for (const handle of handles) {
       const result = await handle.result().catch((err: unknown) => {
-        throw new Error(`a campaign failed: ${String(err)}\nworker output:\n${output}`);
+        throw new Error(`a campaign failed: ${String(err)}\nworker output:\n${worker.output()}`);
       });
       expect(result.status).toBe('completed');
     }
@@ -166,8 +156,8 @@ describe('fairshrink worker, forked layout', () => {
           identities.add(e.activityTaskStartedEventAttributes.identity!.split('@')[0]!);
     expect(identities).toEqual(new Set(pids.map(String)));
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => worker.process.once('exit', (code) => resolve(code)));
+    worker.process.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const pid of pids) expect(await untilGone(pid, 5000)).toBe(true);
   });
